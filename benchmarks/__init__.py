@@ -1,0 +1,1 @@
+"""Accuracy and performance harness over every registered task."""

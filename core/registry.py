@@ -1,0 +1,127 @@
+"""The task registry: task names come from package entry points, task code is imported only when asked.
+
+Each task package declares, in ``pyproject.toml``::
+
+    [project.entry-points."ais.tasks"]
+    ocr = "vision.ocr.spec:SPEC"
+
+where ``SPEC`` is a ``TaskSpec`` in a light module (it imports nothing heavy). Listing names
+reads package metadata only.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any
+
+from core.errors import ModelNotFound
+
+TASKS_GROUP = "ais.tasks"
+
+
+def load_object(path: str) -> Any:
+    """Import ``"package.module:attribute"`` and return the attribute."""
+    module_name, _, attr = path.partition(":")
+    obj: Any = importlib.import_module(module_name)
+    for part in attr.split(".") if attr else []:
+        obj = getattr(obj, part)
+    return obj
+
+
+@dataclass(frozen=True)
+class WeightsStatus:
+    """Whether a task's default weights are available offline, and what to do if not."""
+
+    available: bool
+    source: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """Everything the harness and the server need to know about a task, as import paths.
+
+    - ``task``: ``"module:Class"`` of the task class (imported on ``create``)
+    - ``requires``: importable modules the task needs (checked without importing them)
+    - ``extra``: the pip extra that installs them
+    - ``weights``: ``"module:function"`` returning a ``WeightsStatus`` (must not load weights)
+    - ``samples``: ``"module:function(n) -> list"`` of valid inputs for contract tests and benchmarks
+    - ``bad_input``: ``"module:function() -> object"`` an input ``predict`` must reject
+    - ``datasets``: evaluation dataset name -> ``"module:function() -> dataset"``
+    """
+
+    name: str
+    summary: str
+    task: str
+    extra: str
+    requires: tuple[str, ...] = ()
+    weights: str | None = None
+    samples: str | None = None
+    bad_input: str | None = None
+    datasets: dict[str, str] = field(default_factory=dict)
+
+    def missing_requirements(self) -> list[str]:
+        return [m for m in self.requires if importlib.util.find_spec(m) is None]
+
+    def task_class(self) -> type:
+        return load_object(self.task)
+
+    def create(self, **kwargs: Any) -> Any:
+        """Construct (not load) the task; ``kwargs`` go to the task's constructor."""
+        missing = self.missing_requirements()
+        if missing:
+            raise ModelNotFound(
+                f"task {self.name!r} needs {', '.join(missing)}; install it with pip install -e '.[{self.extra}]'"
+            )
+        return self.task_class()(**kwargs)
+
+    def weights_status(self) -> WeightsStatus:
+        missing = self.missing_requirements()
+        if missing:
+            return WeightsStatus(False, "-", f"missing packages: {', '.join(missing)} (extra '{self.extra}')")
+        if self.weights is None:
+            return WeightsStatus(True, "none needed")
+        check: Callable[[], WeightsStatus] = load_object(self.weights)
+        return check()
+
+    def sample_inputs(self, n: int) -> list[Any]:
+        if self.samples is None:
+            raise NotImplementedError(f"task {self.name!r} declares no sample inputs")
+        return load_object(self.samples)(n)
+
+    def make_bad_input(self) -> Any:
+        if self.bad_input is None:
+            raise NotImplementedError(f"task {self.name!r} declares no bad input")
+        return load_object(self.bad_input)()
+
+    def dataset(self, name: str) -> Any:
+        if name not in self.datasets:
+            raise ModelNotFound(f"task {self.name!r} has no dataset {name!r}; known: {sorted(self.datasets)}")
+        return load_object(self.datasets[name])()
+
+
+def task_names() -> list[str]:
+    """Registered task names, read from package metadata without importing any task."""
+    return sorted({ep.name for ep in entry_points(group=TASKS_GROUP)})
+
+
+def get_spec(name: str) -> TaskSpec:
+    for ep in entry_points(group=TASKS_GROUP):
+        if ep.name == name:
+            spec = ep.load()
+            if not isinstance(spec, TaskSpec):
+                raise TypeError(f"entry point {ep.value} is not a TaskSpec")
+            return spec
+    raise ModelNotFound(f"unknown task {name!r}; registered tasks: {', '.join(task_names()) or 'none'}")
+
+
+def all_specs() -> list[TaskSpec]:
+    return [get_spec(name) for name in task_names()]
+
+
+def create_task(name: str, **kwargs: Any) -> Any:
+    """Construct the named task (not loaded): ``create_task("ocr", device="cpu").load()``."""
+    return get_spec(name).create(**kwargs)

@@ -1,0 +1,1 @@
+"""NLP model packages: a shared sentence encoder, sentiment and topics."""

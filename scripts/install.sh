@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Create .venv and install the project with every extra, plus the steps pip metadata cannot express.
+# Idempotent: a stamp keyed on pyproject.toml and this script makes a second run return at once.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV="${VENV:-.venv}"
+PYTHON="${PYTHON:-python3.11}"
+EXTRAS="${EXTRAS:-dev}"
+STAMP="$VENV/.installed-$(cat pyproject.toml scripts/install.sh | sha1sum | cut -c1-12)-$EXTRAS"
+
+if [[ -f "$STAMP" ]]; then
+    echo "install: up to date ($STAMP)"
+    exit 0
+fi
+
+log() { echo "install: $*"; }
+
+# Fonts for rendering synthetic documents, plates and shelves (Debian packages, only if missing).
+if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null; then
+    if [[ ! -f /usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf \
+          || ! -f /usr/share/fonts/truetype/freefont/FreeSans.ttf \
+          || ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]]; then
+        log "installing fonts (apt)"
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf >/dev/null
+    fi
+fi
+
+if [[ ! -x "$VENV/bin/python" ]]; then
+    log "creating $VENV with $PYTHON"
+    "$PYTHON" -m venv "$VENV"
+fi
+PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
+"${PIP[@]}" install --upgrade pip
+# torch first, from the local CUDA build (runs on CPU too); the project pins the same versions.
+log "installing torch"
+"${PIP[@]}" install "torch==2.14.1" "torchvision==0.29.1"
+log "installing the project [$EXTRAS]"
+"${PIP[@]}" install -e ".[$EXTRAS]"
+# easyocr and ultralytics pull opencv-python (needs libGL) next to the headless build; both write cv2/,
+# the last one wins. Reinstall the headless build so cv2 imports on a machine without a display.
+CV_VERSION="$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("opencv-python-headless"))' 2>/dev/null || true)"
+if [[ -n "$CV_VERSION" ]]; then
+    log "restoring opencv-python-headless $CV_VERSION"
+    "${PIP[@]}" install --force-reinstall --no-deps "opencv-python-headless==$CV_VERSION"
+fi
+"$VENV/bin/python" -m pip check
+rm -f "$VENV"/.installed-*
+touch "$STAMP"
+log "done"

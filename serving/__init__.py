@@ -1,0 +1,1 @@
+"""HTTP serving: BentoML services, gateway, deployment config, auth, versions, monitoring."""

@@ -1,0 +1,1 @@
+"""Tabular model packages: bancassurance propensity, premium and segments."""

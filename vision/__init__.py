@@ -1,0 +1,1 @@
+"""Computer-vision model packages: OCR, face, licence plates, planograms."""
