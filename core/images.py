@@ -85,6 +85,18 @@ def _materialise(frame: Image.Image, page: int) -> Image.Image:
         raise InvalidInput(f"image page {page} is corrupt or truncated: {exc}") from exc
 
 
+def probe_image(data: bytes, limits: ImageLimits = _DEFAULT_LIMITS) -> tuple[str, int, int]:
+    """Check bytes, format and declared size from the header only; return ``(format, width, height)``.
+
+    Cheap enough for a gateway to run on every upload before forwarding it to a model.
+    """
+    data = bytes(data)
+    _check_bytes(data, limits)
+    img = _open(data)
+    _check_pixels(img, limits, 0)
+    return str(img.format), img.size[0], img.size[1]
+
+
 def decode_pages(data: bytes, limits: ImageLimits = _DEFAULT_LIMITS) -> list[Image.Image]:
     """Decode every page (TIFF) or the single frame of an image into upright RGB images."""
     data = bytes(data)

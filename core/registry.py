@@ -15,7 +15,7 @@ import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, Literal
 
 from core.errors import ModelNotFound
 
@@ -51,6 +51,8 @@ class TaskSpec:
     - ``samples``: ``"module:function(n) -> list"`` of valid inputs for contract tests and benchmarks
     - ``bad_input``: ``"module:function() -> object"`` an input ``predict`` must reject
     - ``datasets``: evaluation dataset name -> ``"module:function() -> dataset"``
+    - ``input_kind``: what one ``predict`` item is on the wire: ``image`` (bytes of an image file),
+      ``text`` (a string) or ``record`` (a JSON object); the HTTP layer parses requests accordingly
     """
 
     name: str
@@ -62,6 +64,7 @@ class TaskSpec:
     samples: str | None = None
     bad_input: str | None = None
     datasets: dict[str, str] = field(default_factory=dict)
+    input_kind: Literal["image", "text", "record"] = "image"
 
     def missing_requirements(self) -> list[str]:
         return [m for m in self.requires if importlib.util.find_spec(m) is None]

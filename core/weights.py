@@ -107,7 +107,9 @@ def store_path(tag: str) -> Path:
         raise ModelNotFound(
             f"model {tag!r} is not in the model store; list them with `ais models list`", tag=tag
         ) from exc
-    return Path(model.path)
+    # `ais models import` records which file inside the entry holds the weights
+    entry = model.info.metadata.get("entry") if model.info.metadata else None
+    return Path(model.path) / str(entry) if entry else Path(model.path)
 
 
 def resolve_weights(ref: "str | Path | WeightsRef | None", default: "str | WeightsRef") -> Path:

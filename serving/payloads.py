@@ -1,0 +1,156 @@
+"""Turning HTTP requests into task inputs: images (multipart or raw bytes), texts (JSON), records (JSON or CSV).
+
+Every problem becomes a ``core`` error the gateway maps to 4xx: a body that does not parse or
+does not match the schema → ``MalformedRequest`` (422); a non-image upload → 415; too big → 413.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+
+from core.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from core.images import probe_image
+from core.schemas import ImageLimits, TextLimits
+from core.text import validate_text
+from serving.config import Limits
+from serving.errors import MalformedRequest
+
+IMAGE_FIELDS = ("image", "images", "file", "files")
+
+
+async def read_body(request: Request, limits: Limits) -> bytes:
+    """Read the body, refusing it early from Content-Length and again while streaming."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limits.max_bytes:
+        raise PayloadTooLarge(f"request body is {int(declared):,} bytes; the limit is {limits.max_bytes:,}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limits.max_bytes:
+            raise PayloadTooLarge(f"request body exceeds the limit of {limits.max_bytes:,} bytes")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    request._body = body  # Starlette replays a cached body to form(); the stream itself is now consumed
+    return body
+
+
+def media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def image_items(request: Request, limits: Limits, *, many: bool) -> list[bytes]:
+    """Images from ``multipart/form-data`` (fields image/images/file) or a raw image body."""
+    kind = media_type(request)
+    image_limits = ImageLimits(max_bytes=limits.max_bytes, max_pixels=limits.max_pixels)
+    if kind == "multipart/form-data":
+        await read_body(request, limits)  # enforces the size limit before parsing (Starlette caches it)
+        try:
+            form = await request.form(max_files=limits.max_batch_items + 1, max_fields=limits.max_batch_items + 8)
+        except Exception as exc:  # noqa: BLE001 - starlette raises several types for broken forms
+            raise MalformedRequest(f"multipart body does not parse: {exc}") from exc
+        files = [v for k, v in form.multi_items() if k in IMAGE_FIELDS and isinstance(v, UploadFile)]
+        if not files:
+            raise MalformedRequest("multipart body has no file field named 'image' (or 'images')")
+        data = [await f.read() for f in files]
+    elif kind.startswith("image/") or kind in ("application/octet-stream", ""):
+        data = [await read_body(request, limits)]
+    else:
+        raise UnsupportedMediaType(
+            f"content type {kind!r} is not accepted here; send multipart/form-data with an 'image' file "
+            "or the raw image bytes with an image/* content type"
+        )
+    if not many and len(data) != 1:
+        raise MalformedRequest(f"this endpoint takes one image, got {len(data)}; use the /batch endpoint")
+    if len(data) > limits.max_batch_items:
+        raise PayloadTooLarge(f"{len(data)} images; the limit is {limits.max_batch_items} per request")
+    for index, item in enumerate(data):
+        try:
+            probe_image(item, image_limits)  # header-only: format and pixel count, no decoding
+        except InvalidInput as exc:
+            prefix = f"image {index}: " if len(data) > 1 else ""
+            raise type(exc)(prefix + exc.message, **exc.detail) from exc
+    return data
+
+
+async def json_body(request: Request, limits: Limits) -> Any:
+    kind = media_type(request)
+    if kind not in ("application/json", ""):
+        raise UnsupportedMediaType(f"content type {kind!r} is not accepted here; send application/json")
+    raw = await read_body(request, limits)
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MalformedRequest(f"body is not valid JSON: {exc}") from exc
+
+
+async def text_items(request: Request, limits: Limits, *, many: bool) -> list[str]:
+    """``{"text": "..."}`` or ``{"texts": ["...", ...]}``; every text validated (empty, too long, NUL)."""
+    body = await json_body(request, limits)
+    if not isinstance(body, dict) or not ({"text", "texts"} & set(body)):
+        raise MalformedRequest('body must be a JSON object with "text" (a string) or "texts" (a list of strings)')
+    if "texts" in body:
+        texts = body["texts"]
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            raise MalformedRequest('"texts" must be a list of strings')
+    else:
+        if not isinstance(body["text"], str):
+            raise MalformedRequest('"text" must be a string')
+        texts = [body["text"]]
+    if not texts:
+        raise MalformedRequest('"texts" is empty')
+    if len(texts) > limits.max_batch_items:
+        raise PayloadTooLarge(f"{len(texts)} texts; the limit is {limits.max_batch_items} per request")
+    text_limits = TextLimits(max_chars=limits.max_text_chars)
+    out = []
+    for index, text in enumerate(texts):
+        try:
+            out.append(validate_text(text, text_limits))
+        except InvalidInput as exc:
+            prefix = f"texts[{index}]: " if len(texts) > 1 else ""
+            raise type(exc)(prefix + exc.message, **exc.detail) from exc
+    return out
+
+
+async def record_items(request: Request, limits: Limits, *, many: bool) -> list[dict[str, Any]]:
+    """``{"record": {...}}``, ``{"records": [...]}`` or a CSV upload (text/csv body or multipart 'file')."""
+    kind = media_type(request)
+    if kind in ("text/csv", "multipart/form-data"):
+        if kind == "multipart/form-data":
+            await read_body(request, limits)
+            form = await request.form()
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise MalformedRequest("multipart body has no CSV file field named 'file'")
+            raw = await upload.read()
+        else:
+            raw = await read_body(request, limits)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"CSV is not valid UTF-8 at byte {exc.start}") from exc
+        records: list[Any] = list(csv.DictReader(io.StringIO(text)))
+        if not records:
+            raise InvalidInput("CSV has a header but no rows (or is empty)")
+    else:
+        body = await json_body(request, limits)
+        if isinstance(body, dict) and "records" in body:
+            records = body["records"]
+        elif isinstance(body, dict) and "record" in body:
+            records = [body["record"]]
+        else:
+            raise MalformedRequest('body must be {"record": {...}} or {"records": [{...}, ...]}, or a CSV upload')
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise MalformedRequest('"records" must be a list of JSON objects')
+    if not records:
+        raise MalformedRequest("no records")
+    if len(records) > limits.max_batch_items:
+        raise PayloadTooLarge(f"{len(records)} records; the limit is {limits.max_batch_items} per request")
+    return records
+
+
+READERS = {"image": image_items, "text": text_items, "record": record_items}

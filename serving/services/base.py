@@ -1,0 +1,42 @@
+"""What every task service shares: a pool of model versions and one batchable ``predict`` API."""
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar
+
+import bentoml
+
+from serving.runtime import VersionPool, WorkItem, WorkResult, deployment, task_config
+
+
+class TaskService:
+    """Base of the per-task services: loads the live version at start-up, serves any configured version."""
+
+    task: ClassVar[str]
+
+    def __init__(self) -> None:
+        self.pool = VersionPool(self.task)
+        self.pool.warm()
+
+
+def predict(self: TaskService, items: list[WorkItem]) -> list[WorkResult]:
+    """Run a batch of work items (possibly from many callers, for several model versions)."""
+    return self.pool.predict(items)
+
+
+def batch_api(task: str) -> Any:
+    """The ``predict`` API with this task's batching settings from the deployment config."""
+    batching = task_config(task).batching
+    if not batching.enabled or os.environ.get("AIS_NO_BATCHING") == "1":
+        return bentoml.api(predict)
+    return bentoml.api(batchable=True, max_batch_size=batching.max_batch_size,
+                       max_latency_ms=batching.max_latency_ms)(predict)
+
+
+def service_options(task: str) -> dict[str, Any]:
+    return {
+        "name": f"ais-{task}",
+        "workers": 1,
+        "threads": 1,  # models are not thread-safe; concurrency comes from batching
+        "traffic": {"timeout": deployment().limits.timeout_s},
+    }
