@@ -12,6 +12,7 @@ import threading
 import time
 from collections import defaultdict
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -23,6 +24,7 @@ from serving.errors import status_for
 
 log = logging.getLogger(__name__)
 CONFIG_ENV = "AIS_CONFIG"
+BUNDLED_CONFIG = "deployment.yaml"
 
 
 class WorkItem(BaseModel):
@@ -54,7 +56,12 @@ def deployment() -> DeploymentConfig:
     """The deployment this process serves, from the file named by ``AIS_CONFIG`` (read once per process)."""
     path = os.environ.get(CONFIG_ENV)
     if not path:
-        raise AisError(f"{CONFIG_ENV} is not set; start services with `ais serve`")
+        # A bento built by `ais build` carries its deployment file next to the packages.
+        bundled = Path(__file__).resolve().parents[1] / BUNDLED_CONFIG
+        if not bundled.is_file():
+            raise AisError(f"{CONFIG_ENV} is not set; start services with `ais serve`")
+        os.environ[CONFIG_ENV] = str(bundled)  # the gateway's config watcher reads the same file
+        path = str(bundled)
     return load_config(path)
 
 

@@ -43,11 +43,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(args: list[str], env: dict[str, str], log_path: Path, ready_timeout: float = 240) -> Iterator[str]:
+def running_server(args: list[str], env: dict[str, str], log_path: Path, ready_timeout: float = 240,
+                   command: list[str] | None = None) -> Iterator[str]:
+    """``ais serve ARGS`` (or ``COMMAND --port P``) in its own process group; yields the base URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    argv = [*(command or [sys.executable, "-m", "core.cli", "serve"]), "--host", "127.0.0.1", "--port", str(port), *args]
     with log_path.open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port), *args],
+        process = subprocess.Popen(argv,
                                    env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True, cwd=REPO)
         try:
