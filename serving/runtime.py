@@ -36,6 +36,16 @@ class WorkItem(BaseModel):
     tenant: str = ""
 
 
+class Operation(BaseModel):
+    """A non-batched call to a task operation (a document, a gallery change, a fit job...)."""
+
+    op: str
+    version: str = DEFAULT_VERSION
+    tenant: str = ""
+    args: dict[str, Any] = {}
+    request_id: str = ""
+
+
 class ErrorInfo(BaseModel):
     type: str
     message: str
@@ -69,7 +79,7 @@ def task_config(task: str) -> TaskConfig:
     return deployment().tasks.get(task) or TaskConfig(enabled=False)
 
 
-def _error(exc: BaseException) -> ErrorInfo:
+def error_info(exc: BaseException) -> ErrorInfo:
     if isinstance(exc, AisError):
         return ErrorInfo(type=type(exc).__name__, message=exc.message, status=status_for(exc),
                          detail={k: v for k, v in exc.detail.items() if isinstance(v, (str, int, float, bool))})
@@ -121,7 +131,7 @@ class VersionPool:
             elapsed = (time.perf_counter() - started) * 1000
             for index, output in zip(indices, outputs, strict=True):
                 if isinstance(output, BaseException):
-                    results[index] = WorkResult(version=version, error=_error(output), latency_ms=elapsed,
+                    results[index] = WorkResult(version=version, error=error_info(output), latency_ms=elapsed,
                                                 batch_size=len(indices))
                 else:
                     results[index] = WorkResult(version=version, result=output.model_dump(mode="json"),
@@ -152,3 +162,17 @@ class VersionPool:
             if not isinstance(exc, AisError):
                 log.exception("%s failed on one item", self.task)
             return exc
+
+
+def run_operation(pool: VersionPool, handler: Any, request: Operation) -> WorkResult:
+    """Run ``handler(model, request)`` on the requested version; every failure becomes an ErrorInfo."""
+    started = time.perf_counter()
+    try:
+        model = pool.get(request.version)
+        output = handler(model, request)
+        result = output.model_dump(mode="json") if isinstance(output, BaseModel) else output
+        return WorkResult(version=request.version, result=result, latency_ms=(time.perf_counter() - started) * 1000)
+    except Exception as exc:  # noqa: BLE001
+        if not isinstance(exc, AisError):
+            log.exception("%s operation %s failed", pool.task, request.op)
+        return WorkResult(version=request.version, error=error_info(exc))

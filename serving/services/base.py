@@ -6,7 +6,9 @@ from typing import Any, ClassVar
 
 import bentoml
 
-from serving.runtime import VersionPool, WorkItem, WorkResult, deployment, task_config
+from core.errors import NotFound
+from serving.runtime import (Operation, VersionPool, WorkItem, WorkResult, deployment, error_info, run_operation,
+                             task_config)
 
 
 class TaskService:
@@ -17,6 +19,18 @@ class TaskService:
     def __init__(self) -> None:
         self.pool = VersionPool(self.task)
         self.pool.warm()
+
+
+def operate(self: TaskService, request: Operation) -> WorkResult:
+    """Dispatch a task operation to the service's ``op_<name>(model, request)`` method."""
+    handler = getattr(self, f"op_{request.op}", None)
+    if handler is None:
+        return WorkResult(version=request.version, error=error_info(
+            NotFound(f"task {self.task!r} has no operation {request.op!r}")))
+    return run_operation(self.pool, handler, request)
+
+
+TaskService.operate = bentoml.api(operate)  # type: ignore[attr-defined]
 
 
 def predict(self: TaskService, items: list[WorkItem]) -> list[WorkResult]:

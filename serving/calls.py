@@ -1,0 +1,137 @@
+"""The request pipeline every gateway route shares: key → tenant, version routing, model call, errors, metrics.
+
+A route is an async function ``work(request, call) -> dict`` that parses its inputs and uses the
+``Call`` to reach the task's service; ``respond`` wraps it with everything else.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import anyio
+import bentoml
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from core.errors import AisError, InvalidInput, ModelLoading, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType
+from serving.config import DeploymentConfig
+from serving.errors import error_body, status_for
+from serving.runtime import ErrorInfo, Operation, WorkItem, WorkResult
+from serving.traffic import Route, route
+
+log = logging.getLogger("ais.gateway")
+
+_ERROR_TYPES: dict[str, type[AisError]] = {cls.__name__: cls for cls in (
+    InvalidInput, PayloadTooLarge, UnsupportedMediaType, NotFound, Unauthorized, ModelLoading)}
+
+
+def as_result(value: Any) -> WorkResult:
+    return value if isinstance(value, WorkResult) else WorkResult.model_validate(
+        value if isinstance(value, dict) else value.model_dump())
+
+
+def raise_error(error: ErrorInfo) -> None:
+    cls = _ERROR_TYPES.get(error.type, AisError)
+    raise cls(error.message, **error.detail)
+
+
+def json_response(body: dict[str, Any], status: int, request_id: str, **headers: str) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers={"X-Request-Id": request_id, **headers})
+
+
+@dataclass
+class Call:
+    """One authenticated request on its way to a task service."""
+
+    gateway: Any
+    task: str
+    config: DeploymentConfig
+    tenant: str
+    chosen: Route
+    request_id: str
+
+    @property
+    def version(self) -> str:
+        return self.chosen.version
+
+    async def _run(self, fn: Callable[[], Any]) -> Any:
+        with anyio.fail_after(self.config.limits.timeout_s):
+            return await anyio.to_thread.run_sync(fn)
+
+    async def predict(self, payloads: list[Any]) -> list[WorkResult]:
+        """Batched predict on the chosen version; a shadow copy is queued off the response path."""
+        items = [WorkItem(version=self.version, payload=p, request_id=self.request_id, tenant=self.tenant)
+                 for p in payloads]
+        service = getattr(self.gateway, self.task)
+        results = [as_result(r) for r in await self._run(partial(service.predict, items))]
+        for result in results:
+            self.gateway.metrics.batch.labels(task=self.task).observe(result.batch_size)
+        shadow = self.chosen.shadow
+        if shadow and shadow != self.version:
+            shadow_items = [item.model_copy(update={"version": shadow}) for item in items]
+            self.gateway.metrics.shadow.labels(task=self.task, version=shadow).inc()
+            self.gateway.shadow.submit(self.task, partial(_shadow_run, service, shadow_items),
+                                       [r.result for r in results], self.version, shadow, self.request_id)
+        monitor = getattr(self.gateway, "monitor", None)
+        if monitor is not None:
+            monitor(self, payloads, results)
+        return results
+
+    async def operate(self, op: str, **args: Any) -> Any:
+        """A non-batched task operation (documents, galleries, fit jobs); raises the service's error."""
+        request = Operation(op=op, version=self.version, tenant=self.tenant, args=args,
+                            request_id=self.request_id)
+        service = getattr(self.gateway, self.task)
+        result = as_result(await self._run(partial(service.operate, request)))
+        if result.error is not None:
+            raise_error(result.error)
+        return result.result
+
+
+def _shadow_run(service: Any, items: list[WorkItem]) -> list[Any]:
+    results = [as_result(r) for r in service.predict(items)]
+    return [r.result if r.error is None else {"error": r.error.model_dump()} for r in results]
+
+
+Work = Callable[[Request, Call], Awaitable[dict[str, Any]]]
+
+
+async def respond(request: Request, task: str, work: Work) -> JSONResponse:
+    gateway = bentoml.get_current_service()
+    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    started = time.perf_counter()
+    version, status = "-", 500
+    try:
+        config, keys = gateway.watcher.current()
+        tenant = keys.authenticate(request.headers)
+        caller = request.headers.get("x-caller-id") or tenant
+        chosen = route(task, config.tasks[task].traffic, f"{tenant}/{caller}")
+        version = chosen.version
+        body = await work(request, Call(gateway, task, config, tenant, chosen, request_id))
+        status = 200
+        meta = {"request_id": request_id, "task": task, "version": version, "role": chosen.role}
+        return json_response({**meta, **body}, status, request_id,
+                             **{"X-Model-Version": version, "X-Model-Role": chosen.role})
+    except AisError as exc:
+        status = status_for(exc)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+        if status == 503:
+            headers["Retry-After"] = "5"
+        if status >= 500:
+            log.error("request %s failed: %s", request_id, exc)
+        return json_response(error_body(exc, request_id), status, request_id, **headers)
+    except TimeoutError:
+        status = 504
+        log.error("request %s timed out", request_id)
+        return json_response({"error": "Timeout", "detail": {"message": "the model did not answer in time"},
+                              "request_id": request_id}, status, request_id)
+    except Exception as exc:  # noqa: BLE001 - anything unexpected is a logged 500 with the request id
+        log.exception("request %s failed", request_id)
+        return json_response(error_body(exc, request_id), status, request_id)
+    finally:
+        gateway.metrics.observe(task, version, status, time.perf_counter() - started)
