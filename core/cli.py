@@ -12,10 +12,10 @@ import platform
 import sys
 from importlib.metadata import entry_points
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from core.errors import AisError
 from core.logs import configure_logging
@@ -23,49 +23,50 @@ from core.offline import enforce_offline
 from core.registry import all_specs, load_object
 
 CLI_GROUP = "ais.cli"
+BUILTIN_COMMANDS = ("doctor", "tasks")
 
 
-class LazyGroup(click.Group):
-    """A click group that resolves sub-commands from entry points on demand."""
+def _entry_points() -> dict[str, str]:
+    return {ep.name: ep.value for ep in entry_points(group=CLI_GROUP)}
 
-    def _entry_points(self) -> dict[str, str]:
-        return {ep.name: ep.value for ep in entry_points(group=CLI_GROUP)}
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | set(self._entry_points()))
+def command_names() -> list[str]:
+    """Every top-level command: the built-ins and those registered by installed packages."""
+    return sorted(set(BUILTIN_COMMANDS) | set(_entry_points()))
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+
+class LazyGroup(TyperGroup):
+    """The root group: sub-commands come from entry points and are imported on demand."""
+
+    def list_commands(self, ctx):  # noqa: ANN001, ANN201 - signature of the (vendored) click API
+        return sorted(set(super().list_commands(ctx)) | set(_entry_points()))
+
+    def get_command(self, ctx, cmd_name: str):  # noqa: ANN001, ANN201
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             return command
-        target = self._entry_points().get(cmd_name)
+        target = _entry_points().get(cmd_name)
         if target is None:
             return None
         try:
             obj = load_object(target)
         except ImportError as exc:
-            return _unavailable(cmd_name, exc)
-        return typer.main.get_command(obj) if isinstance(obj, typer.Typer) else obj
+            obj = _unavailable(cmd_name, exc)
+        command = typer.main.get_command(obj) if isinstance(obj, typer.Typer) else obj
+        command.name = cmd_name  # a Typer app has no name of its own: it is known by its entry point
+        # shell completion is installed for `ais` as a whole, not per sub-command
+        command.params = [p for p in command.params if p.name not in ("install_completion", "show_completion")]
+        return command
 
 
-def _unavailable(name: str, exc: ImportError) -> click.Command:
-    @click.command(name=name, help=f"(unavailable: {exc.name or exc} is not installed)")
+def _unavailable(name: str, exc: ImportError) -> typer.Typer:
+    app = typer.Typer()
+
+    @app.command(name=name, help=f"(unavailable: {exc.name or exc} is not installed)")
     def broken() -> None:
-        raise click.ClickException(f"'{name}' needs a package that is not installed: {exc}")
+        raise AisError(f"'{name}' needs a package that is not installed: {exc}")
 
-    return broken
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", count=True, help="More logging (-v info, -vv debug).")
-@click.version_option(package_name="ai-services", prog_name="ais")
-def root(verbose: int) -> None:
-    """Vision, NLP and tabular models as offline, GPU-ready services.
-
-    Every task has its own command group (``ais TASK --help``); ``ais doctor`` checks this machine.
-    """
-    configure_logging([logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)])
-    enforce_offline()
+    return app
 
 
 def _version(dist: str) -> str:
@@ -75,7 +76,30 @@ def _version(dist: str) -> str:
         return "-"
 
 
-@root.command()
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"ais {_version('ai-services')}")
+        raise typer.Exit()
+
+
+app = typer.Typer(cls=LazyGroup, no_args_is_help=True, add_completion=False,
+                  context_settings={"help_option_names": ["-h", "--help"]})
+
+
+@app.callback()
+def root(
+    verbose: int = typer.Option(0, "-v", "--verbose", count=True, help="More logging (-v info, -vv debug)."),
+    version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True, help="Show the version."),
+) -> None:
+    """Vision, NLP and tabular models as offline, GPU-ready services.
+
+    Every task has its own command group (`ais TASK --help`); `ais doctor` checks this machine.
+    """
+    configure_logging([logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)])
+    enforce_offline()
+
+
+@app.command()
 def doctor() -> None:
     """Report versions, the compute device, and for each task whether its weights are available offline."""
     from core.device import cuda_available, resolve_device
@@ -114,26 +138,19 @@ def doctor() -> None:
         console.print("[yellow]some tasks cannot run offline yet; see the detail column[/]")
 
 
-@root.command(name="tasks")
+@app.command(name="tasks")
 def list_tasks() -> None:
     """List registered tasks."""
     for spec in all_specs():
-        click.echo(f"{spec.name:12s} {spec.summary}")
+        typer.echo(f"{spec.name:12s} {spec.summary}")
 
 
 def main() -> None:
     """Console-script entry point: project errors become one readable line and exit code 2."""
     try:
-        root.main(standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        sys.exit(130)
+        typer.main.get_command(app).main(prog_name="ais")
     except AisError as exc:
-        click.secho(f"error: {exc}", fg="red", err=True)
+        typer.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(2)
 
 

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from core.errors import AisError, InvalidInput, ModelLoading, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType
+from core.registry import get_spec
 from serving.config import DeploymentConfig
 from serving.errors import error_body, status_for
 from serving.runtime import ErrorInfo, Operation, WorkItem, WorkResult
@@ -54,6 +55,8 @@ class Call:
     tenant: str
     chosen: Route
     request_id: str
+    payloads: list[Any] | None = None
+    results: list[WorkResult] | None = None
 
     @property
     def version(self) -> str:
@@ -77,9 +80,7 @@ class Call:
             self.gateway.metrics.shadow.labels(task=self.task, version=shadow).inc()
             self.gateway.shadow.submit(self.task, partial(_shadow_run, service, shadow_items),
                                        [r.result for r in results], self.version, shadow, self.request_id)
-        monitor = getattr(self.gateway, "monitor", None)
-        if monitor is not None:
-            monitor(self, payloads, results)
+        self.payloads, self.results = payloads, results  # for monitoring, after the response is decided
         return results
 
     async def operate(self, op: str, **args: Any) -> Any:
@@ -105,14 +106,15 @@ async def respond(request: Request, task: str, work: Work) -> JSONResponse:
     gateway = bentoml.get_current_service()
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
     started = time.perf_counter()
-    version, status = "-", 500
+    version, status, call = "-", 500, None
     try:
         config, keys = gateway.watcher.current()
         tenant = keys.authenticate(request.headers)
         caller = request.headers.get("x-caller-id") or tenant
         chosen = route(task, config.tasks[task].traffic, f"{tenant}/{caller}")
         version = chosen.version
-        body = await work(request, Call(gateway, task, config, tenant, chosen, request_id))
+        call = Call(gateway, task, config, tenant, chosen, request_id)
+        body = await work(request, call)
         status = 200
         meta = {"request_id": request_id, "task": task, "version": version, "role": chosen.role}
         return json_response({**meta, **body}, status, request_id,
@@ -135,3 +137,15 @@ async def respond(request: Request, task: str, work: Work) -> JSONResponse:
         return json_response(error_body(exc, request_id), status, request_id)
     finally:
         gateway.metrics.observe(task, version, status, time.perf_counter() - started)
+        _monitor(gateway, task, version, status, call)
+
+
+def _monitor(gateway: Any, task: str, version: str, status: int, call: Call | None) -> None:
+    """Summaries of inputs and outputs for drift and quality (never raises, never keeps raw inputs)."""
+    monitor = getattr(gateway, "monitor", None)
+    if monitor is None:
+        return
+    results = None
+    if call is not None and call.results is not None:
+        results = [r.result if r.error is None else {"error": r.error.model_dump()} for r in call.results]
+    monitor.observe(task, version, get_spec(task).input_kind, call.payloads if call else None, results, status)

@@ -224,6 +224,11 @@ def torchserve(task: str, output: Annotated[Path, typer.Option(help="folder for 
     typer.echo(export_mar(task, output, weights))
 
 
+@export_app.callback()
+def export() -> None:
+    """Export a model for other serving stacks."""
+
+
 def _has_module(name: str) -> bool:
     import importlib.util
 

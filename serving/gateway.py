@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import uuid
 from pathlib import Path
 from typing import Any
 
+import anyio
 import bentoml
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -29,6 +31,7 @@ from serving.config import DeploymentConfig
 from serving.calls import Call, Work, json_response, raise_error, respond
 from serving.errors import error_body, status_for
 from serving.metrics import RequestMetrics
+from serving.monitoring import Monitor, MonitorSettings
 from serving.payloads import READERS
 from serving.runtime import CONFIG_ENV, deployment
 from serving.services import service_for
@@ -66,6 +69,20 @@ async def list_tasks(request: Request) -> JSONResponse:
     return json_response({"client": config.client, "tasks": tasks}, 200, request_id)
 
 
+async def monitoring_summary(request: Request) -> JSONResponse:
+    """``GET /v1/monitoring?since=7d``: data quality and drift per window for this deployment."""
+    gateway = bentoml.get_current_service()
+    request_id = uuid.uuid4().hex
+    try:
+        _, keys = gateway.watcher.current()
+        keys.authenticate(request.headers)
+        since = request.query_params.get("since", "7d")
+        summary = await anyio.to_thread.run_sync(gateway.monitor.summary, since)
+    except AisError as exc:
+        return json_response(error_body(exc, request_id), status_for(exc), request_id)
+    return json_response(summary.model_dump(mode="json"), 200, request_id)
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     request_id = uuid.uuid4().hex
@@ -75,7 +92,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def build_app(tasks: list[str]) -> Starlette:
-    routes = [Route("/v1/tasks", list_tasks, methods=["GET"])]
+    routes = [Route("/v1/tasks", list_tasks, methods=["GET"]),
+              Route("/v1/monitoring", monitoring_summary, methods=["GET"])]
     for task in tasks:
         # a task's own routes (serving/routes/<task>.py) come first and may replace the generic ones
         own = task_routes(task)
@@ -106,14 +124,14 @@ def task_routes(task: str) -> list[Route]:
 
 
 def _init(self: Any) -> None:
-    import os
-
     config: DeploymentConfig = deployment()
     self.tasks = config.enabled_tasks()
     self.watcher = ConfigWatcher(os.environ[CONFIG_ENV])
     self.metrics = RequestMetrics()
     folder = Path(config.state_dir) if config.state_dir else state_dir()
     self.shadow = ShadowRecorder(folder / "shadow" / config.client)
+    self.monitor = None if os.environ.get("AIS_NO_MONITORING") == "1" else Monitor.for_deployment(
+        config, MonitorSettings(metrics=True))
     log.info("gateway for %s serving %s", config.client, ", ".join(self.tasks))
 
 

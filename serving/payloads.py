@@ -43,10 +43,9 @@ def media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-async def image_items(request: Request, limits: Limits, *, many: bool) -> list[bytes]:
-    """Images from ``multipart/form-data`` (fields image/images/file) or a raw image body."""
+async def uploaded_files(request: Request, limits: Limits) -> list[bytes]:
+    """Files from ``multipart/form-data`` (fields image/images/file/files) or one raw binary body."""
     kind = media_type(request)
-    image_limits = ImageLimits(max_bytes=limits.max_bytes, max_pixels=limits.max_pixels)
     if kind == "multipart/form-data":
         await read_body(request, limits)  # enforces the size limit before parsing (Starlette caches it)
         try:
@@ -55,15 +54,20 @@ async def image_items(request: Request, limits: Limits, *, many: bool) -> list[b
             raise MalformedRequest(f"multipart body does not parse: {exc}") from exc
         files = [v for k, v in form.multi_items() if k in IMAGE_FIELDS and isinstance(v, UploadFile)]
         if not files:
-            raise MalformedRequest("multipart body has no file field named 'image' (or 'images')")
-        data = [await f.read() for f in files]
-    elif kind.startswith("image/") or kind in ("application/octet-stream", ""):
-        data = [await read_body(request, limits)]
-    else:
-        raise UnsupportedMediaType(
-            f"content type {kind!r} is not accepted here; send multipart/form-data with an 'image' file "
-            "or the raw image bytes with an image/* content type"
-        )
+            raise MalformedRequest("multipart body has no file field named 'image' (or 'images', 'file')")
+        return [await f.read() for f in files]
+    if kind.startswith("image/") or kind in ("application/octet-stream", "application/pdf", ""):
+        return [await read_body(request, limits)]
+    raise UnsupportedMediaType(
+        f"content type {kind!r} is not accepted here; send multipart/form-data with an 'image' file "
+        "or the raw file bytes with an image/* content type"
+    )
+
+
+async def image_items(request: Request, limits: Limits, *, many: bool) -> list[bytes]:
+    """Images from ``multipart/form-data`` (fields image/images/file) or a raw image body."""
+    image_limits = ImageLimits(max_bytes=limits.max_bytes, max_pixels=limits.max_pixels)
+    data = await uploaded_files(request, limits)
     if not many and len(data) != 1:
         raise MalformedRequest(f"this endpoint takes one image, got {len(data)}; use the /batch endpoint")
     if len(data) > limits.max_batch_items:

@@ -1,8 +1,11 @@
-"""BentoML service for the `ocr` task: batched predict over the configured model versions."""
+"""BentoML service for the `ocr` task: batched predict for images, an operation for whole documents."""
 from __future__ import annotations
+
+from typing import Any
 
 import bentoml
 
+from serving.runtime import Operation
 from serving.services.base import TaskService, batch_api, service_options
 
 
@@ -10,6 +13,9 @@ from serving.services.base import TaskService, batch_api, service_options
 class OcrService(TaskService):
     task = "ocr"
     predict = batch_api("ocr")
+
+    def op_read_document(self, model: Any, request: Operation) -> Any:
+        return model.read_document(request.args["data"], request.args.get("pages"))
 
 
 service = OcrService

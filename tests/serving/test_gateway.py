@@ -178,3 +178,13 @@ def test_shadow_logs_every_request_and_never_answers(server: str, deployment: di
     report = json.loads(_ais(deployment, "models", "compare", "toytext", "--config", path))
     assert report["pairs"] == 30 and report["means"]["label_agreement"] == 0.0
     _ais(deployment, "models", "shadow", "toytext", "--config", path)
+
+
+def test_monitoring_summary_counts_requests_and_rejections(server: str) -> None:
+    r = httpx.get(f"{server}/v1/monitoring?since=1d", headers=auth())
+    assert r.status_code == 200, r.text
+    windows = [w for w in r.json()["windows"] if w["task"] == "toytext"]
+    assert sum(w["quality"]["requests"] for w in windows) > 0
+    assert any(w["quality"]["rejected_rate"] > 0 for w in windows)
+    assert httpx.get(f"{server}/v1/monitoring?since=soon", headers=auth()).status_code == 400
+    assert httpx.get(f"{server}/v1/monitoring").status_code == 401

@@ -1,0 +1,66 @@
+"""The end-to-end check: quality and drift of every stored window since a date, as one JSON-ready summary.
+
+>>> parse_duration("7d").days, parse_duration("36h").total_seconds()
+(7, 129600.0)
+"""
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from core.errors import InvalidInput, NotFound
+from serving.monitoring.drift import drift_report
+from serving.monitoring.profile import load_reference, reference_path
+from serving.monitoring.quality import quality_report
+from serving.monitoring.schemas import DriftThresholds, MonitoringSummary, ReferenceProfile, WindowSummary
+from serving.monitoring.store import MonitorStore, store_path
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str | timedelta) -> timedelta:
+    """``30m``, ``24h``, ``7d``, ``2w`` → timedelta."""
+    if isinstance(text, timedelta):
+        return text
+    match = _DURATION.match(str(text).lower())
+    if not match:
+        raise InvalidInput(f"duration {text!r} is not like 30m, 24h, 7d or 2w")
+    return timedelta(seconds=float(match.group(1)) * _UNIT_S[match.group(2)])
+
+
+def summarize(state_dir: str | Path, client: str, since: str | timedelta = "7d", *, now: float | None = None,
+              thresholds: DriftThresholds | None = None, task: str | None = None,
+              store: MonitorStore | None = None) -> MonitoringSummary:
+    """Quality and drift (against each version's reference) of every window of ``client`` in the period."""
+    state_dir = Path(state_dir)
+    until = now if now is not None else time.time()
+    start = until - parse_duration(since).total_seconds()
+    owned = store is None
+    if store is None:
+        path = store_path(state_dir, client)
+        if not path.is_file():
+            raise NotFound(f"no monitoring data for client {client!r} in {path.parent}")
+        store = MonitorStore(path)
+    try:
+        windows = store.windows(int(start), int(until) + 1, task=task)
+        evaluations = store.evaluations(start)
+    finally:
+        if owned:
+            store.close()
+    references: dict[tuple[str, str], ReferenceProfile | None] = {}
+    out: list[WindowSummary] = []
+    for window in windows:
+        key = (window.task, window.version)
+        if key not in references:
+            path = reference_path(state_dir, *key)
+            references[key] = load_reference(path) if path.is_file() else None
+        reference = references[key]
+        drift = drift_report(reference, window, thresholds) if reference is not None and window.items else None
+        out.append(WindowSummary(task=window.task, version=window.version, window_start=window.start,
+                                 length_s=window.length_s, quality=quality_report(window), drift=drift))
+    missing = sorted(f"{t}:{v}" for (t, v), ref in references.items() if ref is None)
+    return MonitoringSummary(client=client, since=int(start), until=int(until), windows=out,
+                             missing_references=missing, evaluations=evaluations)
