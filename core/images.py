@@ -27,6 +27,9 @@ SUPPORTED_FORMATS: frozenset[str] = frozenset({"JPEG", "MPO", "PNG", "TIFF", "WE
 ImageInput = Union[bytes, bytearray, memoryview, str, Path, Image.Image, "np.ndarray"]
 
 _DEFAULT_LIMITS = ImageLimits()
+# Ultralytics replaces PIL.Image.open on import (to add HEIF support it may try to pip-install);
+# decoding must not depend on which library was imported last, so keep PIL's own function.
+_PIL_OPEN = Image.open
 
 
 def _check_bytes(data: bytes, limits: ImageLimits) -> None:
@@ -44,7 +47,7 @@ def _open(data: bytes) -> Image.Image:
     if data[:5] == b"%PDF-":
         raise UnsupportedMediaType("this is a PDF, not an image; send it to an endpoint that reads documents")
     try:
-        img = Image.open(io.BytesIO(data))
+        img = _PIL_OPEN(io.BytesIO(data))
     except Image.DecompressionBombError as exc:
         raise PayloadTooLarge(f"image declares too many pixels: {exc}") from exc
     except UnidentifiedImageError as exc:

@@ -28,33 +28,17 @@ from core.errors import AisError
 from core.offline import state_dir
 from core.registry import get_spec
 from serving.config import DeploymentConfig
-from serving.calls import Call, Work, json_response, raise_error, respond
+from serving.calls import Work, json_response, respond
+from serving.gateway_routes import predict_route
 from serving.errors import error_body, status_for
 from serving.metrics import RequestMetrics
 from serving.monitoring import Monitor, MonitorSettings
-from serving.payloads import READERS
 from serving.runtime import CONFIG_ENV, deployment
 from serving.services import service_for
 from serving.shadow import ShadowRecorder
 from serving.watcher import ConfigWatcher
 
 log = logging.getLogger("ais.gateway")
-
-def predict_route(many: bool) -> Work:
-    """The generic route of every task: parse inputs by the task's input kind, batched predict."""
-
-    async def work(request: Request, call: Call) -> dict[str, Any]:
-        payloads = await READERS[get_spec(call.task).input_kind](request, call.config.limits, many=many)
-        results = await call.predict(payloads)
-        failed = [r.error for r in results if r.error is not None]
-        if failed and (not many or len(failed) == len(results)):
-            raise_error(failed[0])
-        if many:
-            return {"results": [r.result if r.error is None else {"error": r.error.model_dump()} for r in results]}
-        return {"result": results[0].result}
-
-    return work
-
 
 async def list_tasks(request: Request) -> JSONResponse:
     gateway = bentoml.get_current_service()

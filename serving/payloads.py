@@ -43,6 +43,25 @@ def media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
+async def form_parts(request: Request, limits: Limits) -> tuple[dict[str, list[bytes]], dict[str, str]]:
+    """A multipart form as ``(files by field, text fields)``; the size limit applies to the whole body."""
+    if media_type(request) != "multipart/form-data":
+        raise UnsupportedMediaType("send multipart/form-data (an image file plus form fields)")
+    await read_body(request, limits)
+    try:
+        form = await request.form(max_files=limits.max_batch_items + 1, max_fields=limits.max_batch_items + 8)
+    except Exception as exc:  # noqa: BLE001 - starlette raises several types for broken forms
+        raise MalformedRequest(f"multipart body does not parse: {exc}") from exc
+    files: dict[str, list[bytes]] = {}
+    fields: dict[str, str] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            files.setdefault(key, []).append(await value.read())
+        else:
+            fields[key] = str(value)
+    return files, fields
+
+
 async def uploaded_files(request: Request, limits: Limits) -> list[bytes]:
     """Files from ``multipart/form-data`` (fields image/images/file/files) or one raw binary body."""
     kind = media_type(request)

@@ -75,6 +75,17 @@ def deployment() -> DeploymentConfig:
     return load_config(path)
 
 
+def tenant_dir(kind: str, tenant: str) -> Path:
+    """Per-tenant data of this deployment (galleries, planograms): one folder per tenant, never shared."""
+    from core.offline import state_dir
+
+    config = deployment()
+    root = Path(config.state_dir) if config.state_dir else state_dir()
+    folder = root / kind / config.client / tenant
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def task_config(task: str) -> TaskConfig:
     return deployment().tasks.get(task) or TaskConfig(enabled=False)
 

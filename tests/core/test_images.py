@@ -161,3 +161,15 @@ def test_load_image_accepts_array_path_and_pil(tmp_path) -> None:
         load_image(tmp_path / "missing.png")
     with pytest.raises(InvalidInput, match="expected image bytes"):
         load_image(12345)  # type: ignore[arg-type]
+
+
+def test_decoding_survives_a_library_patching_pil_open(monkeypatch) -> None:
+    """Ultralytics monkeypatches PIL.Image.open on import; our decoder must keep PIL's behaviour."""
+
+    def patched(*args: object, **kwargs: object) -> Image.Image:
+        raise ModuleNotFoundError("No module named 'pi_heif'")
+
+    monkeypatch.setattr(Image, "open", patched)
+    assert decode_image(_encode(_sample(), "PNG")).size == (40, 30)
+    with pytest.raises(UnsupportedMediaType):
+        decode_image(b"definitely not an image")
