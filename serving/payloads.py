@@ -156,7 +156,7 @@ async def record_items(request: Request, limits: Limits, *, many: bool) -> list[
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InvalidInput(f"CSV is not valid UTF-8 at byte {exc.start}") from exc
-        records: list[Any] = list(csv.DictReader(io.StringIO(text)))
+        records: list[Any] = [{k: _cell(v) for k, v in row.items()} for row in csv.DictReader(io.StringIO(text))]
         if not records:
             raise InvalidInput("CSV has a header but no rows (or is empty)")
     else:
@@ -174,6 +174,18 @@ async def record_items(request: Request, limits: Limits, *, many: bool) -> list[
     if len(records) > limits.max_batch_items:
         raise PayloadTooLarge(f"{len(records)} records; the limit is {limits.max_batch_items} per request")
     return records
+
+
+def _cell(value: str | None) -> Any:
+    """A CSV cell as JSON would carry it: empty → null, numbers → numbers, the rest stays text."""
+    if value is None or value.strip() == "":
+        return None
+    for parse in (int, float):
+        try:
+            return parse(value)
+        except ValueError:
+            continue
+    return value
 
 
 READERS = {"image": image_items, "text": text_items, "record": record_items}

@@ -1,0 +1,209 @@
+"""`ais propensity ...`: the monthly job, its stages one by one, scoring a CSV and building the bundled model."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(
+    help="Bancassurance lead generation: propensity, premium and segments.", no_args_is_help=True
+)
+log = logging.getLogger(__name__)
+
+
+def _workdir(workdir: Path | None) -> Path:
+    from core.offline import state_dir
+
+    return workdir or state_dir() / "propensity" / "work"
+
+
+def _options(**kwargs: object) -> object:
+    from tabular.propensity.schemas import RunOptions
+
+    return RunOptions(**{k: v for k, v in kwargs.items() if v is not None})
+
+
+@app.command()
+def run(
+    month: str = typer.Option("2021-03", help="current month M (YYYY-MM); leads are for M+1"),
+    customers: int = typer.Option(20_000, help="synthetic customers when no --data is given"),
+    workdir: Path | None = typer.Option(None, help="warehouse, raw drops, runs (default: state dir)"),
+    models_dir: Path | None = typer.Option(
+        None, help="model folder (default: <state dir>/propensity/models)"
+    ),
+    data: Path | None = typer.Option(None, help="generic mode: a CSV/Parquet file"),
+    target: str | None = typer.Option(None, help="generic mode: binary target column"),
+    id_column: str | None = typer.Option(None, "--id", help="generic mode: id column"),
+    month_column: str | None = typer.Option(None, "--month-col", help="generic mode: month column"),
+    trials: int = typer.Option(10, help="Optuna trials on the out-of-time validation months"),
+    tune_timeout: float = typer.Option(180.0, help="Optuna time budget in seconds"),
+    seed: int = typer.Option(0),
+    reuse: bool = typer.Option(True, help="reuse a saved model for the same month and data"),
+    capacity: int | None = typer.Option(None, help="sales contacts next month (default: 10% of customers)"),
+    leads_format: str = typer.Option("csv", "--format", help="leads file format: csv or parquet"),
+    eda: bool = typer.Option(True, help="write the EDA report"),
+) -> None:
+    """The monthly job: generate-or-ingest, checks, features, train (or reuse), evaluate, leads and report."""
+    from tabular.propensity.leads import run as run_job
+
+    result = run_job(
+        _options(
+            month=month,
+            customers=customers,
+            workdir=_workdir(workdir),
+            models_dir=models_dir,
+            data=data,
+            target=target,
+            id_column=id_column,
+            month_column=month_column,
+            n_trials=trials,
+            tune_timeout_s=tune_timeout,
+            seed=seed,
+            reuse=reuse,
+            capacity=capacity,
+            leads_format=leads_format,
+            eda=eda,
+        )
+    )
+    b, g = result.metrics["baseline"], result.metrics["boosted"]
+    typer.echo(
+        f"baseline PR-AUC {b['pr_auc']:.4f} lift@10% {b['lift_at_10pct']:.2f} | "
+        f"LightGBM PR-AUC {g['pr_auc']:.4f} lift@10% {g['lift_at_10pct']:.2f}"
+    )
+    typer.echo(f"report: {result.report}\nleads:  {result.leads}\nmodel:  {result.model}")
+    typer.echo("timings (s): " + json.dumps(result.timings))
+
+
+@app.command()
+def train(
+    month: str = typer.Option("2021-03"),
+    customers: int = typer.Option(20_000),
+    workdir: Path | None = typer.Option(None),
+    models_dir: Path | None = typer.Option(None),
+    trials: int = typer.Option(10),
+    seed: int = typer.Option(0),
+) -> None:
+    """Train a new model for month M (never reuses), with leads and report as in `run`."""
+    run(
+        month=month,
+        customers=customers,
+        workdir=workdir,
+        models_dir=models_dir,
+        data=None,
+        target=None,
+        id_column=None,
+        month_column=None,
+        trials=trials,
+        tune_timeout=180.0,
+        seed=seed,
+        reuse=False,
+        capacity=None,
+        leads_format="csv",
+        eda=False,
+    )
+
+
+@app.command()
+def generate(
+    out: Path = typer.Option(..., help="folder for the Parquet tables"),
+    customers: int = typer.Option(10_000),
+    month: str = typer.Option("2021-03"),
+    history_months: int = typer.Option(36),
+    seed: int = typer.Option(0),
+) -> None:
+    """Generate synthetic bancassurance tables (Parquet), e.g. to try the ingestion by hand."""
+    from tabular.propensity.synth import SynthConfig
+    from tabular.propensity.synth import generate as gen
+
+    data = gen(SynthConfig(n_customers=customers, end_month=month, history_months=history_months, seed=seed))
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in data.tables.items():
+        frame.to_parquet(out / f"{name}.parquet", index=False)
+        typer.echo(f"{name}: {len(frame):,} rows")
+
+
+@app.command()
+def ingest(
+    warehouse: Path = typer.Option(..., help="DuckDB file"),
+    table: str = typer.Option(..., help="table name (customers, transactions, ...)"),
+    file: Path | None = typer.Option(None, help="batch load of a CSV/Parquet file"),
+    stream_dir: Path | None = typer.Option(None, help="folder of JSON-lines micro-batches"),
+    stdin: bool = typer.Option(False, help="read JSON lines from stdin, cut into micro-batches"),
+    batch_size: int = typer.Option(10_000),
+) -> None:
+    """Load a batch file or a stream of JSON-lines events into the warehouse (idempotent per batch)."""
+    from tabular.propensity.clean import quality_markdown
+    from tabular.propensity.ingest import Warehouse
+
+    wh = Warehouse(warehouse)
+    if file is not None:
+        reports = [wh.load_file(table, file)]
+    elif stream_dir is not None:
+        reports = wh.stream_folder(table, stream_dir)
+    elif stdin:
+        reports = wh.stream_lines(table, sys.stdin, batch_size=batch_size)
+    else:
+        raise typer.BadParameter("give --file, --stream-dir or --stdin")
+    typer.echo(quality_markdown(reports))
+
+
+@app.command()
+def predict(
+    csv: Path = typer.Argument(..., help="CSV of feature records (one row per customer)"),
+    model: str | None = typer.Option(None, help="model path or 'default' (the bundled model)"),
+    out: Path | None = typer.Option(None, help="write leads CSV here instead of JSON lines to stdout"),
+) -> None:
+    """Score a CSV of customer feature records with a saved model."""
+    from tabular.propensity.model import PropensityModel
+
+    task = PropensityModel(weights=model).load()
+    leads = task.score_csv(csv.read_bytes())
+    if out:
+        import pandas as pd
+
+        pd.DataFrame([lead.model_dump() for lead in leads]).to_csv(out, index=False)
+        typer.echo(f"{len(leads)} leads -> {out}")
+    else:
+        for lead in leads:
+            typer.echo(lead.model_dump_json())
+
+
+@app.command("build-default")
+def build_default(
+    customers: int = typer.Option(20_000),
+    month: str = typer.Option("2021-03"),
+    trials: int = typer.Option(6),
+    seed: int = typer.Option(0),
+    workdir: Path | None = typer.Option(None),
+) -> None:
+    """Train the small default model shipped in the package (tabular/propensity/default_model/)."""
+    import shutil
+    import tempfile
+
+    from tabular.propensity.leads import run as run_job
+    from tabular.propensity.model import DEFAULT_MODEL_DIR
+
+    with tempfile.TemporaryDirectory() as tmp:
+        wd = workdir or Path(tmp) / "work"
+        result = run_job(
+            _options(
+                month=month,
+                customers=customers,
+                workdir=wd,
+                models_dir=Path(tmp) / "models",
+                n_trials=trials,
+                seed=seed,
+                reuse=False,
+                eda=False,
+                max_negatives_per_month=8_000,
+            )
+        )
+        DEFAULT_MODEL_DIR.mkdir(parents=True, exist_ok=True)
+        shutil.copy(result.model, DEFAULT_MODEL_DIR / "model.joblib")
+        shutil.copy(result.model.parent / "metadata.json", DEFAULT_MODEL_DIR / "metadata.json")
+    size = (DEFAULT_MODEL_DIR / "model.joblib").stat().st_size
+    typer.echo(f"default model -> {DEFAULT_MODEL_DIR} ({size / 1e6:.2f} MB)")

@@ -1,0 +1,61 @@
+"""Pydantic models at the boundaries: a customer record to score, the lead returned, the monthly job's options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CustomerRecord(BaseModel):
+    """One customer's feature values (as built by ``features.build_features`` at a cutoff month).
+
+    The fields a model needs are listed in its metadata (``PropensityModel.feature_columns``);
+    they are passed as extra fields, e.g. ``CustomerRecord(customer_id="42", age=40, income=51000, ...)``.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    customer_id: str | int | None = None
+
+
+class Lead(BaseModel):
+    """The score of one customer: probability to buy next month, its decile, segment and a premium."""
+
+    model_config = ConfigDict(frozen=True)
+
+    customer_id: str | None = None
+    score: float = Field(ge=0.0, le=1.0, description="calibrated probability of buying a policy next month")
+    decile: int = Field(ge=1, le=10, description="1 = top 10% of customers by score")
+    segment: int | None = None
+    segment_name: str | None = None
+    suggested_premium: float | None = Field(None, description="annual premium suggestion (currency units)")
+    model_version: str
+
+
+class RunOptions(BaseModel):
+    """Options of the monthly job (``ais propensity run``)."""
+
+    month: str = Field(description="current month M (YYYY-MM): train on 18 months to M-1, leads for M+1")
+    customers: int = Field(
+        20_000, ge=100, description="synthetic customers to generate when no data is given"
+    )
+    workdir: Path
+    models_dir: Path | None = None
+    data: Path | None = Field(None, description="generic mode: a CSV/Parquet file")
+    target: str | None = None
+    id_column: str | None = None
+    month_column: str | None = None
+    seed: int = 0
+    n_trials: int = Field(10, ge=0)
+    tune_timeout_s: float = 180.0
+    reuse: bool = Field(True, description="reuse a saved model for the same month and data")
+    capacity: int | None = Field(None, description="sales contacts available next month (default: top 10%)")
+    train_months: int = Field(18, ge=6)
+    max_negatives_per_month: int = Field(20_000, ge=100)
+    max_eval_rows_per_month: int = Field(100_000, ge=100)
+    stream_batches: int = Field(
+        4, ge=0, description="month M's transactions arrive as this many JSONL batches"
+    )
+    leads_format: str = Field("csv", pattern="^(csv|parquet)$")
+    eda: bool = True
