@@ -1,0 +1,1 @@
+"""Tests of vision/planogram (mirrors the package layout)."""
