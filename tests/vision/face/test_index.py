@@ -1,0 +1,36 @@
+"""The in-memory index returns exactly the brute-force nearest persons."""
+from __future__ import annotations
+
+import numpy as np
+
+from vision.face.index import FaceIndex
+
+
+def _brute(ids: list[str], vectors: np.ndarray, q: np.ndarray, k: int) -> list[tuple[str, float]]:
+    best: dict[str, float] = {}
+    for person, v in zip(ids, vectors):
+        d = float(np.linalg.norm(v - q))
+        best[person] = min(d, best.get(person, np.inf))
+    return sorted(best.items(), key=lambda item: item[1])[:k]
+
+
+def test_search_matches_brute_force_with_several_rows_per_person() -> None:
+    rng = np.random.default_rng(0)
+    ids = [f"p{rng.integers(0, 60)}" for _ in range(400)]
+    vectors = rng.normal(size=(400, 16)).astype(np.float32)
+    index = FaceIndex.build(ids, vectors)
+    for _ in range(20):
+        q = rng.normal(size=16).astype(np.float32)
+        got = index.search(q, k=7)
+        want = _brute(ids, vectors, q, 7)
+        assert [p for p, _ in got] == [p for p, _ in want]
+        np.testing.assert_allclose([d for _, d in got], [d for _, d in want], rtol=1e-4, atol=1e-4)
+
+
+def test_empty_index_and_distance_to() -> None:
+    assert FaceIndex.empty(8).search(np.zeros(8, np.float32)) == []
+    index = FaceIndex.build(["a", "b", "a"], np.array([[0, 0], [3, 4], [1, 0]], np.float32))
+    assert index.distance_to(np.array([0, 0], np.float32), "b") == 5.0
+    assert index.distance_to(np.array([2, 0], np.float32), "a") == 1.0
+    assert index.distance_to(np.array([2, 0], np.float32), "zz") is None
+    assert index.n_persons == 2 and len(index) == 3

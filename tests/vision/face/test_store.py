@@ -1,0 +1,107 @@
+"""SQLite gallery storage: tenant scoping, validation, and deletion that erases the bytes from disk."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.errors import ConfigError, InvalidInput, NotFound
+from vision.face.store import GalleryStore
+
+DIM = 8
+
+
+def _vectors(n: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=(n, DIM)).astype(np.float32)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> GalleryStore:
+    s = GalleryStore(tmp_path / "g.db", "test-embedder", DIM)
+    yield s
+    s.close()
+
+
+def test_pragmas_are_durable_and_secure(store: GalleryStore) -> None:
+    db = store._db
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert db.execute("PRAGMA secure_delete").fetchone()[0] == 1
+
+
+def test_create_get_list_add(store: GalleryStore) -> None:
+    person, gen1 = store.create_person("acme", "Ann", _vectors(2, 1), person_id="ann")
+    assert person.n_embeddings == 2 and person.display_name == "Ann" and gen1 == 1
+    person, gen2 = store.add_vectors("acme", "ann", _vectors(1, 2))
+    assert person.n_embeddings == 3 and gen2 == 2 and person.updated_at >= person.created_at
+    generated, _ = store.create_person("acme", "Bob", _vectors(1, 3))
+    assert len(generated.person_id) == 32
+    assert [p.person_id for p in store.list_persons("acme")] == ["ann", generated.person_id]
+    snapshot = store.tenant_vectors("acme")
+    assert snapshot.generation == 3 and snapshot.person_ids.count("ann") == 3
+    np.testing.assert_array_equal(store.person_vectors("acme", "ann")[:2], _vectors(2, 1))
+    with pytest.raises(InvalidInput) as err:
+        store.create_person("acme", "Ann again", _vectors(1, 4), person_id="ann")
+    assert err.value.detail["reason"] == "person_exists"
+
+
+def test_another_tenant_sees_nothing(store: GalleryStore) -> None:
+    store.create_person("tenant-a", "Ann", _vectors(1, 1), person_id="ann")
+    assert store.list_persons("tenant-b") == []
+    for call in (lambda: store.get_person("tenant-b", "ann"),
+                 lambda: store.person_vectors("tenant-b", "ann"),
+                 lambda: store.add_vectors("tenant-b", "ann", _vectors(1, 2)),
+                 lambda: store.delete_person("tenant-b", "ann")):
+        with pytest.raises(NotFound):
+            call()
+    assert store.tenant_vectors("tenant-b").vectors.shape == (0, DIM)
+    # the same person id may exist independently in another tenant
+    store.create_person("tenant-b", "Other Ann", _vectors(1, 3), person_id="ann")
+    assert store.get_person("tenant-a", "ann").display_name == "Ann"
+
+
+@pytest.mark.parametrize("bad", ["", " x", "a/b", "x" * 200, None, 5])
+def test_bad_ids_are_invalid_input(store: GalleryStore, bad: object) -> None:
+    with pytest.raises(InvalidInput):
+        store.create_person(bad, "Name", _vectors(1, 1))  # type: ignore[arg-type]
+
+
+def test_bad_vectors_and_names(store: GalleryStore) -> None:
+    with pytest.raises(InvalidInput):
+        store.create_person("t", "Name", np.zeros((1, DIM + 1), np.float32))
+    with pytest.raises(InvalidInput):
+        store.create_person("t", "Name", np.full((1, DIM), np.nan, np.float32))
+    with pytest.raises(InvalidInput):
+        store.create_person("t", "  ", _vectors(1, 1))
+    assert store.list_persons("t") == []  # a failed call leaves nothing behind
+
+
+def test_other_embedder_is_refused(tmp_path: Path) -> None:
+    GalleryStore(tmp_path / "g.db", "dlib", DIM).close()
+    with pytest.raises(ConfigError):
+        GalleryStore(tmp_path / "g.db", "facenet", DIM)
+
+
+def _disk_bytes(path: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
+def test_delete_erases_embedding_and_image_bytes_from_the_files(store: GalleryStore) -> None:
+    keep = _vectors(3, 10)
+    gone = _vectors(3, 11)
+    image = np.random.default_rng(5).bytes(6000)  # spans overflow pages
+    store.create_person("acme", "Keep", keep, person_id="keep")
+    store.create_person("acme", "Gone", gone, person_id="gone", images=[image, None, None])
+    before = _disk_bytes(store.path)
+    assert all(row.tobytes() in before for row in gone) and image[:512] in before
+    removed, _ = store.delete_person("acme", "gone")
+    assert removed == 3
+    after = _disk_bytes(store.path)
+    for row in gone:
+        assert row.tobytes() not in after, "deleted embedding bytes still on disk"
+    assert image[:512] not in after and image[-512:] not in after
+    assert all(row.tobytes() in after for row in keep)
+    assert store.integrity_check() == "ok"
+    with pytest.raises(NotFound):
+        store.get_person("acme", "gone")

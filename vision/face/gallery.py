@@ -1,0 +1,260 @@
+"""Enrolled persons per tenant: enroll, add images, list, get, delete, verify and identify.
+
+A ``Gallery`` is one SQLite file (see ``vision.face.store``) plus an in-memory index per tenant
+for identification, rebuilt whenever the tenant's generation in the database moves (so several
+processes serving the same file stay consistent). Every method takes a ``tenant``: another
+tenant's persons behave exactly as persons that do not exist (``NotFound``).
+
+>>> from vision.face.gallery import Gallery
+>>> gallery = Gallery("/tmp/faces.db")                           # doctest: +SKIP
+>>> gallery.enroll("acme", ["ann1.jpg", "ann2.jpg"], "Ann")      # doctest: +SKIP
+>>> gallery.identify("acme", "group.jpg").faces[0].decision      # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from core.errors import InvalidInput
+from core.images import ImageInput
+from core.offline import state_dir
+from vision.face.index import FaceIndex
+from vision.face.quality import QualityGate
+from vision.face.schemas import (
+    UNKNOWN,
+    Candidate,
+    DeleteResult,
+    EnrollResult,
+    IdentifiedFace,
+    IdentifyResult,
+    Person,
+    VerifyResult,
+)
+from vision.face.store import GalleryStore, check_id
+
+if TYPE_CHECKING:
+    from vision.face.analyzer import AnalyzedImage, FaceAnalyzer
+
+log = logging.getLogger(__name__)
+
+MAX_ENROLL_IMAGES = 32
+
+
+def default_gallery_path() -> Path:
+    return state_dir() / "faces" / "gallery.db"
+
+
+def _as_list(images: Any) -> list[ImageInput]:
+    """Accept one image or a list of them (bytes and str are single images, not sequences)."""
+    if isinstance(images, (bytes, bytearray, memoryview, str, Path)) or not isinstance(images, Sequence):
+        return [images]
+    return list(images)
+
+
+class Gallery:
+    """Face gallery over one SQLite file and one embedder.
+
+    ``embedder``: ``None``/``"default"`` for dlib's bundled model, or the path of a local
+    InceptionResnetV1 state dict. ``analyzer``: share an already built ``FaceAnalyzer`` instead.
+    ``threshold``: same-person Euclidean distance (default: the embedder's, or a calibrated one).
+    ``store_images``: also keep a JPEG crop of each enrolled face (off by default: embeddings only).
+    """
+
+    def __init__(self, path: str | Path | None = None, embedder: str | Path | None = None, *,
+                 analyzer: FaceAnalyzer | None = None, device: str = "auto", threshold: float | None = None,
+                 quality: QualityGate | None = None, store_images: bool = False) -> None:
+        self.path = Path(path) if path is not None else default_gallery_path()
+        self._analyzer = analyzer
+        self._embedder_ref = embedder
+        self._device = device
+        self._threshold = threshold
+        self.quality = quality or QualityGate()
+        self.store_images = store_images
+        self._store: GalleryStore | None = None
+        self._indexes: dict[str, tuple[int, FaceIndex]] = {}
+        self._lock = threading.RLock()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def load(self) -> Gallery:
+        """Load the models and open the database (idempotent; other methods call it on first use)."""
+        with self._lock:
+            if self._store is not None:
+                return self
+            if self._analyzer is None:
+                from vision.face.analyzer import FaceAnalyzer
+
+                self._analyzer = FaceAnalyzer(weights=self._embedder_ref, device=self._device)
+            self._analyzer.load()
+            embedder = self._analyzer.embedder
+            assert embedder is not None
+            self._store = GalleryStore(self.path, embedder.name, embedder.dim)
+            return self
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+            self._indexes.clear()
+
+    @property
+    def store(self) -> GalleryStore:
+        return self.load()._store  # type: ignore[return-value]
+
+    @property
+    def analyzer(self) -> FaceAnalyzer:
+        return self.load()._analyzer  # type: ignore[return-value]
+
+    @property
+    def threshold(self) -> float:
+        return self._threshold if self._threshold is not None else self.analyzer.embedder.threshold  # type: ignore[union-attr]
+
+    @property
+    def embedder_name(self) -> str:
+        return self.analyzer.embedder.name  # type: ignore[union-attr]
+
+    # -- enrollment ------------------------------------------------------------------------------
+    def _enrollment_vectors(self, images: Any) -> tuple[np.ndarray, list[bytes | None]]:
+        """One embedding per image after the quality gate; any rejected image rejects the whole call."""
+        items = _as_list(images)
+        if not items:
+            raise InvalidInput("at least one image is needed to enroll", reason="no_images")
+        if len(items) > MAX_ENROLL_IMAGES:
+            raise InvalidInput(f"at most {MAX_ENROLL_IMAGES} images per call", reason="too_many_images")
+        analyzed = self.analyzer.analyze(items, embed=False)
+        chosen = [self.quality.check(a.image, a.faces, index=i) for i, a in enumerate(analyzed)]
+        vectors = np.vstack([self.analyzer.embed(a.image, [face]) for a, face in zip(analyzed, chosen)])
+        crops = [self._face_jpeg(a, face.box) if self.store_images else None for a, face in zip(analyzed, chosen)]
+        return vectors, crops
+
+    @staticmethod
+    def _face_jpeg(analyzed: AnalyzedImage, box: np.ndarray) -> bytes:
+        buf = io.BytesIO()
+        analyzed.image.crop(tuple(round(float(v)) for v in box)).save(buf, "JPEG", quality=90)
+        return buf.getvalue()
+
+    def enroll(self, tenant: str, images: Sequence[ImageInput] | ImageInput, display_name: str, *,
+               person_id: str | None = None) -> EnrollResult:
+        """Create a person from one or more photos (each must pass the quality gate)."""
+        check_id(tenant, "tenant")
+        vectors, crops = self._enrollment_vectors(images)
+        return self.enroll_embeddings(tenant, vectors, display_name, person_id=person_id, _images=crops)
+
+    def enroll_embeddings(self, tenant: str, embeddings: np.ndarray, display_name: str, *,
+                          person_id: str | None = None, _images: list[bytes | None] | None = None) -> EnrollResult:
+        """Create a person from embeddings computed elsewhere with the same embedder (bulk import)."""
+        person, generation = self.store.create_person(tenant, display_name, embeddings, person_id=person_id,
+                                                      images=_images)
+        self._after_write(tenant, generation, add=(person.person_id, np.asarray(embeddings, dtype=np.float32)))
+        return EnrollResult(person=person, added=len(embeddings))
+
+    def add_images(self, tenant: str, person_id: str, images: Sequence[ImageInput] | ImageInput) -> EnrollResult:
+        """Add photos to an enrolled person of this tenant."""
+        self.store.get_person(tenant, person_id)  # NotFound before spending time on the images
+        vectors, crops = self._enrollment_vectors(images)
+        person, generation = self.store.add_vectors(tenant, person_id, vectors, images=crops)
+        self._after_write(tenant, generation, add=(person_id, vectors))
+        return EnrollResult(person=person, added=len(vectors))
+
+    def delete(self, tenant: str, person_id: str) -> DeleteResult:
+        """Remove a person, its embeddings (zeroed on disk) and any stored images."""
+        removed, generation = self.store.delete_person(tenant, person_id)
+        self._after_write(tenant, generation, remove=person_id)
+        return DeleteResult(person_id=person_id, embeddings_removed=removed)
+
+    def get(self, tenant: str, person_id: str) -> Person:
+        return self.store.get_person(tenant, person_id)
+
+    # -- index -----------------------------------------------------------------------------------
+    def _after_write(self, tenant: str, generation: int, *, add: tuple[str, np.ndarray] | None = None,
+                     remove: str | None = None) -> None:
+        """Apply our own write to the cached index when it was current; otherwise rebuild on next use."""
+        with self._lock:
+            cached = self._indexes.get(tenant)
+            if cached is None or cached[0] != generation - 1:
+                self._indexes.pop(tenant, None)
+                return
+            index = cached[1]
+            if add is not None:
+                person_id, vectors = add
+                ids = index.row_person.tolist() + [person_id] * len(vectors)
+                index = FaceIndex.build(ids, np.vstack([index.vectors, vectors]))
+            if remove is not None:
+                keep = index.row_person != remove
+                index = FaceIndex.build(index.row_person[keep].tolist(), index.vectors[keep])
+            self._indexes[tenant] = (generation, index)
+
+    def index(self, tenant: str) -> FaceIndex:
+        """The tenant's current index (rebuilt from the database if another writer moved it)."""
+        check_id(tenant, "tenant")
+        store = self.store
+        with self._lock:
+            cached = self._indexes.get(tenant)
+            if cached is not None and cached[0] == store.generation(tenant):
+                return cached[1]
+            snapshot = store.tenant_vectors(tenant)
+            index = FaceIndex.build(snapshot.person_ids, snapshot.vectors)
+            self._indexes[tenant] = (snapshot.generation, index)
+            return index
+
+    # -- matching --------------------------------------------------------------------------------
+    def _probe(self, image: ImageInput, what: str) -> tuple[AnalyzedImage, np.ndarray]:
+        """The largest face of an image and its embedding."""
+        analyzed = self.analyzer.analyze([image], embed=False)[0]
+        if not analyzed.faces:
+            raise InvalidInput(f"{what}: no face found", reason="no_face")
+        analyzed.faces = analyzed.faces[:1]
+        return analyzed, self.analyzer.embed(analyzed.image, analyzed.faces)[0]
+
+    def verify(self, tenant: str, image: ImageInput, *, person_id: str | None = None,
+               other_image: ImageInput | None = None) -> VerifyResult:
+        """Is the (largest) face in ``image`` the enrolled ``person_id``, or the face in ``other_image``?"""
+        check_id(tenant, "tenant")
+        if (person_id is None) == (other_image is None):
+            raise InvalidInput("verify needs exactly one of person_id or other_image")
+        if person_id is not None:
+            reference = self.store.person_vectors(tenant, person_id)  # NotFound across tenants
+        probe, vector = self._probe(image, "image")
+        w, h = probe.image.size
+        reference_box = None
+        if person_id is not None:
+            distance = float(np.sqrt(((reference - vector) ** 2).sum(axis=1)).min())
+        else:
+            other, other_vector = self._probe(other_image, "other_image")
+            distance = float(np.linalg.norm(other_vector - vector))
+            reference_box = other.faces[0].box_model(*other.image.size)
+        return VerifyResult(same_person=distance <= self.threshold, distance=distance, threshold=self.threshold,
+                            embedder=self.embedder_name, person_id=person_id,
+                            probe_box=probe.faces[0].box_model(w, h), reference_box=reference_box)
+
+    def identify(self, tenant: str, image: ImageInput, *, top_k: int = 5) -> IdentifyResult:
+        """Every face in the image with its ``top_k`` nearest persons and a decision (id or ``unknown``)."""
+        check_id(tenant, "tenant")
+        if not isinstance(top_k, int) or not 1 <= top_k <= 100:
+            raise InvalidInput("top_k must be an integer between 1 and 100")
+        index = self.index(tenant)
+        analyzed = self.analyzer.analyze([image], embed=True)[0]
+        assert analyzed.embeddings is not None
+        matches = [index.search(vector, k=top_k) for vector in analyzed.embeddings]
+        names = self.store.display_names(tenant, sorted({p for m in matches for p, _ in m}))
+        w, h = analyzed.image.size
+        faces = []
+        for face, match in zip(analyzed.faces, matches):
+            candidates = [Candidate(person_id=p, display_name=names.get(p, ""), distance=d) for p, d in match]
+            known = bool(candidates) and candidates[0].distance <= self.threshold
+            faces.append(IdentifiedFace(box=face.box_model(w, h), landmarks=face.landmarks_model(),
+                                        decision=candidates[0].person_id if known else UNKNOWN,
+                                        display_name=candidates[0].display_name if known else None,
+                                        candidates=candidates))
+        return IdentifyResult(faces=faces, threshold=self.threshold, embedder=self.embedder_name,
+                              gallery_size=index.n_persons)
+
+    def list(self, tenant: str, *, limit: int = 1000, offset: int = 0) -> list[Person]:
+        """This tenant's persons, oldest first (``limit``/``offset`` page through them)."""
+        return self.store.list_persons(tenant, limit=limit, offset=offset)
