@@ -1,0 +1,153 @@
+"""Every registered task over HTTP, with real weights: the same contract as in-process, plus task routes.
+
+One server (`ais serve --config`, two tenants) for the whole module: each task answers its own
+sample inputs, rejects its bad input with a 4xx, and the task-specific routes work (documents,
+face galleries scoped per tenant, planogram checks, CSV scoring).
+"""
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+import yaml
+from PIL import Image
+
+from core.registry import all_specs, get_spec
+from serving.config import hash_key
+from tests.serving.server import running_server
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]
+
+KEY_A, KEY_B = "tenant-a-key", "tenant-b-key"
+SERVED = [spec.name for spec in all_specs() if spec.weights_status().available]
+
+
+def _png(item: Any) -> bytes:
+    if isinstance(item, (bytes, bytearray)):
+        return bytes(item)
+    if isinstance(item, (str, Path)):
+        return Path(item).read_bytes()
+    image = Image.fromarray(item) if isinstance(item, np.ndarray) else item
+    buf = io.BytesIO()
+    image.convert("RGB").save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _post_batch(url: str, task: str, items: list[Any], key: str = KEY_A) -> httpx.Response:
+    kind = get_spec(task).input_kind
+    headers = {"Authorization": f"Bearer {key}"}
+    if kind == "image":
+        files = [("images", (f"{i}.png", _png(x), "image/png")) for i, x in enumerate(items)]
+        return httpx.post(f"{url}/{task}/batch", files=files, headers=headers, timeout=300)
+    body = {"texts": items} if kind == "text" else {"records": items}
+    return httpx.post(f"{url}/{task}/batch", content=json.dumps(body, default=str),
+                      headers={**headers, "Content-Type": "application/json"}, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if not SERVED:
+        pytest.skip("no task has its weights available")
+    root = tmp_path_factory.mktemp("tasks_http")
+    config = {"client": "all-tasks", "tasks": {name: {} for name in SERVED},
+              "keys": [{"tenant": "a", "sha256": hash_key(KEY_A)}, {"tenant": "b", "sha256": hash_key(KEY_B)}],
+              "state_dir": str(root / "state")}
+    path = root / "client.yaml"
+    path.write_text(yaml.safe_dump(config))
+    with running_server(["--config", str(path)], {"AIS_HOME": str(root / "home")}, root / "server.log",
+                        ready_timeout=600) as url:
+        yield url
+
+
+@pytest.mark.parametrize("task", SERVED)
+def test_task_answers_its_samples_and_rejects_its_bad_input(server: str, task: str) -> None:
+    spec = get_spec(task)
+    r = _post_batch(server, task, spec.sample_inputs(2))
+    assert r.status_code == 200, r.text
+    assert len(r.json()["results"]) == 2 and all("error" not in x for x in r.json()["results"])
+    bad = _post_batch(server, task, [spec.make_bad_input()])
+    assert 400 <= bad.status_code < 500, bad.text
+    assert bad.json()["request_id"]
+
+
+def _need(task: str) -> None:
+    if task not in SERVED:
+        pytest.skip(f"{task} is not served here")
+
+
+def test_face_gallery_is_private_per_tenant(server: str, shared_data: Path) -> None:
+    _need("face")
+    a = {"Authorization": f"Bearer {KEY_A}"}
+    b = {"Authorization": f"Bearer {KEY_B}"}
+    photo = (shared_data / "faces/knn/train/obama/obama.jpg").read_bytes()
+    probe = (shared_data / "faces/knn/test/obama1.jpg").read_bytes()
+    r = httpx.post(f"{server}/face/persons", files={"image": ("o.jpg", photo, "image/jpeg")},
+                   data={"name": "Barack Obama"}, headers=a, timeout=300)
+    assert r.status_code == 200, r.text
+    person = r.json()["result"]["person"]["person_id"]
+    hit = httpx.post(f"{server}/face/identify", files={"image": ("p.jpg", probe, "image/jpeg")}, headers=a,
+                     timeout=300)
+    assert hit.status_code == 200 and hit.json()["result"]["faces"][0]["decision"] == person
+    # tenant b sees nothing of tenant a: 404, never 403
+    assert httpx.get(f"{server}/face/persons", headers=b).json()["result"]["persons"] == []
+    assert httpx.get(f"{server}/face/persons/{person}", headers=b).status_code == 404
+    assert httpx.delete(f"{server}/face/persons/{person}", headers=b).status_code == 404
+    verify = httpx.post(f"{server}/face/verify", files={"image": ("p.jpg", probe, "image/jpeg")},
+                        data={"person_id": person}, headers=b, timeout=300)
+    assert verify.status_code == 404
+    other = httpx.post(f"{server}/face/identify", files={"image": ("p.jpg", probe, "image/jpeg")}, headers=b,
+                       timeout=300)
+    assert other.json()["result"]["faces"][0]["decision"] == "unknown"
+    assert httpx.delete(f"{server}/face/persons/{person}", headers=a).status_code == 200
+    assert httpx.get(f"{server}/face/persons/{person}", headers=a).status_code == 404
+
+
+def test_face_enrollment_quality_gate_says_why(server: str) -> None:
+    _need("face")
+    blank = _png(Image.new("RGB", (200, 200), (120, 120, 120)))
+    r = httpx.post(f"{server}/face/persons", files={"image": ("x.png", blank, "image/png")}, data={"name": "nobody"},
+                   headers={"Authorization": f"Bearer {KEY_A}"}, timeout=300)
+    assert r.status_code == 400 and "face" in r.json()["detail"]["message"].lower()
+
+
+def test_planogram_check_inline_and_stored(server: str) -> None:
+    _need("planogram")
+    from vision.planogram.synth import sample_inputs
+
+    shelf = _png(sample_inputs(1)[0])
+    spec = {"fixture_id": "bay-7", "shelves": [[{"sku": "SKU01", "facings": 2}]]}
+    a = {"Authorization": f"Bearer {KEY_A}"}
+    r = httpx.post(f"{server}/planogram/check", files={"image": ("s.png", shelf, "image/png")},
+                   data={"planogram": json.dumps(spec)}, headers=a, timeout=300)
+    assert r.status_code == 200, r.text
+    assert "compliance_pct" in r.json()["result"]
+    assert httpx.post(f"{server}/planogram/planograms", json=spec, headers=a).status_code == 200
+    r = httpx.post(f"{server}/planogram/check?annotate=true", files={"image": ("s.png", shelf, "image/png")},
+                   data={"fixture_id": "bay-7"}, headers=a, timeout=300)
+    assert r.status_code == 200 and r.json()["result"]["annotated_png"]
+    missing = httpx.post(f"{server}/planogram/check", files={"image": ("s.png", shelf, "image/png")},
+                         data={"fixture_id": "bay-7"}, headers={"Authorization": f"Bearer {KEY_B}"}, timeout=300)
+    assert missing.status_code == 404  # tenant b has no such planogram
+    bad = httpx.post(f"{server}/planogram/check", files={"image": ("s.png", shelf, "image/png")},
+                     data={"planogram": "{\"shelves\": 3}"}, headers=a, timeout=300)
+    assert bad.status_code == 400
+
+
+def test_propensity_scores_a_csv_upload(server: str) -> None:
+    _need("propensity")
+    records = get_spec("propensity").sample_inputs(3)
+    columns = list(records[0])
+    lines = [",".join(columns)] + [",".join("" if r[c] is None else str(r[c]) for c in columns) for r in records]
+    r = httpx.post(f"{server}/propensity/batch", content="\n".join(lines).encode(),
+                   headers={"Authorization": f"Bearer {KEY_A}", "Content-Type": "text/csv"}, timeout=120)
+    assert r.status_code == 200, r.text
+    assert len(r.json()["results"]) == 3 and all(0 <= x["score"] <= 1 for x in r.json()["results"])
+    broken = dict(records[0])
+    broken.pop("age")
+    r = httpx.post(f"{server}/propensity", json={"record": broken}, headers={"Authorization": f"Bearer {KEY_A}"})
+    assert r.status_code == 400 and "age" in r.json()["detail"]["message"]
