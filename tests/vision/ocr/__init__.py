@@ -1,0 +1,1 @@
+"""Tests of the OCR task (vision/ocr)."""

@@ -1,0 +1,255 @@
+"""The OCR task: ``OcrReader`` reads a batch of images (or a PDF / multi-page TIFF) into words, lines and text.
+
+Per page: optional contrast normalisation and deskew, word detection (one pass), orientation
+from the detected boxes and a few trial readings, then every word crop of the whole batch is
+recognised in width-sorted batches, and the words are put in reading order by ``layout``.
+
+>>> reader = OcrReader(device="cpu")          # stores options only
+>>> reader.loaded
+False
+"""
+from __future__ import annotations
+
+import logging
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from pydantic import ValidationError
+
+from core.device import Placement
+from core.errors import ConfigError, InvalidInput
+from core.images import ImageInput, load_image
+from core.offline import state_dir
+from core.schemas import Box, Metrics
+from core.task import BaseTask
+from vision.ocr.documents import load_document
+from vision.ocr.engine import EasyOcrEngine, Quad
+from vision.ocr.layout import WordBox, reading_order
+from vision.ocr.orientation import guess_orientation
+from vision.ocr.preprocess import estimate_skew, rotate_small, stretch_contrast, turn, turn_box
+from vision.ocr.punctuation import fix_trailing_mark
+from vision.ocr.schemas import DocumentResult, OcrLine, OcrOptions, OcrResult, OcrWord
+from vision.ocr.weights import DEFAULT_WEIGHTS
+
+log = logging.getLogger(__name__)
+
+MIN_SIDE = 32  # smaller images are padded with white before detection
+SMALL_TEXT_PX = 16.0  # word boxes shorter than this on the detector's canvas are detected poorly
+# Paper-coloured margin (x word height) right of each crop: easyocr pads a batch by repeating the
+# last pixel column, which smears a final '.' into '_'; a left margin made it read '~' (measured).
+CROP_BORDER = 0.15
+
+
+@dataclass
+class _Page:
+    """A page between detection and recognition (upright, deskewed coordinates inside)."""
+
+    grey: np.ndarray
+    input_size: tuple[int, int]
+    orientation: int = 0
+    orientation_score: float = 1.0
+    skew: float = 0.0
+    boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
+    crops: list[np.ndarray] = field(default_factory=list)
+
+
+class OcrReader(BaseTask[ImageInput, OcrResult]):
+    """Read text from images and documents; one ``OcrResult`` per input image.
+
+    Options (keyword arguments, validated by ``OcrOptions``): ``languages``, ``detect_orientation``,
+    ``deskew``, ``normalise_contrast``, ``upscale_small_text``, ``detection_canvas``, ``batch_size``,
+    ``min_confidence``, ``pdf_dpi``. Languages other than English need ``weights=<folder>`` holding
+    easyocr's model files for them.
+    """
+
+    name = "ocr"
+    default_weights = DEFAULT_WEIGHTS
+
+    def __init__(self, weights: Any = None, device: str = "auto", precision: str = "auto", **options: Any) -> None:
+        super().__init__(weights=weights, device=device, precision=precision, **options)
+        try:
+            self.config = OcrOptions(**options)
+        except ValidationError as exc:
+            raise ConfigError(f"invalid OCR options: {exc}") from exc
+        if self.config.languages != ["en"] and self.weights.kind == "default":
+            raise ConfigError(
+                f"languages {self.config.languages} need easyocr weights for them: pass weights=<folder> "
+                "holding craft_mlt_25k.pth and the recogniser files (nothing is downloaded)"
+            )
+        self.engine: EasyOcrEngine | None = None
+
+    # -- loading ------------------------------------------------------------------------------
+    def _load(self, weights_path: Path | None, placement: Placement) -> None:
+        if weights_path is None or not weights_path.is_dir():
+            raise ConfigError(f"OCR weights must be a folder of easyocr model files, got {weights_path}")
+        if not placement.is_cuda:
+            import torch
+
+            torch.set_num_threads(min(torch.get_num_threads(), 4))
+        self.engine = EasyOcrEngine(weights_path, placement, self.config.languages, self.config.batch_size,
+                                    network_dir=state_dir() / "easyocr_networks")
+
+    # -- prediction ---------------------------------------------------------------------------
+    def _predict(self, batch: Sequence[ImageInput]) -> list[OcrResult]:
+        images = [load_image(item) for item in batch]
+        return self.read_images(images)
+
+    def read_images(self, images: Sequence[Image.Image], page_numbers: Sequence[int | None] | None = None
+                    ) -> list[OcrResult]:
+        """Read decoded RGB images (the batched path behind ``predict`` and ``read_document``)."""
+        engine = self._engine()
+        pages = [self._prepare(np.asarray(img.convert("RGB")), engine) for img in images]
+        crops = [crop for page in pages for crop in page.crops]
+        readings = engine.recognize(crops)
+        results, start = [], 0
+        numbers = list(page_numbers) if page_numbers is not None else [None] * len(pages)
+        for page, number in zip(pages, numbers):
+            page_readings = readings[start:start + len(page.crops)]
+            start += len(page.crops)
+            results.append(self._assemble(page, page_readings, number))
+        return results
+
+    def read_document(self, data: bytes, pages: str | None = None) -> DocumentResult:
+        """Read a PDF (pages rendered at ``pdf_dpi``) or a multi-page image; ``pages`` like ``"1-3,5"``."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise InvalidInput(f"read_document expects the file's bytes, got {type(data).__name__}")
+        document = load_document(bytes(data), pages, dpi=self.config.pdf_dpi)
+        results = self.read_images(document.images, document.numbers)
+        return DocumentResult(n_pages=document.n_pages, pages=results)
+
+    def _engine(self) -> EasyOcrEngine:
+        if self.engine is None:
+            from core.errors import ModelLoading
+
+            raise ModelLoading("task 'ocr' is not loaded; call .load() first")
+        return self.engine
+
+    def _prepare(self, rgb: np.ndarray, engine: EasyOcrEngine) -> _Page:
+        import cv2
+
+        height, width = rgb.shape[:2]
+        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        if min(height, width) < MIN_SIDE:
+            # the detector's pooling needs a few dozen pixels; pad right/bottom so coordinates do not move
+            grey = cv2.copyMakeBorder(grey, 0, max(0, MIN_SIDE - height), 0, max(0, MIN_SIDE - width),
+                                      cv2.BORDER_CONSTANT, value=255)
+        if self.config.normalise_contrast:
+            grey = stretch_contrast(grey)
+        skew = 0.0
+        if self.config.deskew:
+            skew = estimate_skew(grey)
+            if abs(skew) >= 0.2:
+                grey = rotate_small(grey, -skew)
+            else:
+                skew = 0.0
+        page = _Page(grey=grey, input_size=(width, height), skew=skew)
+        detector_input = cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB)
+        canvas = self.config.detection_canvas
+        quads = engine.detect(detector_input, canvas_size=canvas)
+        if self.config.upscale_small_text and quads:
+            quads = self._redetect_small_text(engine, detector_input, quads, canvas)
+        boxes = [q.xyxy for q in quads]
+        if self.config.detect_orientation and boxes:
+            guess = guess_orientation(engine, grey, boxes)
+            page.orientation, page.orientation_score = guess.degrees, guess.score
+        if page.orientation:
+            undo = (360 - page.orientation) % 360
+            h, w = grey.shape
+            boxes = [turn_box(b, undo, w, h) for b in boxes]
+            grey = turn(grey, undo)
+            page.grey = grey
+            quads = [Quad.from_xyxy(*b) for b in boxes]
+        page.boxes = [q.xyxy for q in quads]
+        page.crops = [self._crop(grey, q) for q in quads]
+        keep = [i for i, c in enumerate(page.crops) if c is not None]
+        page.boxes = [page.boxes[i] for i in keep]
+        page.crops = [page.crops[i] for i in keep]
+        return page
+
+    def _redetect_small_text(self, engine: EasyOcrEngine, image: np.ndarray, quads: list[Quad], canvas: int
+                             ) -> list[Quad]:
+        """Detect again at a higher magnification when words are too small on the detector's canvas."""
+        longest = max(image.shape[:2])
+        scale = min(1.0, canvas / longest)
+        heights = [min(x2 - x1, y2 - y1) for x1, y1, x2, y2 in (q.xyxy for q in quads)]
+        seen = statistics.median(heights) * scale
+        if seen >= SMALL_TEXT_PX:
+            return quads
+        target = min(2.5 * longest, 3200.0, longest * SMALL_TEXT_PX * 1.5 / max(seen / scale, 1.0))
+        if target <= canvas * 1.1:
+            return quads
+        log.debug("text is %.1f px on the detector canvas; detecting again on a %d px canvas", seen, target)
+        return engine.detect(image, canvas_size=int(target) + 1, mag_ratio=target / longest)
+
+    @staticmethod
+    def _crop(grey: np.ndarray, quad: Quad) -> np.ndarray | None:
+        import cv2
+
+        patch = EasyOcrEngine.crop(grey, quad)
+        if patch is None:
+            return None
+        pad = max(2, int(CROP_BORDER * patch.shape[0]))
+        paper = int(np.percentile(patch, 95))
+        return cv2.copyMakeBorder(patch, 0, 0, 0, pad, cv2.BORDER_CONSTANT, value=paper)
+
+    def _assemble(self, page: _Page, readings: Sequence[Any], number: int | None) -> OcrResult:
+        words_in: list[tuple[tuple[float, float, float, float], str, float]] = []
+        for box, reading, crop in zip(page.boxes, readings, page.crops):
+            text = fix_trailing_mark(reading.text.strip(), crop)
+            if text and reading.confidence >= self.config.min_confidence:
+                words_in.append((box, text, reading.confidence))
+        order = reading_order([WordBox(*b) for b, _, _ in words_in])
+        lines: list[OcrLine] = []
+        for line in order:
+            words = [OcrWord(text=words_in[i][1], box=self._to_input(words_in[i][0], page, words_in[i][2]),
+                             confidence=words_in[i][2]) for i in line.words]
+            confidence = float(np.mean([w.confidence for w in words]))
+            lines.append(OcrLine(text=" ".join(w.text for w in words), words=words, block=line.block,
+                                 confidence=confidence, box=_union([w.box for w in words], confidence)))
+        text = "\n".join(line.text for line in lines)
+        mean = float(np.mean([w[2] for w in words_in])) if words_in else 0.0
+        width, height = page.input_size
+        return OcrResult(text=text, lines=lines, orientation=page.orientation,
+                         orientation_score=float(np.clip(page.orientation_score, 0.0, 1.0)),
+                         skew_degrees=page.skew, width=width, height=height, confidence=mean, page=number)
+
+    @staticmethod
+    def _to_input(box: tuple[float, float, float, float], page: _Page, confidence: float) -> Box:
+        """Map a box on the upright, deskewed page back to the input image's pixels."""
+        width, height = page.input_size
+        x1, y1, x2, y2 = box
+        if page.orientation:
+            h, w = page.grey.shape
+            x1, y1, x2, y2 = turn_box(box, page.orientation, w, h)
+        if page.skew:
+            import math
+
+            # the deskewed page was rotated by -skew about the centre of the (unturned) input
+            theta = math.radians(page.skew)
+            cx, cy = width / 2, height / 2
+            xs, ys = [], []
+            for px, py in ((x1, y1), (x2, y1), (x2, y2), (x1, y2)):
+                dx, dy = px - cx, py - cy
+                xs.append(cx + dx * math.cos(theta) + dy * math.sin(theta))
+                ys.append(cy - dx * math.sin(theta) + dy * math.cos(theta))
+            x1, y1, x2, y2 = min(xs), min(ys), max(xs), max(ys)
+        x1, x2 = float(np.clip(x1, 0, width)), float(np.clip(x2, 0, width))
+        y1, y2 = float(np.clip(y1, 0, height)), float(np.clip(y2, 0, height))
+        return Box(x1=x1, y1=y1, x2=max(x1, x2), y2=max(y1, y2), confidence=float(np.clip(confidence, 0, 1)))
+
+    # -- evaluation ---------------------------------------------------------------------------
+    def evaluate(self, dataset: Any) -> Metrics:
+        """CER/WER overall and per layout, orientation accuracy, word-box precision/recall."""
+        from vision.ocr.evaluate import evaluate_reader
+
+        return evaluate_reader(self, dataset)
+
+
+def _union(boxes: Sequence[Box], confidence: float) -> Box:
+    return Box(x1=min(b.x1 for b in boxes), y1=min(b.y1 for b in boxes), x2=max(b.x2 for b in boxes),
+               y2=max(b.y2 for b in boxes), confidence=float(np.clip(confidence, 0.0, 1.0)))

@@ -1,0 +1,17 @@
+"""Registry entry of the OCR task (light: imports only ``core``)."""
+from __future__ import annotations
+
+from core.registry import TaskSpec
+
+SPEC = TaskSpec(
+    name="ocr",
+    summary="Read documents and scene text: words and lines with boxes, confidence, reading order, orientation",
+    task="vision.ocr.reader:OcrReader",
+    extra="ocr",
+    requires=("easyocr", "easyocr_en_models", "pypdfium2"),
+    weights="vision.ocr.weights:status",
+    samples="vision.ocr.synth:sample_inputs",
+    bad_input="vision.ocr.synth:bad_input",
+    datasets={"rendered": "vision.ocr.datasets:rendered_pages",
+              "rotated": "vision.ocr.datasets:rotated_pages"},
+)
