@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse
 from core.errors import AisError, InvalidInput, ModelLoading, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType
 from core.registry import get_spec
 from serving.config import DeploymentConfig
-from serving.errors import error_body, status_for
+from serving.errors import ServiceBusy, error_body, status_for
 from serving.runtime import ErrorInfo, Operation, WorkItem, WorkResult
 from serving.traffic import Route, route
 
@@ -63,8 +63,16 @@ class Call:
         return self.chosen.version
 
     async def _run(self, fn: Callable[[], Any]) -> Any:
-        with anyio.fail_after(self.config.limits.timeout_s):
-            return await anyio.to_thread.run_sync(fn)
+        from bentoml.exceptions import BentoMLException
+
+        try:
+            with anyio.fail_after(self.config.limits.timeout_s):
+                return await anyio.to_thread.run_sync(fn)
+        except BentoMLException as exc:
+            code = getattr(exc, "error_code", None)
+            if code is not None and int(code) in (429, 503):
+                raise ServiceBusy(f"the {self.task} model is at capacity; retry shortly") from exc
+            raise
 
     async def predict(self, payloads: list[Any]) -> list[WorkResult]:
         """Batched predict on the chosen version; a shadow copy is queued off the response path."""

@@ -46,11 +46,16 @@ class Limits(_Strict):
 
 
 class Batching(_Strict):
-    """Adaptive batching of the task's BentoML service."""
+    """Adaptive batching of the task's BentoML service.
+
+    ``max_latency_ms`` is BentoML's latency budget: requests it predicts would wait longer are shed
+    with 503. It must exceed the model's own batch time (a plate or OCR batch takes hundreds of ms on
+    a CPU), so the default is generous; the batcher still forms batches from what is queued.
+    """
 
     enabled: bool = True
     max_batch_size: int = Field(32, gt=0)
-    max_latency_ms: int = Field(50, gt=0)
+    max_latency_ms: int = Field(10_000, gt=0)
 
 
 class Traffic(_Strict):

@@ -1,0 +1,88 @@
+"""Plate speed: images/second and latency split into detector and reader, across batch sizes (CPU by default).
+
+Scenario (named with every number, as in MLPerf): ``offline`` batches of 1, 2, 4, 8, 16 generated
+held-out car photos (480x360, one plate each) through ``PlateReader``; per batch the wall-clock
+split into decode, detector and reader, after warm-up, repeated; p50/p90 per batch and
+images/second overall.
+
+    .venv/bin/python benchmarks/plate_speed.py --device cpu --threads 1 --repeats 3 --out /tmp/plate_speed.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.stats import percentile
+
+log = logging.getLogger("plate_speed")
+
+
+def run(batches: list[int], device: str, repeats: int, threads: int | None) -> dict[str, object]:
+    from vision.plate.datasets import synthetic
+    from vision.plate.reader import PlateReader
+
+    started = time.perf_counter()
+    task = PlateReader(device=device, threads=threads).load()
+    load_s = time.perf_counter() - started
+    images = [s.image.resize((480, 360)) for s in synthetic(max(batches), seed=515_151)]
+    task.timed_predict(images[:2])  # warm-up: first calls plan kernels for new shapes
+    rows = []
+    for batch in batches:
+        per_stage: dict[str, list[float]] = {"end_to_end": [], "decode": [], "detect": [], "read": []}
+        crops = 0.0
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            _, timings = task.timed_predict(images[:batch])
+            per_stage["end_to_end"].append(time.perf_counter() - t0)
+            for stage in ("decode", "detect", "read"):
+                per_stage[stage].append(timings[stage])
+            crops += timings["crops"]
+        row = {"scenario": "offline", "batch": batch, "repeats": repeats,
+               "images_per_s": round(batch * repeats / sum(per_stage["end_to_end"]), 2),
+               "crops_read_per_image": round(crops / (batch * repeats), 2)}
+        for stage, values in per_stage.items():
+            row[f"{stage}_p50_ms_per_batch"] = round(percentile(values, 50) * 1000, 1)
+            row[f"{stage}_p90_ms_per_batch"] = round(percentile(values, 90) * 1000, 1)
+        row["detect_ms_per_image"] = round(percentile(per_stage["detect"], 50) * 1000 / batch, 1)
+        row["read_ms_per_image"] = round(percentile(per_stage["read"], 50) * 1000 / batch, 1)
+        rows.append(row)
+        log.info("batch %2d: %.2f images/s (detect %.0f ms/img, read %.0f ms/img)", batch, row["images_per_s"],
+                 row["detect_ms_per_image"], row["read_ms_per_image"])
+    return {"task": "plate", "device": task.placement.device if task.placement else device,
+            "torch_threads": threads, "load_s": round(load_s, 2), "input": "480x360 generated photos, 1 plate",
+            "results": rows}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--batches", default="1,2,4,8,16", help="comma-separated batch sizes")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        batches = [int(b) for b in args.batches.split(",") if b.strip()]
+    except ValueError:
+        parser.error("--batches takes comma-separated integers, e.g. 1,4,16")
+    if not batches or min(batches) < 1 or args.repeats < 1:
+        parser.error("batch sizes and --repeats must be positive")
+    from core.offline import enforce_offline
+
+    enforce_offline()
+    result = run(batches, args.device, args.repeats, args.threads)
+    text = json.dumps(result, indent=2)
+    if args.out:
+        args.out.write_text(text)
+        log.info("wrote %s", args.out)
+    sys.stdout.write(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
