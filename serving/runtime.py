@@ -46,6 +46,15 @@ class Operation(BaseModel):
     request_id: str = ""
 
 
+class FitJobRequest(BaseModel):
+    """A topic-fit job: documents, the number of topics wanted, optional ISO dates per document."""
+
+    model_config = {"extra": "forbid"}
+    texts: list[str]
+    n_topics: int | None = None
+    dates: list[str] | None = None
+
+
 class ErrorInfo(BaseModel):
     type: str
     message: str

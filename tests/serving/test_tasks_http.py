@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +152,32 @@ def test_propensity_scores_a_csv_upload(server: str) -> None:
     broken.pop("age")
     r = httpx.post(f"{server}/propensity", json={"record": broken}, headers={"Authorization": f"Bearer {KEY_A}"})
     assert r.status_code == 400 and "age" in r.json()["detail"]["message"]
+
+
+def test_topics_fit_job_then_assign_with_it(server: str) -> None:
+    _need("topics")
+    a = {"Authorization": f"Bearer {KEY_A}"}
+    sport = [f"the team won the {w} match after a late goal in the final minutes" for w in
+             ("league", "cup", "derby", "semifinal", "opening", "away", "home", "title", "friendly", "decisive")]
+    money = [f"shares of the {w} company fell as profits and quarterly revenue missed forecasts" for w in
+             ("oil", "bank", "retail", "airline", "steel", "chip", "insurance", "telecom", "auto", "mining")]
+    r = httpx.post(f"{server}/topics/fit", json={"texts": sport + money, "n_topics": 2}, headers=a, timeout=60)
+    assert r.status_code == 200, r.text
+    job = r.json()["result"]["job_id"]
+    assert httpx.get(f"{server}/topics/fit/{job}", headers={"Authorization": f"Bearer {KEY_B}"}).status_code == 404
+    deadline = time.monotonic() + 300
+    while (status := httpx.get(f"{server}/topics/fit/{job}", headers=a).json()["result"])["status"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(1)
+    assert status["status"] == "done", status
+    assert len(status["topics"]) == 2
+    r = httpx.post(f"{server}/topics/assign?model={job}", json={"texts": ["a late goal won the cup final",
+                                                                         "bank profits fell this quarter"]},
+                   headers=a, timeout=60)
+    assert r.status_code == 200, r.text
+    first, second = r.json()["results"]
+    assert first["topic"] != second["topic"]
+    default = httpx.post(f"{server}/topics/assign", json={"texts": ["stocks rallied on wall street"]}, headers=a)
+    assert default.status_code == 200 and len(default.json()["results"]) == 1
+    bad = httpx.post(f"{server}/topics/fit", json={"texts": ["only", "three", "docs"], "n_topicz": 2}, headers=a)
+    assert bad.status_code == 422

@@ -1,0 +1,121 @@
+"""The sentiment task: MiniLM fine-tuned on SST-2 (top layers + head), positive/negative/neutral per text."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from core.device import Placement
+from core.errors import WeightsUnavailable
+from core.schemas import Metrics
+from core.task import BaseTask
+from core.text import validate_texts
+from nlp.sentiment.labels import check_band, label_for
+from nlp.sentiment.schemas import SentimentProbabilities, SentimentResult
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WEIGHTS = "package:nlp/sentiment/weights"
+BUILD_HINT = "build it with `ais sentiment train` (SST-2 train, about 30 min on 2 CPU cores)"
+
+
+class SentimentClassifier(BaseTask[str, SentimentResult]):
+    """Binary sentiment with probabilities; ``neutral`` inside a configurable band around 0.5.
+
+    Options: ``neutral_band`` (default 0.1: p(positive) in (0.4, 0.6) is neutral), ``batch_size``
+    (chunks per forward pass, default 64), ``max_length`` (tokens per chunk, default 256; longer
+    texts are read in several chunks whose embeddings are averaged, reported as ``chunks``).
+
+    >>> clf = SentimentClassifier(device="cpu").load()                      # doctest: +SKIP
+    >>> clf.predict(["a gorgeous, moving film"])[0].label                   # doctest: +SKIP
+    'positive'
+    """
+
+    name = "sentiment"
+    default_weights = DEFAULT_WEIGHTS
+
+    def __init__(self, weights: Any = None, device: str = "auto", precision: str = "auto", **options: Any) -> None:
+        super().__init__(weights, device, precision, **options)
+        self.neutral_band = check_band(float(options.get("neutral_band", 0.1)))
+        self.batch_size = int(options.get("batch_size", 64))
+        self.max_length = int(options.get("max_length", 256))
+        self.net: Any = None
+        self.tokenizer: Any = None
+        self.model_config: Any = None
+
+    def resolve_weights_path(self) -> Path | None:
+        try:
+            return super().resolve_weights_path()
+        except WeightsUnavailable as exc:
+            if self.weights.kind == "default":
+                raise WeightsUnavailable(f"the default sentiment model is missing ({exc}); {BUILD_HINT}") from exc
+            raise
+
+    @property
+    def version(self) -> str:
+        if self.model_config is not None:
+            return self.model_config.version
+        return super().version
+
+    def _load(self, weights_path: Path | None, placement: Placement) -> None:
+        from nlp.encoder import load_backbone
+        from nlp.sentiment.model import apply_weights, build_network, read_config
+
+        assert weights_path is not None
+        read_config(weights_path)  # fail fast with a clear message before loading the encoder
+        self.tokenizer, backbone = load_backbone(placement)
+        net = build_network(backbone)
+        self.model_config = apply_weights(net, weights_path)
+        self.net = net.to(placement.device, dtype=placement.torch_dtype()).eval()
+
+    def _predict(self, batch: Sequence[str]) -> list[SentimentResult]:
+        import torch
+
+        from nlp.encoder import average_by_owner, chunk_ids, length_sorted_batches
+
+        assert self.placement is not None
+        texts = validate_texts(list(batch))
+        chunks = chunk_ids(self.tokenizer, texts, self.max_length)
+        pooled, owners = [], []
+        with torch.inference_mode():
+            for part in length_sorted_batches(chunks, self.batch_size, self.tokenizer.pad_token_id,
+                                              self.placement.device):
+                pooled.append(self.net.pooled(part.input_ids, part.attention_mask).float())
+                owners.extend(part.owner)
+            per_text = average_by_owner(torch.cat(pooled), owners, len(texts))
+            logits = self.net.head(per_text.to(self.placement.torch_dtype())).float()
+            probs = torch.softmax(logits, dim=-1).cpu().tolist()
+        return [
+            SentimentResult(label=label_for(p_pos, self.neutral_band),  # type: ignore[arg-type]
+                            probabilities=SentimentProbabilities(positive=p_pos, negative=p_neg), chunks=len(c))
+            for (p_neg, p_pos), c in zip(probs, chunks)
+        ]
+
+    def predict_all(self, texts: Sequence[str], progress: bool = False) -> list[SentimentResult]:
+        """Predict any number of texts in batches of ``max_batch_items`` (for evaluation and CLI files)."""
+        steps = range(0, len(texts), self.max_batch_items)
+        if progress:
+            from tqdm import tqdm
+
+            steps = tqdm(steps, desc="sentiment", unit="batch")
+        return [r for start in steps for r in self.predict(texts[start:start + self.max_batch_items])]
+
+    def evaluate(self, dataset: Any, progress: bool = False) -> Metrics:
+        """Accuracy, macro-F1 and confusion matrix of this model and of the VADER baseline on ``dataset``.
+
+        ``dataset`` is a ``LabelledTexts`` (texts + 0/1 labels), e.g. ``nlp.sentiment.datasets.sst2("dev")``.
+        """
+        from nlp.sentiment.baseline import VaderBaseline
+        from nlp.sentiment.metrics import binary_metrics
+
+        if not self.loaded:
+            self.load()
+        ours, ours_cm = binary_metrics(self.predict_all(dataset.texts, progress), dataset.labels)
+        vader, vader_cm = binary_metrics(VaderBaseline(self.neutral_band).predict(dataset.texts), dataset.labels,
+                                         prefix="vader_")
+        return Metrics(task=self.name, dataset=dataset.name, n_samples=len(dataset),
+                       values={**ours, **vader},
+                       details={"confusion_matrix": ours_cm, "vader_confusion_matrix": vader_cm,
+                                "confusion_matrix_layout": "rows truth [negative, positive], columns predicted",
+                                "model_version": self.version, "neutral_band": self.neutral_band})

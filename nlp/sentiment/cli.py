@@ -1,0 +1,157 @@
+"""``ais sentiment``: predict, evaluate against VADER, build the default model, fine-tune on a client's CSV."""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from core.errors import InvalidInput
+
+app = typer.Typer(help="Sentiment of English texts (MiniLM fine-tuned on SST-2), with a VADER baseline.",
+                  no_args_is_help=True)
+log = logging.getLogger(__name__)
+
+DeviceOpt = Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N")]
+WeightsOpt = Annotated[str | None, typer.Option(help="weights folder or model-store tag (default: shipped model)")]
+ThreadsOpt = Annotated[int, typer.Option(help="CPU threads for torch (1 is fastest on a busy machine)")]
+
+
+def _threads(n: int) -> None:
+    import torch
+
+    torch.set_num_threads(max(1, n))
+
+
+def _classifier(weights: str | None, device: str, neutral_band: float):
+    from nlp.sentiment.classifier import SentimentClassifier
+
+    return SentimentClassifier(weights, device=device, neutral_band=neutral_band).load()
+
+
+@app.command()
+def predict(
+    texts: Annotated[list[str] | None, typer.Argument(help="texts to classify")] = None,
+    file: Annotated[Path | None, typer.Option(help="a UTF-8 file with one text per line")] = None,
+    weights: WeightsOpt = None,
+    device: DeviceOpt = "auto",
+    neutral_band: Annotated[float, typer.Option(help="|p(positive) - 0.5| below this is neutral")] = 0.1,
+) -> None:
+    """Print one JSON result per text (what the service returns)."""
+    items = list(texts or [])
+    if file is not None:
+        if not file.is_file():
+            raise InvalidInput(f"file {str(file)!r} does not exist")
+        items += [line for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not items:
+        raise InvalidInput("give texts as arguments or --file")
+    for text, result in zip(items, _classifier(weights, device, neutral_band).predict_all(items)):
+        typer.echo(json.dumps({"text": text, **result.model_dump(mode="json")}))
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path | None, typer.Option(help="labelled CSV/TSV (default: SST-2 dev)")] = None,
+    text_col: Annotated[str, typer.Option(help="text column of --data")] = "sentence",
+    label_col: Annotated[str, typer.Option(help="label column of --data (1/0 or positive/negative)")] = "label",
+    limit: Annotated[int | None, typer.Option(help="evaluate on the first N rows only")] = None,
+    weights: WeightsOpt = None,
+    device: DeviceOpt = "auto",
+    neutral_band: Annotated[float, typer.Option(help="|p(positive) - 0.5| below this is neutral")] = 0.1,
+    threads: ThreadsOpt = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="print metrics as JSON")] = False,
+) -> None:
+    """Accuracy, macro-F1 and confusion matrix of the model AND of the VADER lexicon baseline."""
+    from nlp.sentiment import datasets
+
+    _threads(threads)
+    dataset = datasets.read_labelled(data, text_col, label_col) if data else datasets.sst2("dev")
+    if limit:
+        dataset = dataset.head(limit)
+    metrics = _classifier(weights, device, neutral_band).evaluate(dataset, progress=True)
+    if as_json:
+        typer.echo(metrics.model_dump_json(indent=2))
+        return
+    v = metrics.values
+    typer.echo(f"dataset {metrics.dataset} (n={metrics.n_samples}), model {metrics.details['model_version']}")
+    typer.echo(f"{'':22s}{'model':>10s}{'VADER':>10s}")
+    for key in ("accuracy", "macro_f1", "coverage", "accuracy_decided"):
+        typer.echo(f"{key:22s}{v[key]:10.4f}{v['vader_' + key]:10.4f}")
+    typer.echo("(coverage / accuracy_decided: share not labelled neutral, and accuracy on that share)")
+    for name in ("confusion_matrix", "vader_confusion_matrix"):
+        (tn, fp), (fn, tp) = metrics.details[name]  # type: ignore[misc]
+        typer.echo(f"{name}: truth neg -> [neg {tn}, pos {fp}]  truth pos -> [neg {fn}, pos {tp}]")
+
+
+def _config(train_layers: int, epochs: int, batch_size: int, max_minutes: float | None, device: str,
+            holdout: float, patience: int, seed: int):
+    from nlp.sentiment.train import FineTuneConfig
+
+    return FineTuneConfig(train_layers=train_layers, epochs=epochs, batch_size=batch_size, max_minutes=max_minutes,
+                          device=device, holdout=holdout, patience=patience, seed=seed)
+
+
+def _report(result, out: Path) -> None:
+    typer.echo(f"saved {result.config.version} to {out} (held-out accuracy {result.holdout_accuracy:.4f}"
+               f"{', stopped early' if result.stopped_early else ''})")
+
+
+@app.command()
+def train(
+    out: Annotated[Path | None, typer.Option(help="output folder (default: the package's weights folder)")] = None,
+    train_layers: Annotated[int, typer.Option(help="top encoder layers to fine-tune (0-6)")] = 3,
+    epochs: int = 1,
+    batch_size: int = 32,
+    max_minutes: Annotated[float | None, typer.Option(help="stop after this long, keep the best state")] = 40.0,
+    device: DeviceOpt = "auto",
+    threads: ThreadsOpt = 1,
+    seed: int = 13,
+) -> None:
+    """Build the default model from SST-2 train (dev is never used); writes adapter + config (a few MB)."""
+    from nlp.sentiment import datasets
+    from nlp.sentiment.train import new_version, train_and_save
+
+    _threads(threads)
+    target = out or Path(__file__).resolve().parent / "weights"
+    result = train_and_save(datasets.sst2("train"), target,
+                            _config(train_layers, epochs, batch_size, max_minutes, device, 0.05, 3, seed),
+                            version=new_version("sentiment-sst2"))
+    _report(result, target)
+
+
+@app.command("fine-tune")
+def fine_tune(
+    data: Annotated[Path, typer.Option(help="the client's labelled CSV/TSV")],
+    text_col: Annotated[str, typer.Option(help="column holding the text")] = "text",
+    label_col: Annotated[str, typer.Option(help="column holding the label (1/0, positive/negative)")] = "label",
+    out: Annotated[Path | None, typer.Option(help="output folder (default: $AIS_HOME/models/sentiment/<version>)")] = None,
+    start_from: Annotated[Path | None, typer.Option(help="weights folder to start from (default: shipped model)")] = None,
+    scratch: Annotated[bool, typer.Option(help="start from the plain encoder instead of the shipped model")] = False,
+    train_layers: Annotated[int, typer.Option(help="top encoder layers to fine-tune (0-6)")] = 3,
+    epochs: int = 3,
+    batch_size: int = 32,
+    holdout: Annotated[float, typer.Option(help="share of rows held out for early stopping")] = 0.1,
+    patience: Annotated[int, typer.Option(help="evaluations without improvement before stopping")] = 3,
+    max_minutes: float | None = None,
+    device: DeviceOpt = "auto",
+    threads: ThreadsOpt = 1,
+    seed: int = 13,
+) -> None:
+    """Adapt the model to a client's labelled data: progress bar, early stopping, a saved, versioned model."""
+    from core.offline import state_dir
+    from core.weights import package_data_path
+    from nlp.sentiment import datasets
+    from nlp.sentiment.train import new_version, train_and_save
+
+    _threads(threads)
+    dataset = datasets.read_labelled(data, text_col, label_col)
+    base = None if scratch else (start_from or package_data_path("nlp", "sentiment/weights"))
+    version = new_version()
+    target = out or state_dir() / "models" / "sentiment" / version
+    result = train_and_save(dataset, target,
+                            _config(train_layers, epochs, batch_size, max_minutes, device, holdout, patience, seed),
+                            start_from=base, version=version)
+    _report(result, target)
+    typer.echo(f"use it with: ais sentiment evaluate --weights {target}   or SentimentClassifier(weights='{target}')")

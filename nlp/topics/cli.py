@@ -1,0 +1,175 @@
+"""``ais topics``: fit topics on a corpus, show them, assign new texts, reduce, evaluate on AG News."""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from core.errors import InvalidInput
+
+app = typer.Typer(help="Topic discovery on MiniLM embeddings + c-TF-IDF keywords (BERTopic-style).",
+                  no_args_is_help=True)
+log = logging.getLogger(__name__)
+
+DeviceOpt = Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N")]
+WeightsOpt = Annotated[str | None, typer.Option(help="fitted topic folder (default: shipped AG News topics)")]
+ThreadsOpt = Annotated[int, typer.Option(help="CPU threads for torch (1 is fastest on a busy machine)")]
+TextWeightOpt = Annotated[float, typer.Option(help="share of the keyword (TF-IDF) view vs the embedding view")]
+MethodOpt = Annotated[str, typer.Option(help="initial clustering: kmeans, agglomerative or hdbscan")]
+CacheOpt = Annotated[Path | None, typer.Option(help="an .npz file keeping the corpus embeddings between runs")]
+
+
+def _threads(n: int) -> None:
+    import torch
+
+    torch.set_num_threads(max(1, n))
+
+
+def _model(weights: str | None, device: str, load: bool = True):
+    from nlp.topics.model import TopicModel
+
+    model = TopicModel(weights, device=device)
+    return model.load() if load else model
+
+
+def _print_topics(model, n_words: int = 10, docs: int = 1) -> None:
+    for topic in model.topics(n_words):
+        typer.echo(f"topic {topic.id:3d}  size {topic.size:6d}  {', '.join(k.word for k in topic.keywords)}")
+        for doc in topic.representative_docs[:docs]:
+            typer.echo(f"          e.g. {doc[:140]}")
+
+
+def _options(method: str, text_weight: float, seed: int):
+    from nlp.topics.fit import FitOptions
+
+    return FitOptions(method=method, text_weight=text_weight, seed=seed)  # type: ignore[arg-type]
+
+
+@app.command()
+def fit(
+    data: Annotated[Path, typer.Option(help="CSV/TSV with a header")],
+    out: Annotated[Path, typer.Option(help="folder to save the fitted topics")],
+    text_col: str = "text",
+    date_col: Annotated[str | None, typer.Option(help="ISO date column: also prints topics over time")] = None,
+    n_topics: Annotated[int | None, typer.Option(help="topics wanted (default: from corpus size)")] = None,
+    method: MethodOpt = "kmeans",
+    text_weight: TextWeightOpt = 0.5,
+    seed: int = 0,
+    cache: CacheOpt = None,
+    device: DeviceOpt = "auto",
+    threads: ThreadsOpt = 1,
+) -> None:
+    """Fit topics on a corpus, save them, and print keywords, sizes and an example per topic."""
+    from nlp.topics.datasets import read_corpus
+
+    _threads(threads)
+    corpus = read_corpus(data, text_col, date_col=date_col)
+    model = _model(None, device, load=False).fit(corpus.texts, n_topics, dates=corpus.dates or None,
+                                                 options=_options(method, text_weight, seed), progress=True,
+                                                 cache=cache)
+    model.save(out)
+    _print_topics(model)
+    for row in model.over_time:
+        typer.echo(f"{row.period}  topic {row.topic:3d}  {row.count:5d} ({row.share:.0%})  {', '.join(row.keywords)}")
+    typer.echo(f"saved {model.version} to {out}")
+
+
+@app.command()
+def show(weights: WeightsOpt = None, n_words: int = 10, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Print the topics of a fitted model: keywords, sizes, representative documents."""
+    model = _model(weights, "cpu")
+    if as_json:
+        typer.echo(json.dumps([t.model_dump(mode="json") for t in model.topics(n_words)], indent=2))
+    else:
+        _print_topics(model, n_words, docs=3)
+
+
+@app.command()
+def predict(
+    texts: Annotated[list[str] | None, typer.Argument(help="texts to assign")] = None,
+    file: Annotated[Path | None, typer.Option(help="a UTF-8 file with one text per line")] = None,
+    weights: WeightsOpt = None,
+    device: DeviceOpt = "auto",
+) -> None:
+    """Assign texts to the fitted topics; one JSON result per line (what the service returns)."""
+    items = list(texts or [])
+    if file is not None:
+        if not file.is_file():
+            raise InvalidInput(f"file {str(file)!r} does not exist")
+        items += [line for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not items:
+        raise InvalidInput("give texts as arguments or --file")
+    model = _model(weights, device)
+    for start in range(0, len(items), model.max_batch_items):
+        for text, result in zip(items[start:start + model.max_batch_items],
+                                model.predict(items[start:start + model.max_batch_items])):
+            typer.echo(json.dumps({"text": text[:200], **result.model_dump(mode="json")}))
+
+
+@app.command()
+def reduce(
+    n_topics: Annotated[int, typer.Option(help="topics to keep")],
+    out: Annotated[Path, typer.Option(help="folder for the reduced model")],
+    weights: WeightsOpt = None,
+) -> None:
+    """Merge the most similar topics of a fitted model until ``n_topics`` remain."""
+    model = _model(weights, "cpu").reduce(n_topics)
+    model.save(out)
+    _print_topics(model)
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path | None, typer.Option(help="CSV/TSV with text and label columns (default: AG News dev)")] = None,
+    text_col: str = "text",
+    label_col: str = "label",
+    n_topics: Annotated[int | None, typer.Option(help="default: number of distinct labels")] = None,
+    limit: Annotated[int | None, typer.Option(help="use the first N documents only")] = None,
+    method: MethodOpt = "kmeans",
+    text_weight: TextWeightOpt = 0.5,
+    seed: int = 0,
+    cache: CacheOpt = None,
+    device: DeviceOpt = "auto",
+    threads: ThreadsOpt = 1,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Fit on the corpus (labels unseen), then NMI/ARI vs labels, NPMI coherence, diversity and keywords."""
+    from nlp.topics.datasets import agnews, read_corpus
+
+    _threads(threads)
+    corpus = read_corpus(data, text_col, label_col) if data else agnews()
+    if limit:
+        corpus = corpus.head(limit)
+    model = _model(None, device, load=False)
+    metrics = model.evaluate(corpus, n_topics, options=_options(method, text_weight, seed), progress=True,
+                             cache=cache)
+    if as_json:
+        typer.echo(metrics.model_dump_json(indent=2))
+        return
+    typer.echo(metrics.table())
+    typer.echo("")
+    _print_topics(model)
+    typer.echo("topic vs label counts: " + json.dumps(metrics.details["topic_vs_label"]))
+
+
+@app.command("build-default")
+def build_default(
+    out: Annotated[Path | None, typer.Option(help="default: the package's weights folder")] = None,
+    n_topics: int = 4,
+    cache: CacheOpt = None,
+    device: DeviceOpt = "auto",
+    threads: ThreadsOpt = 1,
+) -> None:
+    """Rebuild the shipped default: 4 topics fitted on AG News dev (needs ../shared/data)."""
+    from nlp.topics.datasets import agnews
+
+    _threads(threads)
+    target = out or Path(__file__).resolve().parent / "weights"
+    model = _model(None, device, load=False).fit(agnews().texts, n_topics, progress=True, cache=cache)
+    model.meta["trained_on"] = "AG News dev (10,000 news items), labels unused"
+    model.save(target)
+    _print_topics(model)
+    typer.echo(f"saved {model.version} to {target}")

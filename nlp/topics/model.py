@@ -1,0 +1,221 @@
+"""The topics task: fit topics on a corpus, describe them, assign new documents, merge, save, follow over time."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Self
+
+import numpy as np
+
+from core.device import Placement, resolve_placement
+from core.errors import InvalidInput, ModelLoading, WeightsUnavailable
+from core.schemas import Metrics
+from core.task import BaseTask
+from core.text import validate_texts
+from nlp.topics.clean import clean_text
+from nlp.topics.fit import FitOptions, TopicState, fit_state, softmax
+from nlp.topics.schemas import Keyword, TopicAssignment, TopicInfo, TopicsOverTimeRow
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WEIGHTS = "package:nlp/topics/weights"
+
+
+class TopicModel(BaseTask[str, TopicAssignment]):
+    """Topic discovery on MiniLM embeddings + c-TF-IDF keywords (in the spirit of BERTopic).
+
+    The default weights are 4 topics fitted on AG News (World, Sports, Business, Sci/Tech-like);
+    ``fit`` replaces them with topics of your own corpus. Options: ``batch_size`` (encoder chunks
+    per forward pass), ``max_length`` (tokens per chunk; longer texts are chunked and averaged).
+
+    >>> model = TopicModel(device="cpu").load()                                  # doctest: +SKIP
+    >>> model.predict(["Oil prices rose as stocks fell"])[0].keywords[:3]        # doctest: +SKIP
+    >>> mine = TopicModel(device="cpu").fit(texts, n_topics=8)                   # doctest: +SKIP
+    >>> mine.save("my-topics/")                                                  # doctest: +SKIP
+    """
+
+    name = "topics"
+    default_weights = DEFAULT_WEIGHTS
+
+    def __init__(self, weights: Any = None, device: str = "auto", precision: str = "auto", **options: Any) -> None:
+        super().__init__(weights, device, precision, **options)
+        self.batch_size = int(options.get("batch_size", 64))
+        self.max_length = int(options.get("max_length", 256))
+        self.state: TopicState | None = None
+        self.meta: dict[str, Any] = {}
+        self.over_time: list[TopicsOverTimeRow] = []
+        self.fit_labels: np.ndarray | None = None  # topic of each document of the last fit
+        self._encoder: Any = None
+
+    # -- loading -------------------------------------------------------------------------------
+    def resolve_weights_path(self) -> Path | None:
+        try:
+            return super().resolve_weights_path()
+        except WeightsUnavailable as exc:
+            if self.weights.kind == "default":
+                raise WeightsUnavailable(f"the default topic model is missing ({exc}); rebuild it with "
+                                         "`ais topics build-default` or fit your own with TopicModel().fit(...)") from exc
+            raise
+
+    def _load(self, weights_path: Path | None, placement: Placement) -> None:
+        from nlp.topics.store import load_state
+
+        assert weights_path is not None
+        self.state, self.meta = load_state(weights_path)
+        self._encoder_for(placement)
+
+    def _encoder_for(self, placement: Placement) -> Any:
+        if self._encoder is None:
+            from nlp.encoder import SentenceEncoder
+
+            self._encoder = SentenceEncoder(batch_size=self.batch_size, max_length=self.max_length).load(placement)
+        return self._encoder
+
+    @property
+    def version(self) -> str:
+        return str(self.meta.get("version") or super().version)
+
+    # -- fitting -------------------------------------------------------------------------------
+    def fit(self, texts: Sequence[str], n_topics: int | None = None, dates: Sequence[str | date] | None = None,
+            options: FitOptions | None = None, progress: bool = False, cache: Path | None = None) -> Self:
+        """Fit topics on ``texts`` (replacing any loaded ones); ``dates`` (ISO) also fills ``over_time``.
+
+        ``n_topics=None`` picks a count from the corpus size (about sqrt(n/4), at most 50).
+        ``cache`` (an ``.npz`` path) keeps the corpus embeddings for the next fit of the same texts.
+        Returns self, loaded and ready to ``predict``; call ``save(folder)`` to keep it.
+        """
+        from nlp.topics.cache import read_cache, write_cache
+        from nlp.topics.timeline import parse_dates, topics_over_time
+
+        cleaned = self._clean(texts)
+        parsed = parse_dates(dates) if dates is not None else None
+        if parsed is not None and len(parsed) != len(cleaned):
+            raise InvalidInput(f"{len(parsed)} dates for {len(cleaned)} texts")
+        placement = self.placement or resolve_placement(self.device, self.precision)
+        embeddings = read_cache(cache, cleaned, self.max_length) if cache else None
+        if embeddings is None:
+            embeddings = self._encoder_for(placement).encode(cleaned, progress=progress).embeddings
+            if cache:
+                write_cache(cache, cleaned, self.max_length, embeddings)
+        options = options or FitOptions()
+        state, labels = fit_state(cleaned, embeddings, n_topics, options)
+        self.state, self.placement = state, placement
+        self.meta = {"version": f"topics-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}", "n_documents": len(cleaned),
+                     "requested_topics": n_topics, "options": asdict(options),
+                     "created": datetime.now(UTC).isoformat(timespec="seconds")}
+        self.fit_labels = labels
+        self.over_time = []
+        if parsed is not None:
+            counts = state.vocabulary.counts(cleaned)
+            self.over_time = topics_over_time(parsed, labels, counts, state.vocabulary.terms)
+        return self
+
+    def reduce(self, n_topics: int) -> Self:
+        """Merge the most similar topics until ``n_topics`` remain (exact: topics keep summed statistics)."""
+        self.state = self._require_state().reduced(n_topics)
+        self.meta["reduced_to"] = n_topics
+        return self
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the fitted topics (a few hundred KB); load them with ``TopicModel(weights=folder)``."""
+        from nlp.topics.store import save_state
+
+        return save_state(Path(folder), self._require_state(), self.meta)
+
+    # -- describing ----------------------------------------------------------------------------
+    def topics(self, n_words: int = 10) -> list[TopicInfo]:
+        """Every topic with its keywords (c-TF-IDF), size and representative documents."""
+        state = self._require_state()
+        keywords = self._keywords(n_words)
+        return [TopicInfo(id=t, label=self._label(t, keywords), size=state.sizes[t],
+                          keywords=[Keyword(word=w, weight=round(x, 6)) for w, x in keywords[t]],
+                          representative_docs=state.representatives[t] if t < len(state.representatives) else [])
+                for t in range(state.n_topics)]
+
+    def _keywords(self, n_words: int) -> list[list[tuple[str, float]]]:
+        from nlp.topics.ctfidf import top_terms
+
+        state = self._require_state()
+        return top_terms(state.keyword_weights, state.vocabulary.terms, n_words)
+
+    @staticmethod
+    def _label(topic: int, keywords: list[list[tuple[str, float]]]) -> str:
+        return "_".join([str(topic), *(w for w, _ in keywords[topic][:3])])
+
+    # -- predicting ----------------------------------------------------------------------------
+    def _require_state(self) -> TopicState:
+        if self.state is None:
+            raise ModelLoading("no topics yet: load() a fitted model or call fit(texts, n_topics)")
+        return self.state
+
+    @staticmethod
+    def _clean(texts: Sequence[str]) -> list[str]:
+        validated = validate_texts(list(texts))
+        cleaned = [clean_text(t) for t in validated]
+        for index, text in enumerate(cleaned):
+            if not text:
+                raise InvalidInput(f"item {index}: nothing left after removing markup and links", index=index)
+        return cleaned
+
+    def scores(self, texts: Sequence[str]) -> tuple[np.ndarray, list[int]]:
+        """``n x k`` unnormalised log-posteriors of the topics for ``texts``, and their chunk counts."""
+        state = self._require_state()
+        assert self.placement is not None
+        cleaned = self._clean(texts)
+        encoded = self._encoder_for(self.placement).encode(cleaned)
+        return state.log_posterior(encoded.embeddings, state.vocabulary.counts(cleaned)), encoded.chunks
+
+    def _predict(self, batch: Sequence[str]) -> list[TopicAssignment]:
+        scores, chunks = self.scores(batch)
+        keywords = self._keywords(10)
+        probs = softmax(scores)
+        out = []
+        for row, n_chunks in zip(range(len(scores)), chunks):
+            topic = int(scores[row].argmax())
+            out.append(TopicAssignment(topic=topic, label=self._label(topic, keywords),
+                                       keywords=[w for w, _ in keywords[topic]], score=float(scores[row, topic]),
+                                       probability=float(probs[row, topic]), chunks=n_chunks))
+        return out
+
+    def topics_over_time(self, texts: Sequence[str], dates: Sequence[str | date],
+                         freq: str = "auto") -> list[TopicsOverTimeRow]:
+        """Assign ``texts`` to the fitted topics and count them per period (day/week/month/quarter/year)."""
+        from nlp.topics.timeline import parse_dates, topics_over_time
+
+        state = self._require_state()
+        parsed = parse_dates(dates)
+        if len(parsed) != len(texts):
+            raise InvalidInput(f"{len(parsed)} dates for {len(texts)} texts")
+        scores, _ = self.scores(texts)
+        counts = state.vocabulary.counts(self._clean(texts))
+        return topics_over_time(parsed, scores.argmax(1), counts, state.vocabulary.terms, freq)
+
+    # -- evaluating ----------------------------------------------------------------------------
+    def evaluate(self, dataset: Any, n_topics: int | None = None, options: FitOptions | None = None,
+                 progress: bool = False, cache: Path | None = None) -> Metrics:
+        """Fit on ``dataset.texts`` (labels unseen), then NMI/ARI vs ``dataset.labels``, NPMI and diversity.
+
+        ``n_topics`` defaults to the number of distinct labels. Fitting replaces this model's topics.
+        """
+        from nlp.topics.quality import label_agreement, npmi_coherence, topic_diversity
+
+        k = n_topics or len(set(dataset.labels))
+        self.fit(dataset.texts, k, options=options, progress=progress, cache=cache)
+        state = self._require_state()
+        counts = state.vocabulary.counts(self._clean(dataset.texts))
+        top10 = [np.argsort(-row)[:10].tolist() for row in state.keyword_weights]
+        top25 = [np.argsort(-row)[:25].tolist() for row in state.keyword_weights]
+        npmi = npmi_coherence(top10, counts)
+        assert self.fit_labels is not None
+        values = {**label_agreement(dataset.labels, self.fit_labels.tolist()), "npmi": float(np.mean(npmi)),
+                  "diversity": topic_diversity(top25), "n_topics": float(state.n_topics)}
+        crosstab: dict[str, dict[str, int]] = {}
+        for label, topic in zip(dataset.labels, self.fit_labels.tolist()):
+            crosstab.setdefault(str(topic), {}).setdefault(label, 0)
+            crosstab[str(topic)][label] += 1
+        return Metrics(task=self.name, dataset=dataset.name, n_samples=len(dataset.texts), values=values,
+                       details={"topics": [t.model_dump(mode="json") for t in self.topics()],
+                                "npmi_per_topic": npmi, "topic_vs_label": crosstab, "options": self.meta.get("options")})
