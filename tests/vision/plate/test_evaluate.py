@@ -1,0 +1,33 @@
+"""Scoring one image: one-to-one IoU matching, exact text, confident misreads."""
+from __future__ import annotations
+
+from core.schemas import Box
+from vision.plate.datasets import LabelledPlate
+from vision.plate.evaluate import score_image
+from vision.plate.schemas import Plate, PlateResult
+
+
+def _plate(box: tuple[float, float, float, float], text: str, confidence: float = 0.9) -> Plate:
+    return Plate(box=Box(x1=box[0], y1=box[1], x2=box[2], y2=box[3], confidence=0.8), text=text, display=text,
+                 confidence=confidence)
+
+
+def test_matching_counts_each_plate_once() -> None:
+    truths = [LabelledPlate((0, 0, 10, 10), "ABC1234"), LabelledPlate((50, 50, 60, 60), "XYZ9876")]
+    result = PlateResult(width=100, height=100, plates=[
+        _plate((0, 0, 10, 10), "ABC1234"),
+        _plate((1, 1, 10, 10), "ABC1234"),      # a duplicate of the first plate: not a second hit
+        _plate((50, 50, 60, 61), "XYZ9878"),    # found but misread, confidently
+    ])
+    score, errors = score_image(result, truths)
+    assert (score.truths, score.predictions, score.detected, score.read_exact) == (2, 3, 2, 1)
+    assert score.confident_wrong == 1
+    assert errors == [{"truth": "XYZ9876", "read": "XYZ9878", "confidence": 0.9}]
+
+
+def test_missed_plate_and_low_overlap() -> None:
+    truths = [LabelledPlate((0, 0, 10, 10), None)]
+    result = PlateResult(width=100, height=100, plates=[_plate((5, 5, 15, 15), "ABC1234")])
+    score, errors = score_image(result, truths, iou=0.5)
+    assert score.detected == 0 and score.with_text == 0
+    assert errors[0]["error"] == "missed"

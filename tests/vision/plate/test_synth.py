@@ -1,0 +1,60 @@
+"""Synthetic scenes and crops: reproducible, labelled inside the image, texts in the style's format."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from vision.plate.formats import match_format
+from vision.plate.synth import (
+    STYLES,
+    render_crop,
+    render_plate,
+    render_scene,
+    sample_inputs,
+    write_yolo_dataset,
+)
+
+
+def test_scenes_are_reproducible_and_boxes_lie_inside() -> None:
+    a, b = render_scene(seed=11, size=(320, 240)), render_scene(seed=11, size=(320, 240))
+    assert np.array_equal(np.asarray(a.image), np.asarray(b.image))
+    assert [p.text for p in a.plates] == [p.text for p in b.plates]
+    for seed in range(6):
+        scene = render_scene(seed=seed)
+        w, h = scene.image.size
+        for plate in scene.plates:
+            x1, y1, x2, y2 = plate.box
+            assert 0 <= x1 < x2 <= w and 0 <= y1 < y2 <= h
+
+
+def test_every_style_renders_a_text_of_a_known_format() -> None:
+    rng = np.random.default_rng(0)
+    for name, style in STYLES.items():
+        plate = render_plate(rng, name)
+        fmt = match_format(plate.text)
+        assert fmt is not None, (name, plate.text)
+        assert plate.country == style.country
+        assert plate.image.size == style.size
+
+
+def test_crops_are_rgb_arrays_with_their_text() -> None:
+    crop, text, style = render_crop(np.random.default_rng(3))
+    assert crop.dtype == np.uint8 and crop.ndim == 3 and crop.shape[2] == 3
+    assert text.isalnum() and style in STYLES
+
+
+def test_yolo_dataset_layout(tmp_path: Path) -> None:
+    data_yaml = write_yolo_dataset(tmp_path, n_train=2, n_val=1, seed=4)
+    assert data_yaml.exists()
+    labels = sorted((tmp_path / "labels" / "train").glob("*.txt"))
+    assert len(labels) == 2
+    for label in labels:
+        for line in label.read_text().splitlines():
+            cls, *coords = line.split()
+            assert cls == "0" and all(0.0 <= float(v) <= 1.0 for v in coords)
+
+
+def test_sample_inputs_are_images() -> None:
+    images = sample_inputs(2)
+    assert len(images) == 2 and images[0].size == (480, 360)

@@ -1,0 +1,120 @@
+"""``ais plate train|evaluate|predict|generate``: the plate task's command line (heavy imports inside commands)."""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Licence plates: find plates in car photos and read them.", no_args_is_help=True)
+log = logging.getLogger(__name__)
+
+
+@app.command()
+def train(
+    images: Annotated[int, typer.Option(help="generated training scenes")] = 1200,
+    epochs: Annotated[int, typer.Option(help="maximum epochs (the time budget may stop earlier)")] = 30,
+    minutes: Annotated[float, typer.Option(help="wall-clock budget of the YOLO fit, in minutes")] = 12.0,
+    imgsz: Annotated[int, typer.Option(help="detector input size (multiple of 32)")] = 256,
+    batch: Annotated[int, typer.Option(help="batch size")] = 8,
+    seed: Annotated[int, typer.Option(help="seed of the generated scenes")] = 0,
+    out: Annotated[Path | None, typer.Option(help="where to write the .pt (default: the package's weights)")] = None,
+    init: Annotated[Path | None, typer.Option(help="continue from these detector weights instead of scratch")] = None,
+) -> None:
+    """Generate scenes and train the plate detector from its YAML (no pretrained weights); save it versioned."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from vision.plate.train import TrainConfig, train_detector
+
+    config = TrainConfig(images=images, epochs=epochs, max_minutes=minutes, imgsz=imgsz, batch=batch, seed=seed,
+                         init=str(init) if init else None)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task("generating scenes" if stage == "generate" else "training epochs",
+                                            total=total)
+            # Ultralytics re-plans the epoch count under a time budget; never show done > total.
+            bar.update(tasks[stage], completed=done, total=max(total, done))
+
+        result = train_detector(config, out=out, progress=progress)
+    typer.echo(f"saved {result.weights} (version {result.version}) in {result.seconds / 60:.1f} min")
+    for key, value in result.metrics.items():
+        typer.echo(f"  {key}: {value:.4f}")
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path | None, typer.Option(help="labelled folder (openalpr 'file x y w h text' or YOLO)")] = None,
+    synthetic: Annotated[int, typer.Option(help="also evaluate on N generated held-out scenes (0: skip)")] = 0,
+    weights: Annotated[str | None, typer.Option(help="detector weights (default: shipped)")] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
+    country: Annotated[str, typer.Option(help="restrict formats: auto, BR, EU, US, ID")] = "auto",
+    batch_size: Annotated[int, typer.Option(help="images per predict call")] = 8,
+    iou: Annotated[float, typer.Option(help="IoU for a detection to count")] = 0.5,
+    threads: Annotated[int | None, typer.Option(help="CPU threads (1 is fastest on a busy machine)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print metrics as JSON")] = False,
+    show_errors: Annotated[bool, typer.Option("--errors", help="list misread and missed plates")] = False,
+) -> None:
+    """Detection recall at IoU >= 0.5 and exact-plate accuracy (default data: the real BR photos, if present)."""
+    from core.errors import NotFound
+    from vision.plate.datasets import br_real, load_folder
+    from vision.plate.datasets import synthetic as synthetic_set
+    from vision.plate.reader import PlateReader
+
+    datasets = []
+    if data is not None:
+        datasets.append(load_folder(data))
+    elif synthetic == 0:
+        try:
+            datasets.append(br_real())
+        except NotFound as exc:
+            raise typer.BadParameter(f"{exc}; pass --data DIR or --synthetic N") from exc
+    if synthetic > 0:
+        datasets.append(synthetic_set(synthetic))
+    task = PlateReader(weights=weights, device=device, country=country, threads=threads).load()
+    reports = []
+    for dataset in datasets:
+        metrics = task.evaluate(dataset, batch_size=batch_size, iou=iou)
+        reports.append(metrics)
+        if not as_json:
+            typer.echo(metrics.table())
+            if show_errors:
+                for name, errs in metrics.details["errors"].items():  # type: ignore[union-attr]
+                    typer.echo(f"  {name}: {errs}")
+            typer.echo("")
+    if as_json:
+        typer.echo(json.dumps([m.model_dump(mode="json") for m in reports], indent=2))
+
+
+@app.command()
+def predict(
+    images: Annotated[list[Path], typer.Argument(help="image files")],
+    weights: Annotated[str | None, typer.Option(help="detector weights (default: shipped)")] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
+    country: Annotated[str, typer.Option(help="restrict formats: auto, BR, EU, US, ID")] = "auto",
+) -> None:
+    """Print every plate found in each image as JSON lines."""
+    from vision.plate.reader import PlateReader
+
+    task = PlateReader(weights=weights, device=device, country=country).load()
+    for path, result in zip(images, task.predict([str(p) for p in images])):
+        typer.echo(json.dumps({"image": str(path), **result.model_dump(mode="json")}))
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Argument(help="folder to write (images/, labels/, data.yaml)")],
+    n: Annotated[int, typer.Option(help="training scenes")] = 100,
+    val: Annotated[int, typer.Option(help="validation scenes")] = 20,
+    seed: Annotated[int, typer.Option(help="seed")] = 0,
+) -> None:
+    """Write a generated YOLO dataset (to inspect the synthetic data or train elsewhere)."""
+    from vision.plate.synth import write_yolo_dataset
+
+    if n < 1 or val < 1:
+        raise typer.BadParameter("n and val must be at least 1")
+    typer.echo(str(write_yolo_dataset(out, n, val, seed=seed)))

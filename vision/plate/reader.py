@@ -1,0 +1,167 @@
+"""The plate task: find every licence plate in a batch of photos and read it (detector + reader, swappable)."""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from pydantic import ValidationError
+
+from core.device import Placement
+from core.errors import ConfigError, InvalidInput, WeightsUnavailable
+from core.images import ImageInput, load_image
+from core.schemas import Box, Metrics
+from core.task import BaseTask
+from vision.plate.detect import Detection, PlateDetector, YoloPlateDetector
+from vision.plate.read import EasyOcrPlateRecognizer, PlateRecognizer, Reading
+from vision.plate.schemas import CharConfidence, Plate, PlateOptions, PlateResult
+
+log = logging.getLogger(__name__)
+
+PACKAGE_WEIGHTS = Path(__file__).resolve().parent / "weights" / "plate-yolov8t.pt"
+TRAIN_HINT = "rebuild them with `ais plate train` (about 15 minutes on a CPU)"
+
+
+def pad_box(det: Detection, width: int, height: int, fx: float = 0.04, fy: float = 0.08) -> tuple[int, int, int, int]:
+    """Grow a detection a little: YOLO boxes are often tight and the reader wants the whole glyphs."""
+    w, h = det.x2 - det.x1, det.y2 - det.y1
+    return (max(0, int(det.x1 - fx * w)), max(0, int(det.y1 - fy * h)),
+            min(width, int(np.ceil(det.x2 + fx * w))), min(height, int(np.ceil(det.y2 + fy * h))))
+
+
+class PlateReader(BaseTask[ImageInput, PlateResult]):
+    """Licence-plate recognition: ``predict(images) -> [PlateResult]`` with every plate per image.
+
+    Options (``PlateOptions``): ``country`` (``auto``/``BR``/``EU``/``US``/``ID``), ``detector_conf``,
+    ``imgsz``, ``max_plates``. ``detector=`` and ``recognizer=`` accept any objects with
+    ``detect(images)`` / ``read(crops)`` in place of the defaults (like fast-alpr).
+
+    >>> task = PlateReader(device="cpu")      # stores only; .load() reads the weights
+    >>> task.loaded
+    False
+    """
+
+    name: ClassVar[str] = "plate"
+    default_weights: ClassVar[str] = f"file:{PACKAGE_WEIGHTS}"
+    max_batch_items: ClassVar[int] = 64
+
+    def __init__(self, weights: Any = None, device: str = "auto", precision: str = "auto", *,
+                 detector: PlateDetector | None = None, recognizer: PlateRecognizer | None = None,
+                 **options: Any) -> None:
+        super().__init__(weights=weights, device=device, precision=precision, **options)
+        try:
+            self.settings = PlateOptions(**options)
+        except ValidationError as exc:
+            raise ConfigError(f"invalid plate options: {exc.errors(include_url=False)}") from exc
+        self.detector = detector
+        self.recognizer = recognizer
+
+    def resolve_weights_path(self) -> Path | None:
+        if self.detector is not None:
+            return None
+        if self.weights.kind == "default" and not PACKAGE_WEIGHTS.exists():
+            raise WeightsUnavailable(f"the plate detector weights {PACKAGE_WEIGHTS} are missing; {TRAIN_HINT}")
+        path = super().resolve_weights_path()
+        if path is not None and path.is_dir():
+            # A model-store entry (or a folder) holds the .pt file.
+            candidates = sorted(path.glob("*.pt"))
+            if not candidates:
+                raise WeightsUnavailable(f"no .pt detector weights in {path}; {TRAIN_HINT}")
+            path = candidates[0]
+        return path
+
+    def _load(self, weights_path: Path | None, placement: Placement) -> None:
+        import torch
+
+        if placement.device == "cpu" and self.settings.threads is not None:
+            # On a busy CPU, fewer threads than cores is much faster (OpenMP threads wait on each other).
+            torch.set_num_threads(self.settings.threads)
+        if self.detector is None:
+            assert weights_path is not None
+            self.detector = YoloPlateDetector(weights_path, placement, imgsz=self.settings.imgsz,
+                                              conf=min(self.settings.candidate_conf, self.settings.detector_conf),
+                                              max_det=self.settings.max_plates + self.settings.max_candidates)
+        if self.recognizer is None:
+            self.recognizer = EasyOcrPlateRecognizer(placement=placement, country=self.settings.country)
+        for part in (self.detector, self.recognizer):
+            loader = getattr(part, "load", None)
+            if callable(loader):
+                loader()
+
+    # -- predict -----------------------------------------------------------------------------------
+    def _predict(self, batch: Sequence[ImageInput]) -> list[PlateResult]:
+        return self._run(self._decode(batch))[0]
+
+    def timed_predict(self, batch: Sequence[ImageInput]) -> tuple[list[PlateResult], dict[str, float]]:
+        """``predict`` plus seconds spent decoding, detecting and reading (for benchmarks)."""
+        if not self.loaded:
+            self.load()
+        started = time.perf_counter()
+        arrays = self._decode(batch)
+        results, timings = self._run(arrays)
+        return results, {"decode": timings["start"] - started, **{k: v for k, v in timings.items() if k != "start"}}
+
+    def _run(self, arrays: list[np.ndarray]) -> tuple[list[PlateResult], dict[str, float]]:
+        t0 = time.perf_counter()
+        detections = self.detector.detect(arrays)  # type: ignore[union-attr]
+        t1 = time.perf_counter()
+        sure = self.settings.detector_conf
+        crops, owners = [], []
+        for index, (array, dets) in enumerate(zip(arrays, detections)):
+            h, w = array.shape[:2]
+            ranked = sorted(dets, key=lambda d: -d.confidence)
+            # Sure detections, plus a few unsure ones that the reader may confirm as plate text.
+            chosen = [d for d in ranked if d.confidence >= sure][: self.settings.max_plates]
+            chosen += [d for d in ranked if self.settings.candidate_conf <= d.confidence < sure][: self.settings.max_candidates]
+            for det in chosen:
+                x1, y1, x2, y2 = pad_box(det, w, h)
+                if x2 - x1 < 4 or y2 - y1 < 4:
+                    continue
+                crops.append(array[y1:y2, x1:x2])
+                owners.append((index, det))
+        readings = self.recognizer.read(crops) if crops else []  # type: ignore[union-attr]
+        t2 = time.perf_counter()
+        results = [PlateResult(width=a.shape[1], height=a.shape[0]) for a in arrays]
+        for (index, det), reading in zip(owners, readings):
+            confirmed = reading.format is not None and reading.confidence >= self.settings.confirm_conf
+            if det.confidence >= sure or confirmed:
+                results[index].plates.append(_plate(det, reading))
+        for result in results:
+            result.plates.sort(key=lambda p: -p.box.confidence)
+            del result.plates[self.settings.max_plates:]
+        return results, {"start": t0, "detect": t1 - t0, "read": t2 - t1, "crops": float(len(crops))}
+
+    @staticmethod
+    def _decode(batch: Sequence[ImageInput]) -> list[np.ndarray]:
+        arrays = []
+        for position, item in enumerate(batch):
+            try:
+                arrays.append(np.asarray(load_image(item)))
+            except InvalidInput as exc:
+                raise type(exc)(f"item {position}: {exc.message}", index=position, **exc.detail) from exc
+        return arrays
+
+    # -- evaluate ----------------------------------------------------------------------------------
+    def evaluate(self, dataset: Any, batch_size: int = 8, iou: float = 0.5) -> Metrics:
+        """Detection recall/precision at IoU >= ``iou`` and exact-plate accuracy on a ``PlateDataset``."""
+        from vision.plate.evaluate import evaluate_dataset
+
+        return evaluate_dataset(self, dataset, batch_size=batch_size, iou=iou)
+
+
+def _plate(det: Detection, reading: Reading) -> Plate:
+    fmt = reading.format
+    confs = reading.char_confidences
+    chars = [CharConfidence(char=c, confidence=min(1.0, max(0.0, p))) for c, p in zip(reading.text, confs)]
+    return Plate(
+        box=Box(x1=det.x1, y1=det.y1, x2=det.x2, y2=det.y2, confidence=min(1.0, max(0.0, det.confidence))),
+        text=reading.text,
+        display=fmt.display(reading.text) if fmt is not None else reading.text,
+        confidence=min(1.0, max(0.0, reading.confidence)),
+        chars=chars,
+        country=fmt.country if fmt is not None else None,
+        format=fmt.name if fmt is not None else None,
+    )
