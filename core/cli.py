@@ -38,10 +38,10 @@ def command_names() -> list[str]:
 class LazyGroup(TyperGroup):
     """The root group: sub-commands come from entry points and are imported on demand."""
 
-    def list_commands(self, ctx):  # noqa: ANN001, ANN201 - signature of the (vendored) click API
+    def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(_entry_points()))
 
-    def get_command(self, ctx, cmd_name: str):  # noqa: ANN001, ANN201
+    def get_command(self, ctx, cmd_name: str):
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             return command

@@ -22,7 +22,7 @@ class Placement:
     def is_cuda(self) -> bool:
         return self.device.startswith("cuda")
 
-    def torch_dtype(self):  # noqa: ANN201 - torch is imported lazily
+    def torch_dtype(self):
         import torch
 
         return {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[self.precision]

@@ -16,7 +16,7 @@ class Box(BaseModel):
     confidence: float = Field(1.0, ge=0.0, le=1.0)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Box":
+    def _ordered(self) -> Box:
         if self.x2 < self.x1 or self.y2 < self.y1:
             raise ValueError("box must satisfy x1 <= x2 and y1 <= y2")
         return self
@@ -33,7 +33,7 @@ class Box(BaseModel):
     def area(self) -> float:
         return self.width * self.height
 
-    def iou(self, other: "Box") -> float:
+    def iou(self, other: Box) -> float:
         """Intersection over union with another box (0 when disjoint)."""
         ix = max(0.0, min(self.x2, other.x2) - max(self.x1, other.x1))
         iy = max(0.0, min(self.y2, other.y2) - max(self.y1, other.y1))

@@ -37,7 +37,7 @@ class WeightsRef:
     value: str = ""
 
     @classmethod
-    def parse(cls, ref: "str | Path | WeightsRef | None") -> "WeightsRef":
+    def parse(cls, ref: str | Path | WeightsRef | None) -> WeightsRef:
         if isinstance(ref, WeightsRef):
             return ref
         if ref is None:
@@ -112,7 +112,7 @@ def store_path(tag: str) -> Path:
     return Path(model.path) / str(entry) if entry else Path(model.path)
 
 
-def resolve_weights(ref: "str | Path | WeightsRef | None", default: "str | WeightsRef") -> Path:
+def resolve_weights(ref: str | Path | WeightsRef | None, default: str | WeightsRef) -> Path:
     """Resolve a reference to a local path; ``default`` is used for the ``default`` kind."""
     parsed = WeightsRef.parse(ref)
     if parsed.kind == "default":

@@ -41,7 +41,7 @@ def build_bento(config_path: Path, build_dir: Path) -> str:
     (build_dir / "bentofile.yaml").write_text(yaml.safe_dump(bentofile, sort_keys=False))
     env = {**os.environ, "AIS_CONFIG": str(build_dir / "deployment.yaml"), "BENTOML_DO_NOT_TRACK": "True"}
     result = subprocess.run([sys.executable, "-m", "bentoml", "build", str(build_dir), "--output", "tag"],
-                            cwd=build_dir, env=env, capture_output=True, text=True, timeout=600)
+                            cwd=build_dir, env=env, check=False, capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
         raise ConfigError(f"bentoml build failed: {result.stderr.strip()[-2000:]}")
     tag = result.stdout.strip().splitlines()[-1].removeprefix("__tag__:")

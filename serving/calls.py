@@ -18,7 +18,15 @@ import bentoml
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from core.errors import AisError, InvalidInput, ModelLoading, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType
+from core.errors import (
+    AisError,
+    InvalidInput,
+    ModelLoading,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+    UnsupportedMediaType,
+)
 from core.registry import get_spec
 from serving.config import DeploymentConfig
 from serving.errors import ServiceBusy, error_body, status_for
@@ -140,7 +148,7 @@ async def respond(request: Request, task: str, work: Work) -> JSONResponse:
         log.error("request %s timed out", request_id)
         return json_response({"error": "Timeout", "detail": {"message": "the model did not answer in time"},
                               "request_id": request_id}, status, request_id)
-    except Exception as exc:  # noqa: BLE001 - anything unexpected is a logged 500 with the request id
+    except Exception as exc:
         log.exception("request %s failed", request_id)
         return json_response(error_body(exc, request_id), status, request_id)
     finally:

@@ -7,12 +7,15 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from core.errors import ConfigError, ModelNotFound
 from core.offline import enforce_offline, state_dir
+
+if TYPE_CHECKING:
+    from serving.config import DeploymentConfig, Traffic
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +61,10 @@ def development_config(tasks: list[str] | None) -> tuple[Path, str]:
 
 @serve_app.command()
 def serve(
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="deployment YAML; default: every task, dev key")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="deployment YAML; default: every task, dev key")] = None,
     host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 3000,
-    tasks: Annotated[Optional[str], typer.Option(help="comma-separated tasks (without --config)")] = None,
+    tasks: Annotated[str | None, typer.Option(help="comma-separated tasks (without --config)")] = None,
     no_batching: Annotated[bool, typer.Option("--no-batching", help="disable adaptive batching")] = False,
 ) -> None:
     """Serve a client's deployment (or every task with default models) on one port."""
@@ -98,19 +101,19 @@ def build(config: ConfigOpt, output: Annotated[Path, typer.Option(help="build fo
     typer.echo(tag)
 
 
-def _config_for(path: Path):  # noqa: ANN202
+def _config_for(path: Path) -> DeploymentConfig:
     from serving.config import load_config
 
     return load_config(path)
 
 
-def _save(path: Path, config) -> None:  # noqa: ANN001
+def _save(path: Path, config: DeploymentConfig) -> None:
     from serving.config import save_config
 
     save_config(config, path)
 
 
-def _policy(config, task: str):  # noqa: ANN001, ANN202
+def _policy(config: DeploymentConfig, task: str) -> Traffic:
     if task not in config.tasks:
         raise ConfigError(f"task {task!r} is not in this deployment; it has {sorted(config.tasks)}")
     return config.tasks[task].traffic
@@ -129,7 +132,7 @@ def _check_version(task: str, version: str) -> None:
 
 
 @models_app.command("list")
-def list_models(task: Annotated[Optional[str], typer.Argument(help="only this task")] = None) -> None:
+def list_models(task: Annotated[str | None, typer.Argument(help="only this task")] = None) -> None:
     """List model versions in the model store (newest first)."""
     from serving.store import list_versions
 
@@ -141,7 +144,7 @@ def list_models(task: Annotated[Optional[str], typer.Argument(help="only this ta
 def import_model(
     task: Annotated[str, typer.Argument(help="task the weights belong to")],
     path: Annotated[Path, typer.Argument(help="weights file or folder")],
-    version: Annotated[Optional[str], typer.Option(help="version label; default: generated")] = None,
+    version: Annotated[str | None, typer.Option(help="version label; default: generated")] = None,
     note: Annotated[str, typer.Option(help="free text kept with the version")] = "",
 ) -> None:
     """Copy weights into the model store as TASK:VERSION."""
@@ -194,7 +197,7 @@ def canary(task: str, version: str, config: ConfigOpt,
 
 @models_app.command()
 def shadow(task: str, config: ConfigOpt,
-           version: Annotated[Optional[str], typer.Argument(help="version; omit to turn shadow off")] = None) -> None:
+           version: Annotated[str | None, typer.Argument(help="version; omit to turn shadow off")] = None) -> None:
     """Copy live traffic to VERSION silently (its answers are only logged)."""
     cfg = _config_for(config)
     policy = _policy(cfg, task)
@@ -218,7 +221,7 @@ def compare(task: str, config: ConfigOpt) -> None:
 
 @export_app.command()
 def torchserve(task: str, output: Annotated[Path, typer.Option(help="folder for the .mar")] = Path("build/torchserve"),
-               weights: Annotated[Optional[str], typer.Option(help="version; default: the task's default")] = None) -> None:
+               weights: Annotated[str | None, typer.Option(help="version; default: the task's default")] = None) -> None:
     """Write a TorchServe model archive (.mar) with a handler for TASK."""
     from serving.torchserve import export_mar
 

@@ -68,7 +68,7 @@ class Traffic(_Strict):
     history: list[str] = Field(default_factory=list, description="previous live versions, newest last")
 
     @model_validator(mode="after")
-    def _canary_needs_version(self) -> "Traffic":
+    def _canary_needs_version(self) -> Traffic:
         if self.canary_percent > 0 and not self.canary:
             raise ValueError("canary_percent > 0 needs a canary version")
         return self

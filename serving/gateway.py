@@ -4,8 +4,10 @@ Served by ``ais serve`` (``bentoml serve serving.gateway:Gateway``). Which tasks
 read from the deployment file named by ``AIS_CONFIG``; each task runs in its own BentoML service
 (own process, adaptive batching) and the gateway calls it through ``bentoml.depends``.
 
-Routes (all need a key except BentoML's /readyz, /livez, /metrics):
-``POST /<task>`` one input, ``POST /<task>/batch`` many, ``GET /v1/tasks`` what this deployment serves.
+Routes (all need a key except BentoML's /readyz, /livez, /metrics): ``POST /<task>`` one input,
+``POST /<task>/batch`` many, a task's own routes from ``serving/routes/<task>.py`` (documents,
+galleries, fit jobs, planogram checks), ``GET /v1/tasks`` what this deployment serves and
+``GET /v1/monitoring`` data quality and drift.
 """
 from __future__ import annotations
 
@@ -24,13 +26,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from core.errors import AisError
+from core.errors import AisError, NotFound
 from core.offline import state_dir
 from core.registry import get_spec
-from serving.config import DeploymentConfig
 from serving.calls import Work, json_response, respond
-from serving.gateway_routes import predict_route
+from serving.config import DeploymentConfig
 from serving.errors import error_body, status_for
+from serving.gateway_routes import predict_route
 from serving.metrics import RequestMetrics
 from serving.monitoring import Monitor, MonitorSettings
 from serving.runtime import CONFIG_ENV, deployment
@@ -39,6 +41,7 @@ from serving.shadow import ShadowRecorder
 from serving.watcher import ConfigWatcher
 
 log = logging.getLogger("ais.gateway")
+
 
 async def list_tasks(request: Request) -> JSONResponse:
     gateway = bentoml.get_current_service()
@@ -60,6 +63,8 @@ async def monitoring_summary(request: Request) -> JSONResponse:
     try:
         _, keys = gateway.watcher.current()
         keys.authenticate(request.headers)
+        if gateway.monitor is None:
+            raise NotFound("monitoring is switched off for this server (AIS_NO_MONITORING=1)")
         since = request.query_params.get("since", "7d")
         summary = await anyio.to_thread.run_sync(gateway.monitor.summary, since)
     except AisError as exc:

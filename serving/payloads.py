@@ -50,7 +50,7 @@ async def form_parts(request: Request, limits: Limits) -> tuple[dict[str, list[b
     await read_body(request, limits)
     try:
         form = await request.form(max_files=limits.max_batch_items + 1, max_fields=limits.max_batch_items + 8)
-    except Exception as exc:  # noqa: BLE001 - starlette raises several types for broken forms
+    except Exception as exc:
         raise MalformedRequest(f"multipart body does not parse: {exc}") from exc
     files: dict[str, list[bytes]] = {}
     fields: dict[str, str] = {}
@@ -69,7 +69,7 @@ async def uploaded_files(request: Request, limits: Limits) -> list[bytes]:
         await read_body(request, limits)  # enforces the size limit before parsing (Starlette caches it)
         try:
             form = await request.form(max_files=limits.max_batch_items + 1, max_fields=limits.max_batch_items + 8)
-        except Exception as exc:  # noqa: BLE001 - starlette raises several types for broken forms
+        except Exception as exc:
             raise MalformedRequest(f"multipart body does not parse: {exc}") from exc
         files = [v for k, v in form.multi_items() if k in IMAGE_FIELDS and isinstance(v, UploadFile)]
         if not files:

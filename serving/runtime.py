@@ -161,13 +161,13 @@ class VersionPool:
     def _run(self, version: str, payloads: list[Any]) -> list[Any]:
         try:
             model = self.get(version)
-        except Exception as exc:  # noqa: BLE001 - every item of this version gets the same error
+        except Exception as exc:
             if not isinstance(exc, AisError):
                 log.exception("loading %s:%s failed", self.task, version)
             return [exc] * len(payloads)
         try:
             return list(model.predict(payloads))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             if not isinstance(exc, AisError):
                 log.exception("%s:%s failed on a batch of %d", self.task, version, len(payloads))
             if len(payloads) == 1:
@@ -178,7 +178,7 @@ class VersionPool:
     def _single(self, model: Any, payload: Any) -> Any:
         try:
             return model.predict([payload])[0]
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             if not isinstance(exc, AisError):
                 log.exception("%s failed on one item", self.task)
             return exc
@@ -192,7 +192,7 @@ def run_operation(pool: VersionPool, handler: Any, request: Operation) -> WorkRe
         output = handler(model, request)
         result = output.model_dump(mode="json") if isinstance(output, BaseModel) else output
         return WorkResult(version=request.version, result=result, latency_ms=(time.perf_counter() - started) * 1000)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         if not isinstance(exc, AisError):
             log.exception("%s operation %s failed", pool.task, request.op)
         return WorkResult(version=request.version, error=error_info(exc))

@@ -33,7 +33,7 @@ def export_mar(task: str, output: Path, weights: str | None = None, version: str
         # (a task whose default weights ship inside an installed package loads them from there)
         (staging / "ais_manifest.json").write_text(json.dumps(manifest))
         command += ["--extra-files", str(staging / "ais_manifest.json")]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=600)
         if result.returncode != 0:
             raise ConfigError(f"torch-model-archiver failed: {result.stderr.strip()[-2000:]}")
     return output / f"{task}.mar"

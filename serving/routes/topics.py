@@ -6,8 +6,8 @@ from typing import Any
 from starlette.requests import Request
 
 from core.errors import PayloadTooLarge
-from core.text import validate_texts
 from core.schemas import TextLimits
+from core.text import validate_texts
 from serving.calls import Call
 from serving.errors import MalformedRequest
 from serving.gateway_routes import predict_route

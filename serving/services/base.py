@@ -7,8 +7,16 @@ from typing import Any, ClassVar
 import bentoml
 
 from core.errors import NotFound
-from serving.runtime import (Operation, VersionPool, WorkItem, WorkResult, deployment, error_info, run_operation,
-                             task_config)
+from serving.runtime import (
+    Operation,
+    VersionPool,
+    WorkItem,
+    WorkResult,
+    deployment,
+    error_info,
+    run_operation,
+    task_config,
+)
 
 
 class TaskService:

@@ -75,7 +75,7 @@ class TopicsService(TaskService):
             with self._lock:
                 self._fitted[(job.tenant, job.job_id)] = fitted
             job.status = "done"
-        except Exception as exc:  # noqa: BLE001 - the job reports its failure; the service keeps running
+        except Exception as exc:
             log.exception("topic fit job %s failed", job.job_id)
             job.error, job.status = error_info(exc).model_dump(), "failed"
         finally:

@@ -10,7 +10,7 @@ from core.text import validate_text, validate_texts
 
 def test_valid_text_is_stripped_and_normalised() -> None:
     assert validate_text("  cafe\u0301 ") == "caf\u00e9"
-    assert validate_text("ok".encode()) == "ok"
+    assert validate_text(b"ok") == "ok"
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\t "])

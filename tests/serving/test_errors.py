@@ -5,7 +5,14 @@ import anyio
 import pytest
 from bentoml.exceptions import BentoMLException, ServiceUnavailable
 
-from core.errors import InvalidInput, ModelLoading, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType
+from core.errors import (
+    InvalidInput,
+    ModelLoading,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+    UnsupportedMediaType,
+)
 from serving.calls import Call
 from serving.config import DeploymentConfig, TaskConfig
 from serving.errors import MalformedRequest, ServiceBusy, error_body, status_for

@@ -59,7 +59,7 @@ def server(deployment: dict) -> str:
 
 def _ais(deployment: dict, *args: str) -> str:
     out = subprocess.run([sys.executable, "-m", "core.cli", *args], env={**__import__("os").environ,
-                         **deployment["env"]}, capture_output=True, text=True, timeout=120)
+                         **deployment["env"]}, check=False, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     return out.stdout
 

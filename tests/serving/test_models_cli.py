@@ -14,7 +14,7 @@ from serving.config import hash_key
 
 def _ais(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "core.cli", *args], env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=120)
+                          check=False, capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture()
