@@ -151,9 +151,13 @@ def served(
     device: Annotated[str, typer.Option(help="device of the in-process reference (match the server's)")] = "auto",
     base_url: Annotated[str | None, typer.Option(help="load an already running server (127.0.0.1) instead of starting two")] = None,
     quick: Annotated[bool, typer.Option("--quick", help="concurrency 1,16 and 64 requests per level")] = False,
+    monitoring: Annotated[bool, typer.Option("--monitoring", help="also serve with monitoring off: its p50 overhead")] = False,
     out: Annotated[Path, typer.Option(help="folder that receives runs/<timestamp>/")] = Path("runs"),
 ) -> None:
-    """Load-test `ais serve` with adaptive batching on and off; report served/in-process latency and batching gain."""
+    """Load-test `ais serve` with adaptive batching on and off; report served/in-process latency and batching gain.
+
+    With --monitoring, a third server without monitoring gives the monitoring overhead on served p50.
+    """
     from dataclasses import replace
     from datetime import datetime
 
@@ -161,7 +165,7 @@ def served(
     from benchmarks.machine import describe_machine
     from benchmarks.runner import new_run_id, run_folder, write_run
     from benchmarks.schemas import RunOptions, RunResult, TaskOutcome
-    from benchmarks.served import QUICK_SERVED, ServedPlan, served_benchmark
+    from benchmarks.served import MONITORING_OFF, QUICK_SERVED, ServedPlan, served_benchmark
     from benchmarks.stats import PERCENTILE_METHOD
     from core.errors import ConfigError
 
@@ -173,6 +177,8 @@ def served(
     plan = QUICK_SERVED if quick else ServedPlan(concurrency=_ints(concurrency, "--concurrency") or (1, 4, 16),
                                                  max_requests=requests, max_seconds=seconds)
     plan = replace(plan, device=device)
+    if monitoring:
+        plan = replace(plan, servers=(*plan.servers, MONITORING_OFF))
     started = datetime.now(UTC).isoformat(timespec="seconds")
     run = RunResult(run_id=new_run_id(), started_at=started, percentile_method=PERCENTILE_METHOD,
                     options=RunOptions(tasks=names, device=device, precisions=["auto"], quick=quick, batch_sizes=[],

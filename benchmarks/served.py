@@ -200,6 +200,7 @@ class ServerConfig:
 
     label: str
     command: tuple[str, ...]
+    env: tuple[tuple[str, str], ...] = ()
 
     def argv(self, port: int, tasks: Sequence[str]) -> list[str]:
         return [part.format(port=port, tasks=",".join(tasks)) for part in self.command]
@@ -208,6 +209,7 @@ class ServerConfig:
 AIS_SERVE = (sys.executable, "-m", "core.cli", "serve", "--host", "127.0.0.1", "--port", "{port}", "--tasks", "{tasks}")
 BATCHING_ON = ServerConfig("batching=on", AIS_SERVE)
 BATCHING_OFF = ServerConfig("batching=off", (*AIS_SERVE, "--no-batching"))
+MONITORING_OFF = ServerConfig("monitoring=off", AIS_SERVE, (("AIS_NO_MONITORING", "1"),))
 
 
 class ServerProcess:
@@ -338,6 +340,14 @@ def derived_ratios(measurements: list[Measurement], *, on: str = BATCHING_ON.lab
                                    value=served.value / ref.value, unit="ratio", device=ref.device,
                                    precision=ref.precision, concurrency=1, n=min(served.n, ref.n),
                                    config=f"served {served.config} p50 / in-process p50"))
+        monitored = index.get((task, "served", "latency_p50", 1, on))
+        unmonitored = index.get((task, "served", "latency_p50", 1, MONITORING_OFF.label))
+        if monitored and unmonitored and unmonitored.value > 0:
+            out.append(Measurement(task=task, scenario="derived", metric="monitoring_overhead_p50",
+                                   value=monitored.value / unmonitored.value - 1, unit="fraction",
+                                   device=monitored.device, precision=monitored.precision, concurrency=1,
+                                   n=min(monitored.n, unmonitored.n),
+                                   config=f"served p50 with monitoring ({on}) / without ({MONITORING_OFF.label}) - 1"))
         t_on = index.get((task, "served", "throughput", high_concurrency, on))
         t_off = index.get((task, "served", "throughput", high_concurrency, off))
         if t_on and t_off and t_off.value > 0:
@@ -388,7 +398,7 @@ def served_benchmark(specs: Sequence[TaskSpec], plan: ServedPlan = ServedPlan(),
         log_path = (log_dir / f"server-{server.label.replace('=', '-')}.log") if log_dir else None
         port = free_port()
         try:
-            with ServerProcess(server.argv(port, names), port=port, env={DEV_KEY_ENV: key},
+            with ServerProcess(server.argv(port, names), port=port, env={DEV_KEY_ENV: key, **dict(server.env)},
                                ready_timeout_s=plan.ready_timeout_s, log_path=log_path) as proc:
                 load_all(proc.base_url, server.label)
         except Exception as exc:  # noqa: BLE001 - one server configuration failing is a result to report

@@ -127,6 +127,9 @@ def test_derived_ratios() -> None:
                                   m("served", "throughput", 2.0, 16, "batching=off"),
                                   m("served", "errors", 15.0, 16, "batching=on")])
     assert "failed requests: batching=on 15/10" in with_errors[0].config
+    overhead = {d.metric: d for d in derived_ratios([m("served", "latency_p50", 10.5, 1, "batching=on"),
+                                                     m("served", "latency_p50", 10.0, 1, "monitoring=off")])}
+    assert abs(overhead["monitoring_overhead_p50"].value - 0.05) < 1e-9
 
 
 @pytest.mark.server
