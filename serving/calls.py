@@ -70,12 +70,28 @@ class Call:
     def version(self) -> str:
         return self.chosen.version
 
-    async def _run(self, fn: Callable[[], Any]) -> Any:
+    async def _run(self, fn: Callable[[], Any], *, retries: int = 0) -> Any:
+        """Call a task service off the event loop; ``retries`` re-sends after a dropped connection.
+
+        The service client pools keep-alive connections; under concurrency one may be closed by the
+        service just as a request goes out ("Server disconnected"). Only idempotent calls (predict)
+        are retried: an operation such as an enrollment must not run twice.
+        """
+        from aiohttp import ClientConnectionError
         from bentoml.exceptions import BentoMLException
 
         try:
             with anyio.fail_after(self.config.limits.timeout_s):
-                return await anyio.to_thread.run_sync(fn)
+                for attempt in range(retries + 1):
+                    try:
+                        return await anyio.to_thread.run_sync(fn)
+                    except ClientConnectionError:
+                        if attempt == retries:
+                            raise
+                        log.warning("request %s: connection to the %s service dropped; retrying",
+                                    self.request_id, self.task)
+        except ClientConnectionError as exc:
+            raise ServiceBusy(f"the {self.task} model service dropped the connection; retry shortly") from exc
         except BentoMLException as exc:
             code = getattr(exc, "error_code", None)
             if code is not None and int(code) in (429, 503):
@@ -87,7 +103,7 @@ class Call:
         items = [WorkItem(version=self.version, payload=p, request_id=self.request_id, tenant=self.tenant)
                  for p in payloads]
         service = getattr(self.gateway, self.task)
-        results = [as_result(r) for r in await self._run(partial(service.predict, items))]
+        results = [as_result(r) for r in await self._run(partial(service.predict, items), retries=2)]
         for result in results:
             self.gateway.metrics.batch.labels(task=self.task).observe(result.batch_size)
         shadow = self.chosen.shadow

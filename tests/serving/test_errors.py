@@ -52,3 +52,24 @@ def test_shed_request_becomes_service_busy() -> None:
 
     with pytest.raises(BentoMLException):
         anyio.run(_call()._run, broken)
+
+
+def test_dropped_connection_is_retried_for_predict_then_503() -> None:
+    """Regression: a keep-alive connection closed by the service under load surfaced as HTTP 500."""
+    from aiohttp import ServerDisconnectedError
+
+    attempts = []
+
+    def flaky() -> str:
+        attempts.append(1)
+        if len(attempts) < 2:
+            raise ServerDisconnectedError()
+        return "ok"
+
+    assert anyio.run(lambda: _call()._run(flaky, retries=2)) == "ok" and len(attempts) == 2
+
+    def dead() -> None:
+        raise ServerDisconnectedError()
+
+    with pytest.raises(ServiceBusy, match="dropped the connection"):
+        anyio.run(lambda: _call()._run(dead, retries=1))

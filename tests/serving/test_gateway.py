@@ -188,3 +188,17 @@ def test_monitoring_summary_counts_requests_and_rejections(server: str) -> None:
     assert any(w["quality"]["rejected_rate"] > 0 for w in windows)
     assert httpx.get(f"{server}/v1/monitoring?since=soon", headers=auth()).status_code == 400
     assert httpx.get(f"{server}/v1/monitoring").status_code == 401
+
+
+def test_concurrent_callers_all_answered(server: str) -> None:
+    """16 concurrent callers through gateway and task service: no request may fail (it once gave 500s)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(i: int) -> int:
+        with httpx.Client(timeout=60) as client:
+            return client.post(f"{server}/toytext", json={"text": f"caller {i}"},
+                               headers=auth(**{"X-Caller-Id": f"c{i}"})).status_code
+
+    with ThreadPoolExecutor(16) as pool:
+        statuses = list(pool.map(one, range(320)))
+    assert statuses.count(200) == len(statuses), {s: statuses.count(s) for s in set(statuses)}
