@@ -14,6 +14,7 @@ import importlib
 import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib.metadata import entry_points
 from typing import Any, Literal
 
@@ -106,19 +107,29 @@ class TaskSpec:
         return load_object(self.datasets[name])()
 
 
+@lru_cache(maxsize=1)
+def _task_entry_points() -> dict[str, str]:
+    """Scanning installed packages' metadata costs ~10 ms: read it once per process.
+
+    What is installed does not change under a running process; a newly installed task appears in
+    the next process (as with any Python plugin).
+    """
+    return {ep.name: ep.value for ep in entry_points(group=TASKS_GROUP)}
+
+
 def task_names() -> list[str]:
     """Registered task names, read from package metadata without importing any task."""
-    return sorted({ep.name for ep in entry_points(group=TASKS_GROUP)})
+    return sorted(_task_entry_points())
 
 
 def get_spec(name: str) -> TaskSpec:
-    for ep in entry_points(group=TASKS_GROUP):
-        if ep.name == name:
-            spec = ep.load()
-            if not isinstance(spec, TaskSpec):
-                raise TypeError(f"entry point {ep.value} is not a TaskSpec")
-            return spec
-    raise ModelNotFound(f"unknown task {name!r}; registered tasks: {', '.join(task_names()) or 'none'}")
+    target = _task_entry_points().get(name)
+    if target is None:
+        raise ModelNotFound(f"unknown task {name!r}; registered tasks: {', '.join(task_names()) or 'none'}")
+    spec = load_object(target)
+    if not isinstance(spec, TaskSpec):
+        raise TypeError(f"entry point {target} is not a TaskSpec")
+    return spec
 
 
 def all_specs() -> list[TaskSpec]:
