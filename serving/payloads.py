@@ -47,7 +47,7 @@ async def form_parts(request: Request, limits: Limits) -> tuple[dict[str, list[b
     """A multipart form as ``(files by field, text fields)``; the size limit applies to the whole body."""
     if media_type(request) != "multipart/form-data":
         raise UnsupportedMediaType("send multipart/form-data (an image file plus form fields)")
-    await read_body(request, limits)
+    await read_body(request, limits)  # enforces the size limit before parsing (Starlette caches it)
     try:
         form = await request.form(max_files=limits.max_batch_items + 1, max_fields=limits.max_batch_items + 8)
     except Exception as exc:
@@ -66,15 +66,11 @@ async def uploaded_files(request: Request, limits: Limits) -> list[bytes]:
     """Files from ``multipart/form-data`` (fields image/images/file/files) or one raw binary body."""
     kind = media_type(request)
     if kind == "multipart/form-data":
-        await read_body(request, limits)  # enforces the size limit before parsing (Starlette caches it)
-        try:
-            form = await request.form(max_files=limits.max_batch_items + 1, max_fields=limits.max_batch_items + 8)
-        except Exception as exc:
-            raise MalformedRequest(f"multipart body does not parse: {exc}") from exc
-        files = [v for k, v in form.multi_items() if k in IMAGE_FIELDS and isinstance(v, UploadFile)]
+        parts, _ = await form_parts(request, limits)
+        files = [data for name in IMAGE_FIELDS for data in parts.get(name, [])]
         if not files:
             raise MalformedRequest("multipart body has no file field named 'image' (or 'images', 'file')")
-        return [await f.read() for f in files]
+        return files
     if kind.startswith("image/") or kind in ("application/octet-stream", "application/pdf", ""):
         return [await read_body(request, limits)]
     raise UnsupportedMediaType(
@@ -144,12 +140,10 @@ async def record_items(request: Request, limits: Limits, *, many: bool) -> list[
     kind = media_type(request)
     if kind in ("text/csv", "multipart/form-data"):
         if kind == "multipart/form-data":
-            await read_body(request, limits)
-            form = await request.form()
-            upload = form.get("file")
-            if not isinstance(upload, UploadFile):
-                raise MalformedRequest("multipart body has no CSV file field named 'file'")
-            raw = await upload.read()
+            parts, _ = await form_parts(request, limits)
+            if len(parts.get("file", [])) != 1:
+                raise MalformedRequest("multipart body needs one CSV file field named 'file'")
+            raw = parts["file"][0]
         else:
             raw = await read_body(request, limits)
         try:

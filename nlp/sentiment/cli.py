@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from core.errors import InvalidInput
-
 app = typer.Typer(help="Sentiment of English texts (MiniLM fine-tuned on SST-2), with a VADER baseline.",
                   no_args_is_help=True)
 log = logging.getLogger(__name__)
@@ -40,13 +38,9 @@ def predict(
     neutral_band: Annotated[float, typer.Option(help="|p(positive) - 0.5| below this is neutral")] = 0.1,
 ) -> None:
     """Print one JSON result per text (what the service returns)."""
-    items = list(texts or [])
-    if file is not None:
-        if not file.is_file():
-            raise InvalidInput(f"file {str(file)!r} does not exist")
-        items += [line for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if not items:
-        raise InvalidInput("give texts as arguments or --file")
+    from nlp.inputs import gather_texts
+
+    items = gather_texts(texts, file)
     for text, result in zip(items, _classifier(weights, device, neutral_band).predict_all(items)):
         typer.echo(json.dumps({"text": text, **result.model_dump(mode="json")}))
 

@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from core.errors import InvalidInput
-
 app = typer.Typer(help="Topic discovery on MiniLM embeddings + c-TF-IDF keywords (BERTopic-style).",
                   no_args_is_help=True)
 log = logging.getLogger(__name__)
@@ -95,13 +93,9 @@ def predict(
     device: DeviceOpt = "auto",
 ) -> None:
     """Assign texts to the fitted topics; one JSON result per line (what the service returns)."""
-    items = list(texts or [])
-    if file is not None:
-        if not file.is_file():
-            raise InvalidInput(f"file {str(file)!r} does not exist")
-        items += [line for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if not items:
-        raise InvalidInput("give texts as arguments or --file")
+    from nlp.inputs import gather_texts
+
+    items = gather_texts(texts, file)
     model = _model(weights, device)
     for start in range(0, len(items), model.max_batch_items):
         for text, result in zip(items[start:start + model.max_batch_items],

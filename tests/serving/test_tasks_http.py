@@ -181,3 +181,11 @@ def test_topics_fit_job_then_assign_with_it(server: str) -> None:
     assert default.status_code == 200 and len(default.json()["results"]) == 1
     bad = httpx.post(f"{server}/topics/fit", json={"texts": ["only", "three", "docs"], "n_topicz": 2}, headers=a)
     assert bad.status_code == 422
+
+
+def test_broken_multipart_csv_is_422_not_500(server: str) -> None:
+    """Regression: a multipart CSV upload that did not parse escaped the request pipeline as a 500."""
+    _need("propensity")
+    r = httpx.post(f"{server}/propensity/batch", content=b"--x\r\nnot a form",
+                   headers={"Authorization": f"Bearer {KEY_A}", "Content-Type": "multipart/form-data; boundary=x"})
+    assert r.status_code == 422, r.text
