@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 import itertools
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,11 +104,29 @@ def offline(task: Any, spec: TaskSpec, labels: Labels, plan: PerfPlan,
 
 
 def offline_by_batch(task: Any, spec: TaskSpec, labels: Labels, plan: PerfPlan,
-                     errors: list[str] | None = None) -> Iterator[list[Measurement]]:
-    """``offline``, yielding each batch size's measurements as soon as they exist (for checkpoints)."""
+                     errors: list[str] | None = None, time_left: Callable[[], float] | None = None,
+                     notes: list[str] | None = None) -> Iterator[list[Measurement]]:
+    """``offline``, yielding each batch size's measurements as soon as they exist (for checkpoints).
+
+    With ``time_left`` (seconds this task may still use), a batch size whose expected cost (warm-up
+    plus minimum runs at the per-item time measured so far) does not fit is not started: it is named
+    in ``notes`` instead, so a slow task ends with the batch sizes it could measure rather than being
+    stopped in the middle of one.
+    """
     clock = clock_for(labels.device)
+    per_item: float | None = None
     for batch_size in plan.batch_sizes:
         out: list[Measurement] = []
+        if time_left is not None and per_item is not None:
+            expected = per_item * batch_size * (plan.offline.warmup + plan.offline.min_runs)
+            if expected > time_left():
+                note = (f"offline batch {batch_size} not run: expected {expected:.0f} s "
+                        f"> {max(time_left(), 0):.0f} s left of the task's time share")
+                log.info("%s: %s", spec.name, note)
+                if notes is not None:
+                    notes.append(note)
+                yield []
+                continue
         try:
             batch = spec.sample_inputs(batch_size)
             cuda_probe = PeakCudaMemory(labels.device) if labels.device.startswith("cuda") else None
@@ -126,6 +144,7 @@ def offline_by_batch(task: Any, spec: TaskSpec, labels: Labels, plan: PerfPlan,
             _free_cuda(labels.device)
             yield []
             continue
+        per_item = sum(seconds) / (len(seconds) * batch_size)
         out += latency_measurements(labels, "offline", seconds, batch_size=batch_size)
         out.append(labels.m("offline", "throughput", throughput(batch_size * len(seconds), sum(seconds)),
                             "items/s", len(seconds), batch_size=batch_size))

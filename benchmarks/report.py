@@ -87,9 +87,9 @@ def render(run: RunResult, plots: list[Path] | None = None) -> str:
              "## Machine\n", machine_section(run), "\n## Options\n", options_section(run)]
 
     parts += ["\n## Tasks\n", table(
-        ["task", "device", "precision", "status", "weights", "seconds", "reason"],
-        [[t.task, t.device, t.precision, t.status, t.weights_source or "–", fmt(t.seconds), t.reason or ""]
-         for t in run.tasks])]
+        ["task", "device", "precision", "status", "weights", "seconds", "reason / notes"],
+        [[t.task, t.device, t.precision, t.status, t.weights_source or "–", fmt(t.seconds),
+          "; ".join(filter(None, [t.reason, *t.notes]))] for t in run.tasks])]
 
     parts += ["\n## Accuracy (as returned by each task's `evaluate`)\n", table(
         ["task", "dataset", "metric", "value", "n", "device", "precision", "eval seconds"],

@@ -84,13 +84,16 @@ def _json_safe(details: dict[str, Any]) -> dict[str, Any]:
 
 
 def evaluate_all(task: Any, spec: TaskSpec, labels: Labels, errors: list[str],
-                 only: str | None = None) -> list[AccuracyResult]:
-    """Run ``task.evaluate`` on each of the task's evaluation sets (or ``only`` one); metrics as returned."""
+                 only: str | None = None, quick: bool = False) -> list[AccuracyResult]:
+    """Run ``task.evaluate`` on each of the task's evaluation sets (or ``only`` one); metrics as returned.
+
+    ``quick`` uses the task's reduced sets (``TaskSpec.quick_datasets``) where it declares them.
+    """
     results: list[AccuracyResult] = []
     for name in [only] if only else list(spec.datasets):
         start = time.perf_counter()
         try:
-            metrics = task.evaluate(spec.dataset(name))
+            metrics = task.evaluate(spec.dataset(name, quick=quick))
         except Exception as exc:  # noqa: BLE001 - one dataset failing must not lose the others
             message = f"evaluate on {name!r}: {type(exc).__name__}: {exc}"
             log.warning("%s: %s", spec.name, message)
@@ -106,12 +109,16 @@ def evaluate_all(task: Any, spec: TaskSpec, labels: Labels, errors: list[str],
 Checkpoint = Callable[[TaskRun], None]
 
 
-def run_task(spec: TaskSpec, precision: str, config: BenchConfig, checkpoint: Checkpoint | None = None) -> TaskRun:
+def run_task(spec: TaskSpec, precision: str, config: BenchConfig, checkpoint: Checkpoint | None = None,
+             time_share_s: float | None = None) -> TaskRun:
     """Benchmark one task at one precision in this process.
 
     Order: load, single-stream, offline (bounded in time), then accuracy (as long as the task's
-    datasets take). ``checkpoint`` receives the partial result after every step, so a worker that is
-    stopped at its timeout still leaves what it measured.
+    datasets take). ``--quick`` measures accuracy right after loading, on the reduced evaluation
+    sets, so every task reports its accuracy however slow its timed scenarios are.
+    ``time_share_s`` (the seconds this task may take) makes the offline sweep leave out batch sizes
+    that cannot fit, saying so in ``notes``. ``checkpoint`` receives the partial result after every
+    step, so a worker that is stopped at its timeout still leaves what it measured.
     """
     start = time.perf_counter()
     outcome = {"task": spec.name, "device": config.device, "precision": precision}
@@ -134,7 +141,11 @@ def run_task(spec: TaskSpec, precision: str, config: BenchConfig, checkpoint: Ch
     if config.threads and "torch" in sys.modules:  # the task imported torch while loading
         sys.modules["torch"].set_num_threads(config.threads)
     errors: list[str] = []
+    notes: list[str] = []
     accuracy: list[AccuracyResult] = []
+
+    def time_left() -> float:
+        return float("inf") if time_share_s is None else time_share_s - (time.perf_counter() - start)
 
     def result(phase: str = "") -> TaskRun:
         got_numbers = bool(accuracy) or len(measurements) > 3
@@ -143,14 +154,23 @@ def run_task(spec: TaskSpec, precision: str, config: BenchConfig, checkpoint: Ch
         if phase:  # a checkpoint: what we have so far, in case the process is stopped during `phase`
             state, reason = "partial", f"stopped during {phase}" + (f"; {reason}" if reason else "")
         return TaskRun(outcome=TaskOutcome(**outcome, status=state, reason=reason, weights_source=status.source,
-                                           seconds=time.perf_counter() - start, errors=list(errors)),
+                                           seconds=time.perf_counter() - start, errors=list(errors),
+                                           notes=list(notes)),
                        accuracy=list(accuracy), measurements=list(measurements))
 
     def save(phase: str) -> None:
         if checkpoint is not None:
             checkpoint(result(phase))
 
+    def measure_accuracy() -> None:
+        for name in spec.datasets:
+            save(f"evaluation on {name!r}")
+            log.info("%s: accuracy on %s%s", spec.name, name, " (quick set)" if config.quick else "")
+            accuracy.extend(evaluate_all(task, spec, labels, errors, only=name, quick=config.quick))
+
     try:
+        if config.accuracy and config.quick:
+            measure_accuracy()
         if config.performance:
             save("single-stream")
             log.info("%s: single-stream on %s/%s", spec.name, labels.device, labels.precision)
@@ -160,15 +180,14 @@ def run_task(spec: TaskSpec, precision: str, config: BenchConfig, checkpoint: Ch
                 errors.append(f"single-stream: {type(exc).__name__}: {exc}")
             save(f"offline batch {config.plan.batch_sizes[0]}")
             log.info("%s: offline, batch sizes %s", spec.name, config.plan.batch_sizes)
-            for index, batch in enumerate(offline_by_batch(task, spec, labels, config.plan, errors)):
+            # Keep a tenth of the share for writing results (and, unquick, for accuracy to start).
+            budget = None if time_share_s is None else (lambda: time_left() - 0.1 * time_share_s)
+            for index, batch in enumerate(offline_by_batch(task, spec, labels, config.plan, errors, budget, notes)):
                 measurements += batch
                 if index + 1 < len(config.plan.batch_sizes):
                     save(f"offline batch {config.plan.batch_sizes[index + 1]}")
-        if config.accuracy:
-            for name in spec.datasets:
-                save(f"evaluation on {name!r}")
-                log.info("%s: accuracy on %s", spec.name, name)
-                accuracy += evaluate_all(task, spec, labels, errors, only=name)
+        if config.accuracy and not config.quick:
+            measure_accuracy()
     finally:
         del task
         gc.collect()
@@ -187,7 +206,8 @@ def run_task_isolated(ref: str, precision: str, config: BenchConfig, timeout_s: 
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="ais-bench-") as tmp:
         out = Path(tmp) / "task.json"
-        job = {"ref": ref, "precision": precision, "config": config.to_json(), "out": str(out)}
+        job = {"ref": ref, "precision": precision, "config": config.to_json(), "out": str(out),
+               "time_share_s": timeout_s}
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.getcwd(), os.environ.get("PYTHONPATH")]))}
         if config.threads:
             # Read by torch, OpenMP and BLAS at import time, hence set before the child starts.
@@ -286,7 +306,8 @@ def run_suite(names: list[str] | None, config: BenchConfig, *, spec_paths: list[
             result = run_task_isolated(candidate.ref, precision, config, timeout)
         else:
             assert candidate.spec is not None
-            result = run_task(candidate.spec, precision, config)
+            result = run_task(candidate.spec, precision, config,
+                              time_share_s=timeout if deadline is not None else None)
         run.tasks.append(result.outcome)
         run.accuracy += result.accuracy
         run.measurements += result.measurements

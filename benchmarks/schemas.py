@@ -69,6 +69,7 @@ class TaskOutcome(BaseModel):
     weights_source: str = ""
     seconds: float = 0.0
     errors: list[str] = Field(default_factory=list, description="non-fatal errors, one per failed step")
+    notes: list[str] = Field(default_factory=list, description="steps left out on purpose, e.g. to fit the time share")
 
 
 class GpuInfo(BaseModel):

@@ -26,7 +26,8 @@ def main() -> int:
         tmp.replace(out)
 
     try:
-        result = run_task(resolve_ref(job["ref"]), job["precision"], config, checkpoint)
+        result = run_task(resolve_ref(job["ref"]), job["precision"], config, checkpoint,
+                          time_share_s=job.get("time_share_s"))
     except Exception as exc:  # noqa: BLE001 - report any failure as the task's outcome
         result = TaskRun(outcome=TaskOutcome(task=job["ref"], device=config.device, precision=job["precision"],
                                              status="failed", reason=f"{type(exc).__name__}: {exc}"))

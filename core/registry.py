@@ -18,7 +18,7 @@ from functools import lru_cache
 from importlib.metadata import entry_points
 from typing import Any, Literal
 
-from core.errors import ModelNotFound
+from core.errors import ConfigError, ModelNotFound
 
 TASKS_GROUP = "ais.tasks"
 
@@ -52,6 +52,8 @@ class TaskSpec:
     - ``samples``: ``"module:function(n) -> list"`` of valid inputs for contract tests and benchmarks
     - ``bad_input``: ``"module:function() -> object"`` an input ``predict`` must reject
     - ``datasets``: evaluation dataset name -> ``"module:function() -> dataset"``
+    - ``quick_datasets``: the same names -> a reduced set for ``ais bench --quick`` (a name without one
+      uses its full set); the reduced set states its size in its name and sample count
     - ``input_kind``: what one ``predict`` item is on the wire: ``image`` (bytes of an image file),
       ``text`` (a string) or ``record`` (a JSON object); the HTTP layer parses requests accordingly
     """
@@ -65,7 +67,13 @@ class TaskSpec:
     samples: str | None = None
     bad_input: str | None = None
     datasets: dict[str, str] = field(default_factory=dict)
+    quick_datasets: dict[str, str] = field(default_factory=dict)
     input_kind: Literal["image", "text", "record"] = "image"
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.quick_datasets) - set(self.datasets))
+        if unknown:
+            raise ConfigError(f"task {self.name!r}: quick_datasets {unknown} name no dataset; known: {sorted(self.datasets)}")
 
     def missing_requirements(self) -> list[str]:
         return [m for m in self.requires if importlib.util.find_spec(m) is None]
@@ -101,10 +109,12 @@ class TaskSpec:
             raise NotImplementedError(f"task {self.name!r} declares no bad input")
         return load_object(self.bad_input)()
 
-    def dataset(self, name: str) -> Any:
+    def dataset(self, name: str, quick: bool = False) -> Any:
+        """Load evaluation set ``name``; ``quick`` picks its reduced version when the task declares one."""
         if name not in self.datasets:
             raise ModelNotFound(f"task {self.name!r} has no dataset {name!r}; known: {sorted(self.datasets)}")
-        return load_object(self.datasets[name])()
+        ref = self.quick_datasets.get(name, self.datasets[name]) if quick else self.datasets[name]
+        return load_object(ref)()
 
 
 @lru_cache(maxsize=1)

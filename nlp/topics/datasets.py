@@ -41,6 +41,11 @@ def agnews(path: str | Path | None = None) -> Corpus:
     return Corpus("agnews-dev", texts, labels)
 
 
+def agnews_quick() -> Corpus:
+    """The first 2,000 AG News dev items: the reduced set of ``ais bench --quick`` (fit and score on them)."""
+    return agnews().head(2000)
+
+
 def read_corpus(path: str | Path, text_col: str = "text", label_col: str | None = None,
                 date_col: str | None = None) -> Corpus:
     """A CSV/TSV with a header; blank texts are skipped."""

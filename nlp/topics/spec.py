@@ -13,5 +13,6 @@ SPEC = TaskSpec(
     samples="nlp.topics.synth:sample_inputs",
     bad_input="nlp.topics.synth:bad_input",
     datasets={"agnews-dev": "nlp.topics.datasets:agnews"},
+    quick_datasets={"agnews-dev": "nlp.topics.datasets:agnews_quick"},
     input_kind="text",
 )

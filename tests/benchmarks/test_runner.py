@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from benchmarks.inprocess import PerfPlan
-from benchmarks.runner import BenchConfig, load_run, run_suite, write_run
+from benchmarks.runner import BenchConfig, load_run, run_suite, run_task, write_run
 from benchmarks.schemas import RunResult
 from benchmarks.timing import TimingPlan
 from core.errors import ConfigError
+from tests.benchmarks.toy import SPEC
 
 TINY = PerfPlan(batch_sizes=(1, 3), single_stream=TimingPlan(warmup=1, min_runs=4, max_runs=6, max_seconds=1),
                 offline=TimingPlan(warmup=1, min_runs=3, max_runs=3, max_seconds=1), single_stream_pool=3)
@@ -115,3 +116,23 @@ def test_budget_shares_time_and_skips_when_spent() -> None:
     config = BenchConfig(device="cpu", precisions=("fp32",), plan=TINY, isolate=False, budget_s=5)
     run = run_suite([], config, spec_paths=["tests.benchmarks.toy:SPEC"])
     assert run.tasks[0].status == "skipped" and run.tasks[0].reason == "time budget exhausted"
+
+
+def test_quick_measures_accuracy_first_on_the_reduced_set() -> None:
+    quick = run_task(SPEC, "fp32", _config(quick=True))
+    full = run_task(SPEC, "fp32", _config())
+    assert [a.n_samples for a in quick.accuracy] == [2] and [a.n_samples for a in full.accuracy] == [4]
+    order = [m.scenario for m in quick.measurements]
+    assert order[0] == "load" and "offline" in order  # timed scenarios still run after accuracy
+
+
+def test_offline_leaves_out_batch_sizes_that_cannot_fit_the_time_share() -> None:
+    """1 ms per item: a batch of 20,000 needs ~40 s with warm-up and runs, far over a 6 s share."""
+    plan = PerfPlan(batch_sizes=(1, 20_000), single_stream=TINY.single_stream, offline=TINY.offline,
+                    single_stream_pool=3)
+    config = BenchConfig(device="cpu", precisions=("fp32",), plan=plan, isolate=False)
+    run = run_task(SPEC, "fp32", config, time_share_s=6.0)
+    assert run.outcome.status == "ok", run.outcome.reason
+    assert {m.batch_size for m in run.measurements if m.scenario == "offline"} == {1}
+    assert len(run.outcome.notes) == 1 and "offline batch 20000 not run" in run.outcome.notes[0]
+    assert run.accuracy  # accuracy still measured after the sweep

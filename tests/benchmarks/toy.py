@@ -59,6 +59,11 @@ def tiny_dataset() -> list[tuple[str, bool]]:
     return [("hi", False), ("a long sentence", True), ("tiny", False), ("medium", False)]
 
 
+def tiny_quick() -> list[tuple[str, bool]]:
+    """The reduced set ``--quick`` uses: the first two items."""
+    return tiny_dataset()[:2]
+
+
 def weights_status() -> WeightsStatus:
     return WeightsStatus(True, "toy: no weights")
 
@@ -72,6 +77,7 @@ SPEC = TaskSpec(
     samples="tests.benchmarks.toy:sample_inputs",
     bad_input="tests.benchmarks.toy:bad_input",
     datasets={"tiny": "tests.benchmarks.toy:tiny_dataset"},
+    quick_datasets={"tiny": "tests.benchmarks.toy:tiny_quick"},
     input_kind="text",
 )
 

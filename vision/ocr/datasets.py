@@ -67,6 +67,16 @@ def rotated_pages(n: int = 3, base: PageSpec = EVAL_PAGE, seed: int = 1) -> OcrD
     return OcrDataset("rotated", samples)
 
 
+def rendered_quick() -> OcrDataset:
+    """Three rendered pages (one per column layout): the reduced set of ``ais bench --quick``."""
+    return rendered_pages(3)
+
+
+def rotated_quick() -> OcrDataset:
+    """One page turned 90 degrees: the reduced set of ``ais bench --quick``."""
+    return rotated_pages(1)
+
+
 def degraded_pages(kind: str, n: int = 2, seed: int = 2) -> OcrDataset:
     """Pages with one degradation, to measure a preprocessing step: ``skew``, ``faded``, ``small``, ``noisy``."""
     # 200 dpi, 3 inches tall: each degradation is measured on its own, so smaller pages suffice

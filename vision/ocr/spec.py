@@ -14,4 +14,6 @@ SPEC = TaskSpec(
     bad_input="vision.ocr.synth:bad_input",
     datasets={"rendered": "vision.ocr.datasets:rendered_pages",
               "rotated": "vision.ocr.datasets:rotated_pages"},
+    quick_datasets={"rendered": "vision.ocr.datasets:rendered_quick",
+                    "rotated": "vision.ocr.datasets:rotated_quick"},
 )
