@@ -49,13 +49,14 @@ class Batching(_Strict):
     """Adaptive batching of the task's BentoML service.
 
     ``max_latency_ms`` is BentoML's latency budget: requests it predicts would wait longer are shed
-    with 503. It must exceed the model's own batch time (a plate or OCR batch takes hundreds of ms on
-    a CPU), so the default is generous; the batcher still forms batches from what is queued.
+    with 503. It must exceed the time to work through a full queue (16 callers of OCR or plate on a
+    2-core CPU queue about 16 s of work; with 10 s almost all of them were shed), so the default is a
+    minute, half the request timeout; lower it per task where a client prefers fast 503s to waiting.
     """
 
     enabled: bool = True
     max_batch_size: int = Field(32, gt=0)
-    max_latency_ms: int = Field(10_000, gt=0)
+    max_latency_ms: int = Field(60_000, gt=0)
 
 
 class Traffic(_Strict):
