@@ -1,4 +1,4 @@
-"""Planogram speed: shelf images/second and latency split into detector, recogniser and compliance.
+"""Planogram speed: shelf images/second and latency split into detector, recogniser, gap check and compliance.
 
 Scenarios (named with every number, as in MLPerf): ``single-stream`` sends one image at a time
 and reports p50/p90/p99 latency per stage; ``offline`` sends batches and reports throughput.
@@ -40,8 +40,10 @@ def run(n_images: int, device: str, batch: int, warmup: int, threads: int) -> di
     for scene in data[:warmup]:
         checker.check(scene.image, scene.spec)
     # The task keeps per-stage wall-clock totals; differences around each call split its latency.
-    stages: dict[str, list[float]] = {"detector": [], "recogniser": [], "compliance": [], "end_to_end": []}
-    keys = {"detector": "detect_s", "recogniser": "recognise_s", "compliance": "compliance_s"}
+    stages: dict[str, list[float]] = {"detector": [], "recogniser": [], "gap_check": [], "compliance": [],
+                                      "end_to_end": []}
+    keys = {"detector": "detect_s", "recogniser": "recognise_s", "gap_check": "gap_check_s",
+            "compliance": "compliance_s"}
     n_products = []
     for scene in data[warmup:]:
         before = dict(checker.timings)

@@ -27,6 +27,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
 DEFAULT_THRESHOLD = 0.65
 Detect = Callable[[Image.Image], list[tuple[float, float, float, float]]]
 N_VIEWS = 16  # augmented views per packshot: lighting, tint, blur, crop jitter, background
+TINT = 0.08  # per-channel gain range of the views' colour cast (store lighting is rarely neutral)
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def augment_views(packshot: np.ndarray, n: int, seed: int) -> list[np.ndarray]:
         bg = np.array([rng.uniform(20, 200)] * 3, np.float32) * np.array([rng.uniform(0.8, 1.2) for _ in range(3)])
         img = rgb * alpha + bg * (1 - alpha)
         gain = rng.uniform(0.6, 1.2)
-        tint = np.array([rng.uniform(0.92, 1.08) for _ in range(3)], np.float32)
+        tint = np.array([rng.uniform(1 - TINT, 1 + TINT) for _ in range(3)], np.float32)
         ramp = 1 + rng.uniform(-0.15, 0.15) * np.linspace(-1, 1, h)[:, None, None]
         img = np.clip(img * gain * tint * ramp, 0, 255)
         scale = rng.uniform(0.35, 0.8)  # shelf crops are smaller than packshots

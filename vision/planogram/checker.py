@@ -19,12 +19,14 @@ from PIL import Image
 from core.device import Placement
 from core.errors import InvalidInput, ModelLoading, WeightsUnavailable
 from core.images import ImageInput, load_image
-from core.schemas import Box, Metrics
+from core.schemas import Metrics
 from core.task import BaseTask
 from core.weights import resolve_weights
 from vision.planogram.catalogue import Catalogue, crop_boxes
 from vision.planogram.compliance import check_compliance
+from vision.planogram.detect import BoxTuple
 from vision.planogram.planograms import parse_planogram
+from vision.planogram.rescue import RescueConfig, as_box, drop_empty_unknowns, drop_weak_unknowns, rescue
 from vision.planogram.rows import group_rows
 from vision.planogram.schemas import ComplianceReport, PlanogramSpec, Product, ShelfDetections, SkuCandidate
 from vision.planogram.weights import ASSETS, CATALOGUE_FILE, DETECTOR_FILE
@@ -57,7 +59,7 @@ class PlanogramChecker(BaseTask[ImageInput, ShelfDetections]):
     """Shelf images in, products (box, SKU or ``unknown``, shelf row, position) out; ``check`` adds compliance.
 
     Options: ``catalogue`` (Catalogue, folder or .npz; default: the shipped synthetic catalogue),
-    ``conf`` (detector confidence, 0.2), ``imgsz`` (416).
+    ``conf`` (detector confidence, 0.2), ``imgsz`` (416), ``rescue`` (a ``RescueConfig`` for ``check``).
     """
 
     name = "planogram"
@@ -84,7 +86,7 @@ class PlanogramChecker(BaseTask[ImageInput, ShelfDetections]):
         self.catalogue.similarities([])  # embed the references now, not on the first request
         self.detector = ProductDetector(weights_path, placement, conf=float(self.options.get("conf", 0.2)),
                                         imgsz=int(self.options.get("imgsz", 416))).load()
-        self.timings: dict[str, float] = {"detect_s": 0.0, "recognise_s": 0.0, "compliance_s": 0.0}
+        self.timings: dict[str, float] = {"detect_s": 0.0, "recognise_s": 0.0, "gap_check_s": 0.0, "compliance_s": 0.0}
 
     # -- predict ---------------------------------------------------------------------------------------
     def _predict(self, batch: Sequence[ImageInput]) -> list[ShelfDetections]:
@@ -102,24 +104,25 @@ class PlanogramChecker(BaseTask[ImageInput, ShelfDetections]):
         started = time.perf_counter()
         all_boxes = self.detector.detect(images)
         detected = time.perf_counter()
-        out = []
-        for image, boxes in zip(images, all_boxes):
-            xyxy = [b[:4] for b in boxes]
-            matches = catalogue.match(crop_boxes(np.asarray(image), xyxy))
-            rows = group_rows(xyxy)
-            products = [
-                Product(box=Box(x1=b[0], y1=b[1], x2=b[2], y2=b[3], confidence=min(1.0, max(0.0, b[4]))),
-                        sku=m.sku, sku_confidence=round(m.confidence, 4), brand=catalogue.brand(m.sku),
-                        candidates=[SkuCandidate(sku=sku, similarity=sim) for sku, sim in m.top],
-                        shelf=rows.shelf[k], position=rows.position[k])
-                for k, (b, m) in enumerate(zip(boxes, matches))
-            ]
-            products.sort(key=lambda p: (p.shelf, p.position))
-            out.append(ShelfDetections(width=image.width, height=image.height, n_shelves=rows.n_rows,
-                                       products=products))
+        out = [self._describe(image, boxes, catalogue) for image, boxes in zip(images, all_boxes)]
         self.timings["detect_s"] += detected - started
         self.timings["recognise_s"] += time.perf_counter() - detected
         return out
+
+    def _products(self, image: Image.Image, boxes: list[BoxTuple], catalogue: Catalogue) -> list[Product]:
+        """Recognise each box (shelf and position are left at 0 for the caller to fill)."""
+        matches = catalogue.match(crop_boxes(np.asarray(image), [b[:4] for b in boxes]))
+        return [Product(box=as_box(b), sku=m.sku, sku_confidence=round(m.confidence, 4), brand=catalogue.brand(m.sku),
+                        candidates=[SkuCandidate(sku=sku, similarity=sim) for sku, sim in m.top], shelf=0, position=0)
+                for b, m in zip(boxes, matches)]
+
+    def _describe(self, image: Image.Image, boxes: list[BoxTuple], catalogue: Catalogue) -> ShelfDetections:
+        products = self._products(image, boxes, catalogue)
+        rows = group_rows([b[:4] for b in boxes])
+        products = [p.model_copy(update={"shelf": s, "position": q})
+                    for p, s, q in zip(products, rows.shelf, rows.position)]
+        products.sort(key=lambda p: (p.shelf, p.position))
+        return ShelfDetections(width=image.width, height=image.height, n_shelves=rows.n_rows, products=products)
 
     # -- compliance --------------------------------------------------------------------------------------
     def check(self, image: ImageInput, spec: PlanogramSpec | dict[str, Any] | str | Path,
@@ -130,13 +133,40 @@ class PlanogramChecker(BaseTask[ImageInput, ShelfDetections]):
         planogram = parse_planogram(spec)
         cat = load_catalogue(catalogue) if catalogue is not None else self.catalogue
         unknown_skus = sorted(planogram.skus() - set(cat.skus))
-        detections = self.detect_products([load_image(image)], cat)[0]
-        started = time.perf_counter()
-        report = check_compliance(detections, planogram, cat.brands)
-        self.timings["compliance_s"] += time.perf_counter() - started
+        report = self.check_image(load_image(image), planogram, cat)[1]
         if unknown_skus:
             report.warnings.append(f"planogram SKUs not in the catalogue (never recognised): {unknown_skus}")
         return report
+
+    def check_image(self, image: Image.Image, planogram: PlanogramSpec, catalogue: Catalogue | None = None
+                    ) -> tuple[ShelfDetections, ComplianceReport]:
+        """Detections (after the planogram-guided second look, see ``rescue.py``) and the compliance report."""
+        cat = catalogue or self.catalogue
+        config = self.options.get("rescue") or RescueConfig()
+        if not isinstance(config, RescueConfig):
+            raise InvalidInput(f"option 'rescue' must be a RescueConfig, got {type(config).__name__}")
+        started = time.perf_counter()
+        low = min(config.conf_low, self.detector.conf) if config.low_confidence_rescue else self.detector.conf
+        boxes = self.detector.detect([image], conf=low)[0]
+        detected = time.perf_counter()
+        primary = [b for b in boxes if b[4] >= self.detector.conf]
+        reserve = [b for b in boxes if b[4] < self.detector.conf]
+        detections = drop_weak_unknowns(self._describe(image, primary, cat), config.drop_unknown_below)
+        recognised = time.perf_counter()
+        if config.empty_check:
+            detections, _ = drop_empty_unknowns(detections, np.asarray(image))
+        gap_checked = time.perf_counter()
+        report = check_compliance(detections, planogram, cat.brands)
+        detections, added = rescue(detections, planogram, report, reserve,
+                                   lambda extra: self._products(image, extra, cat), config)
+        if added:
+            report = check_compliance(detections, planogram, cat.brands)
+            report.warnings.append(f"{added} low-confidence detection(s) accepted as expected facings")
+        self.timings["detect_s"] += detected - started
+        self.timings["recognise_s"] += recognised - detected
+        self.timings["gap_check_s"] += gap_checked - recognised
+        self.timings["compliance_s"] += time.perf_counter() - gap_checked
+        return detections, report
 
     def annotate(self, image: ImageInput, report: ComplianceReport) -> bytes:
         """PNG of the image with boxes coloured by compliance status."""

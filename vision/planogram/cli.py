@@ -23,12 +23,17 @@ def train(
     threads: Annotated[int, typer.Option(help="Torch CPU threads.")] = 2,
     init: Annotated[Path | None, typer.Option(help="Continue training from these detector weights.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the generated training shelves.")] = 0,
+    style: Annotated[str, typer.Option(help="Training shelves: train, or wide (broader backgrounds/lighting).")]
+    = "train",
 ) -> None:
     """Rebuild the detector and the default catalogue from generated data (run it with `nice`)."""
     from vision.planogram.train import TrainConfig, run_training
     from vision.planogram.weights import ASSETS
 
-    config = TrainConfig(n_train=images, imgsz=imgsz, time_budget_min=minutes, threads=threads, init=init, seed=seed)
+    if style not in ("train", "wide"):
+        raise typer.BadParameter("style must be 'train' or 'wide' (the held-out style is never trained on)")
+    config = TrainConfig(n_train=images, imgsz=imgsz, time_budget_min=minutes, threads=threads, init=init, seed=seed,
+                         style=style)  # type: ignore[arg-type]
     summary = run_training(out or ASSETS, config=config, skip_detector=catalogue_only)
     typer.echo(json.dumps(summary, indent=2))
 

@@ -227,6 +227,13 @@ def _pair_rows(expected: list[list[str]], rows: list[list[Observed]]) -> list[tu
     return pairs[::-1]
 
 
+def pair_shelves(detections: ShelfDetections, spec: PlanogramSpec) -> dict[int, int]:
+    """Planogram shelf index -> the detected row that shows it (shelves with no row are left out)."""
+    expected = [shelf.sequence() for shelf in spec.shelves]
+    rows = [observed_tokens(row) for row in detections.shelf_sequences()]
+    return {s: r for s, r in _pair_rows(expected, rows) if s is not None and r is not None}
+
+
 def check_compliance(detections: ShelfDetections, spec: PlanogramSpec,
                      brands: dict[str, str] | None = None) -> ComplianceReport:
     """Compare one image's detections with its planogram; pure function, no model needed."""

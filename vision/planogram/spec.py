@@ -13,4 +13,5 @@ SPEC = TaskSpec(
     samples="vision.planogram.synth:sample_inputs",
     bad_input="vision.planogram.synth:bad_input",
     datasets={"heldout": "vision.planogram.evaluate:heldout_scenes"},
+    quick_datasets={"heldout": "vision.planogram.evaluate:heldout_quick"},
 )

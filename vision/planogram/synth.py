@@ -2,6 +2,10 @@
 
 Two visual styles keep evaluation honest: ``train`` scenes (backgrounds, shelf colours, lighting)
 never share those choices with ``heldout`` scenes, and their arrangements come from other seeds.
+A third, training-only style, ``wide``, randomises more broadly (any wall hue, generic textures:
+grids, waves at any angle, blotches, diagonal stripes; any shelf-edge colour; linear or point
+lighting with any tint), so the detector learns that backgrounds vary; it reuses none of the
+held-out formulas or palettes and its foreign products are the training ones.
 
 >>> scene = render_scene(random.Random(0), split="heldout", faults=[Fault("gap", 0, 1)])
 >>> scene.image.size, scene.truth[1].status
@@ -21,9 +25,9 @@ from PIL import Image, ImageDraw
 from vision.planogram.schemas import UNKNOWN, Facing, PlanogramSpec, ShelfSpec, Status
 from vision.planogram.skus import SkuDesign, foreign_skus, load_font, render_packshot, synthetic_skus
 
-Split = Literal["train", "heldout"]
+Split = Literal["train", "heldout", "wide"]
 FaultKind = Literal["swap", "gap", "extra", "foreign"]
-FOREIGN_SEED = {"train": 101, "heldout": 202}
+FOREIGN_SEED = {"train": 101, "heldout": 202, "wide": 101}
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,8 @@ class _Item:
 # -- backgrounds and lighting differ by split ------------------------------------------------------
 
 def _wall(rng: random.Random, split: Split, w: int, h: int) -> np.ndarray:
+    if split == "wide":
+        return _wide_wall(rng, w, h)
     hue_lo, hue_hi = (0.0, 0.5) if split == "train" else (0.5, 1.0)
     import colorsys
 
@@ -104,10 +110,51 @@ def _wall(rng: random.Random, split: Split, w: int, h: int) -> np.ndarray:
     return img
 
 
+def _wide_wall(rng: random.Random, w: int, h: int) -> np.ndarray:
+    """Training-only domain randomisation: a wall of any colour with one of several generic textures."""
+    import colorsys
+
+    base = np.array(colorsys.hsv_to_rgb(rng.random(), rng.uniform(0.0, 0.7), rng.uniform(0.25, 0.97))) * 255
+    img = np.ones((h, w, 3), np.float32) * base
+    nprng = np.random.default_rng(rng.randrange(1 << 30))
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    kind = rng.choice(["plain", "stripes", "grid", "wave", "blotches", "diagonal"])
+    if kind == "stripes":
+        period = rng.randint(8, 80)
+        img *= (1 + rng.uniform(-0.15, 0.15) * (np.arange(w) // period % 2))[None, :, None]
+    elif kind == "grid":  # lines of any width, darker or lighter than the wall
+        px, py = rng.randint(12, 90), rng.randint(12, 90)
+        line = rng.randint(1, 4)
+        mask = ((yy % py) < line) | ((xx % px) < line)
+        img[mask] *= rng.choice([rng.uniform(0.55, 0.9), rng.uniform(1.1, 1.35)])
+    elif kind == "wave":  # sinusoidal bands at any angle, with a wandering phase
+        angle = rng.uniform(0, math.pi)
+        coord = np.cos(angle) * xx + np.sin(angle) * yy
+        phase = nprng.normal(0, 0.2, (h, 1)).cumsum(axis=0) * rng.uniform(0, 0.3)
+        img *= (1 + rng.uniform(0.03, 0.12) * np.sin(coord / rng.uniform(1.5, 12) + phase))[:, :, None]
+    elif kind == "blotches":  # low-frequency colour variation (plaster, concrete)
+        import cv2
+
+        small = nprng.normal(0, 1, (rng.randint(3, 12), rng.randint(3, 12), 3)).astype(np.float32)
+        img *= 1 + rng.uniform(0.04, 0.15) * cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+    elif kind == "diagonal":
+        period = rng.randint(10, 60)
+        img *= (1 + rng.uniform(-0.12, 0.12) * (((xx + yy) // period) % 2))[:, :, None]
+    img += nprng.normal(0, rng.uniform(1, 12), (h, w, 1))
+    return img
+
+
 def _lighting(rng: random.Random, split: Split, w: int, h: int) -> np.ndarray:
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     angle = rng.uniform(0, 2 * math.pi)
     ramp = (np.cos(angle) * (xx / w - 0.5) + np.sin(angle) * (yy / h - 0.5))
+    if split == "wide":  # a linear ramp and/or a light spot anywhere (even off-image), any tint
+        field_ = 1.0 + rng.uniform(-0.15, 0.15) + rng.uniform(0.0, 0.4) * ramp
+        if rng.random() < 0.6:
+            cx, cy = rng.uniform(-0.3, 1.3) * w, rng.uniform(-0.3, 1.3) * h
+            field_ = field_ + rng.uniform(0.0, 0.3) - rng.uniform(0.1, 0.7) * np.hypot(xx - cx, yy - cy) / math.hypot(w, h)
+        tint = np.array([rng.uniform(0.88, 1.12) for _ in range(3)])
+        return field_[:, :, None] * tint[None, None, :]
     if split == "train":
         field_ = 1.0 + rng.uniform(-0.1, 0.1) + rng.uniform(0.0, 0.35) * ramp
         tint = np.array([rng.uniform(0.94, 1.06) for _ in range(3)])
@@ -259,8 +306,12 @@ def render_scene(rng: random.Random, split: Split = "train", *, width: int = 640
 
     canvas = _wall(rng, split, width, height)
     panel = np.array(canvas.mean(axis=(0, 1))) * rng.uniform(0.35, 0.8)
-    board_colour = (np.array([rng.uniform(150, 235)] * 3) if split == "train"
-                    else np.array(rng.choice([(120, 80, 45), (40, 40, 45), (160, 115, 70)])) * rng.uniform(0.8, 1.2))
+    if split == "wide":  # grey, or any colour (painted metal, wood, plastic)
+        board_colour = (np.array([rng.uniform(20, 240)] * 3) if rng.random() < 0.4
+                        else np.array([rng.uniform(20, 240) for _ in range(3)]))
+    else:
+        board_colour = (np.array([rng.uniform(150, 235)] * 3) if split == "train"
+                        else np.array(rng.choice([(120, 80, 45), (40, 40, 45), (160, 115, 70)])) * rng.uniform(0.8, 1.2))
     img = Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8))
     draw = ImageDraw.Draw(img)
     products: list[PlacedProduct] = []
@@ -326,7 +377,7 @@ def render_scene(rng: random.Random, split: Split = "train", *, width: int = 640
 
 def scenes(n: int, split: Split, seed: int, **kwargs: object) -> list[Scene]:
     """``n`` scenes of one split; the seed space of each split is kept apart."""
-    offset = 0 if split == "train" else 1_000_003
+    offset = {"train": 0, "heldout": 1_000_003, "wide": 2_000_029}[split]
     return [render_scene(random.Random(seed * 7919 + offset + i), split, **kwargs) for i in range(n)]  # type: ignore[arg-type]
 
 

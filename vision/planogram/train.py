@@ -10,8 +10,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from vision.planogram.synth import Scene, scenes
-from vision.planogram.weights import ASSETS, CATALOGUE_FILE, DETECTOR_FILE
+from vision.planogram.synth import Scene, Split, scenes
+from vision.planogram.weights import ASSETS, CARD_FILE, CATALOGUE_FILE, DETECTOR_FILE
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ class TrainConfig:
     threads: int = 2
     time_budget_min: float = 12.0  # ultralytics re-plans epochs so training ends within this wall time
     init: Path | None = None  # continue from these detector weights instead of from scratch
+    style: Split = "train"  # "wide": broader domain randomisation (training only, see synth.py)
 
 
 def write_yolo_dataset(root: Path, train: list[Scene], val: list[Scene]) -> Path:
@@ -92,8 +93,10 @@ def run_training(out_dir: Path = ASSETS, work_dir: Path | None = None, config: T
         if work.exists():
             shutil.rmtree(work)
         log.info("rendering %d train + %d val shelf images into %s", config.n_train, config.n_val, work)
-        data = write_yolo_dataset(work / "data", scenes(config.n_train, "train", seed=config.seed),
-                                  scenes(config.n_val, "train", seed=config.seed + 10_000))
+        if config.style == "heldout":
+            raise ValueError("the held-out style is for evaluation only; train on 'train' or 'wide'")
+        data = write_yolo_dataset(work / "data", scenes(config.n_train, config.style, seed=config.seed),
+                                  scenes(config.n_val, config.style, seed=config.seed + 10_000))
         if config.init is not None and not config.init.is_file():
             from core.errors import WeightsUnavailable
 
@@ -105,7 +108,43 @@ def run_training(out_dir: Path = ASSETS, work_dir: Path | None = None, config: T
         shutil.rmtree(work, ignore_errors=True)
     summary.update(build_catalogue(out_dir, config.seed))
     summary["minutes"] = round((time.perf_counter() - started) / 60, 2)
+    if not skip_detector:
+        write_card(out_dir, config, summary)
     return summary
+
+
+def file_sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_card(out_dir: Path, config: TrainConfig, summary: dict[str, object],
+               lineage: list[dict[str, object]] | None = None, metrics: dict[str, object] | None = None) -> Path:
+    """``detector.json`` next to the weights: what was trained on which generated data, from what.
+
+    ``lineage`` lists earlier stages when the weights were continued from others (``--init``);
+    ``metrics`` holds validation numbers measured on scenes never trained on.
+    """
+    import json
+    from dataclasses import asdict
+
+    card = {
+        "model": "YOLOv8n class-agnostic product detector (vision/planogram)",
+        "version": time.strftime("%Y-%m-%d"),
+        "sha256": file_sha256(out_dir / DETECTOR_FILE),
+        "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()},
+        "data": {"generator": "vision.planogram.synth.scenes", "style": config.style,
+                 "train_scenes": f"scenes({config.n_train}, {config.style!r}, seed={config.seed})",
+                 "val_scenes": f"scenes({config.n_val}, {config.style!r}, seed={config.seed + 10_000})"},
+        "init_sha256": file_sha256(config.init) if config.init and config.init.is_file() else None,
+        "lineage": lineage or [],
+        "summary": summary,
+        "metrics": metrics or {},
+    }
+    path = out_dir / CARD_FILE
+    path.write_text(json.dumps(card, indent=2) + "\n")
+    return path
 
 
 def build_catalogue(out_dir: Path, seed: int = 0) -> dict[str, object]:

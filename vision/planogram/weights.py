@@ -8,6 +8,7 @@ from core.registry import WeightsStatus
 ASSETS = Path(__file__).resolve().parent / "assets"
 DETECTOR_FILE = "detector.pt"
 CATALOGUE_FILE = "catalogue.npz"
+CARD_FILE = "detector.json"  # how the shipped detector was built, and its validation metrics
 
 
 def status() -> WeightsStatus:

@@ -62,6 +62,33 @@ def test_planted_faults_through_the_real_detector(checker: PlanogramChecker, fau
 
 
 @pytest.mark.slow
+def test_rescue_option_must_be_a_config(checker: PlanogramChecker, faulty_scene: Scene) -> None:
+    checker.options["rescue"] = {"low_confidence_rescue": True}
+    try:
+        with pytest.raises(InvalidInput, match="RescueConfig"):
+            checker.check(faulty_scene.image, faulty_scene.spec)
+    finally:
+        del checker.options["rescue"]
+
+
+@pytest.mark.slow
+def test_low_confidence_rescue_keeps_the_planted_faults(faulty_scene: Scene) -> None:
+    """The opt-in second look must not paper over a real gap or a foreign pack."""
+    from vision.planogram.rescue import RescueConfig
+
+    if not status().available:
+        pytest.skip(status().message)
+    checker = PlanogramChecker(device="cpu", rescue=RescueConfig(low_confidence_rescue=True)).load()
+    detections, report = checker.check_image(faulty_scene.image, faulty_scene.spec)
+    by_pos = {(p.shelf, p.position): p.status for p in report.positions}
+    swap, gap, _extra, foreign = faulty_scene.faults
+    assert by_pos[(1, gap.position)] == "missing"
+    assert by_pos[(3, foreign.position)] == "unexpected"
+    assert by_pos[(0, swap.position)] == "misplaced"
+    assert checker.timings["gap_check_s"] > 0 and detections.products
+
+
+@pytest.mark.slow
 def test_new_sku_is_recognised_after_adding_its_packshot(checker: PlanogramChecker) -> None:
     newcomer = foreign_skus()[0]
     before = len(checker.catalogue.skus)

@@ -45,3 +45,35 @@ def test_sample_and_bad_inputs() -> None:
     images = sample_inputs(2)
     assert len(images) == 2 and images[0].size == (640, 480)
     assert isinstance(bad_input(), bytes)
+
+
+def test_heldout_evaluation_set_is_pinned() -> None:
+    """The acceptance set must not drift when training styles change (issue #7): same plans, faults, pixels."""
+    from vision.planogram.evaluate import heldout_scenes
+
+    first, second = heldout_scenes(2, 1)
+    assert (first.spec.fixture_id, len(first.products)) == ("synthetic-563678", 55)
+    assert [(f.kind, f.shelf, f.position) for f in second.faults] == [
+        ("extra", 0, 0), ("foreign", 0, 8), ("swap", 1, 7), ("extra", 1, 6), ("swap", 2, 7), ("foreign", 2, 3)]
+    assert abs(float(np.asarray(first.image).mean()) - 114.7) < 0.5
+    assert abs(float(np.asarray(second.image).mean()) - 132.3) < 0.5
+
+
+def test_wide_training_style_is_valid_and_differs() -> None:
+    from vision.planogram.synth import scenes
+
+    wide = scenes(3, "wide", seed=0)
+    train = scenes(3, "train", seed=0)
+    for scene in wide:
+        w, h = scene.image.size
+        assert all(0 <= p.box[0] < p.box[2] <= w and 0 <= p.box[1] < p.box[3] <= h for p in scene.products)
+        assert len(scene.truth) >= scene.spec.n_positions
+    # Its own seed space: the same seed gives other shelves than the train style.
+    assert [s.spec.fixture_id for s in wide] != [s.spec.fixture_id for s in train]
+
+
+def test_training_refuses_the_heldout_style(tmp_path) -> None:
+    from vision.planogram.train import TrainConfig, run_training
+
+    with pytest.raises(ValueError, match="evaluation only"):
+        run_training(tmp_path, work_dir=tmp_path / "work", config=TrainConfig(style="heldout", n_train=1, n_val=1))
