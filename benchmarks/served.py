@@ -299,7 +299,7 @@ class ServedPlan:
     max_seconds: float = 60.0
     warmup_requests: int = 8
     pool: int = 16
-    request_timeout_s: float = 60.0
+    request_timeout_s: float = 130.0  # above the server's own 120 s request timeout: the server decides
     ready_timeout_s: float = 300.0
     servers: tuple[ServerConfig, ...] = (BATCHING_ON, BATCHING_OFF)
     device: str = "auto"  # of the in-process reference; the server is expected to run on the same device
