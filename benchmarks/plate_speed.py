@@ -6,6 +6,7 @@ split into decode, detector and reader, after warm-up, repeated; p50/p90 per bat
 images/second overall.
 
     .venv/bin/python benchmarks/plate_speed.py --device cpu --threads 1 --repeats 3 --out /tmp/plate_speed.json
+    .venv/bin/python benchmarks/plate_speed.py --device cpu --threads 1 --reader easyocr   # the other reader
 """
 from __future__ import annotations
 
@@ -21,12 +22,14 @@ from benchmarks.stats import percentile
 log = logging.getLogger("plate_speed")
 
 
-def run(batches: list[int], device: str, repeats: int, threads: int | None) -> dict[str, object]:
+def run(batches: list[int], device: str, repeats: int, threads: int | None,
+        reader: str | None = None) -> dict[str, object]:
     from vision.plate.datasets import synthetic
     from vision.plate.reader import PlateReader
 
     started = time.perf_counter()
-    task = PlateReader(device=device, threads=threads).load()
+    options = {"reader": reader} if reader else {}
+    task = PlateReader(device=device, threads=threads, **options).load()
     load_s = time.perf_counter() - started
     images = [s.image.resize((480, 360)) for s in synthetic(max(batches), seed=515_151)]
     task.timed_predict(images[:2])  # warm-up: first calls plan kernels for new shapes
@@ -53,7 +56,7 @@ def run(batches: list[int], device: str, repeats: int, threads: int | None) -> d
         log.info("batch %2d: %.2f images/s (detect %.0f ms/img, read %.0f ms/img)", batch, row["images_per_s"],
                  row["detect_ms_per_image"], row["read_ms_per_image"])
     return {"task": "plate", "device": task.placement.device if task.placement else device,
-            "torch_threads": threads, "load_s": round(load_s, 2), "input": "480x360 generated photos, 1 plate",
+            "torch_threads": threads, "reader": task.settings.reader, "load_s": round(load_s, 2), "input": "480x360 generated photos, 1 plate",
             "results": rows}
 
 
@@ -63,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    parser.add_argument("--reader", default=None, choices=["crnn", "easyocr", "both", "cascade"],
+                        help="plate reader (default: the task's default)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -75,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     from core.offline import enforce_offline
 
     enforce_offline()
-    result = run(batches, args.device, args.repeats, args.threads)
+    result = run(batches, args.device, args.repeats, args.threads, args.reader)
     text = json.dumps(result, indent=2)
     if args.out:
         args.out.write_text(text)

@@ -46,6 +46,39 @@ def train(
         typer.echo(f"  {key}: {value:.4f}")
 
 
+@app.command("train-reader")
+def train_reader(
+    minutes: Annotated[float, typer.Option(help="wall-clock training budget, in minutes")] = 20.0,
+    batch: Annotated[int, typer.Option(help="crops per step")] = 32,
+    lr: Annotated[float, typer.Option(help="peak learning rate (AdamW, cosine decay)")] = 2e-3,
+    seed: Annotated[int, typer.Option(help="seed of the generated crops (validation uses seed + 10000)")] = 0,
+    workers: Annotated[int, typer.Option(help="crop-rendering processes (0: render in the training process)")] = 1,
+    val_crops: Annotated[int, typer.Option(help="validation crops")] = 1000,
+    out: Annotated[Path | None, typer.Option(help="where to write the .pt (default: the package's weights)")] = None,
+    init: Annotated[Path | None, typer.Option(help="continue from these CRNN weights instead of scratch")] = None,
+) -> None:
+    """Train the plate-specific CRNN reader from scratch on generated crops (CPU, one torch thread)."""
+    from tqdm import tqdm
+
+    from vision.plate.train_reader import ReaderTrainConfig
+    from vision.plate.train_reader import train_reader as run_training
+
+    config = ReaderTrainConfig(minutes=minutes, batch=batch, lr=lr, seed=seed, workers=workers, val_crops=val_crops,
+                               init=str(init) if init else None)
+    with tqdm(total=1000, desc="training reader", unit="‰") as bar:
+
+        def progress(fraction: float, numbers: dict[str, float]) -> None:
+            bar.update(int(fraction * 1000) - bar.n)
+            bar.set_postfix(step=int(numbers["step"]), loss=f"{numbers['loss']:.3f}",
+                            val_exact=f"{numbers['last_exact']:.3f}", best=f"{numbers['exact']:.3f}", refresh=False)
+
+        result = run_training(config, out=out, progress=progress)
+    typer.echo(f"saved {result.weights} (version {result.version}) after {result.steps} steps "
+               f"in {result.seconds / 60:.1f} min")
+    for key, value in result.metrics.items():
+        typer.echo(f"  {key}: {value:.4f}")
+
+
 @app.command()
 def evaluate(
     data: Annotated[Path | None, typer.Option(help="labelled folder (openalpr 'file x y w h text' or YOLO)")] = None,
@@ -53,6 +86,7 @@ def evaluate(
     weights: Annotated[str | None, typer.Option(help="detector weights (default: shipped)")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
     country: Annotated[str, typer.Option(help="restrict formats: auto, BR, EU, US, ID")] = "auto",
+    reader: Annotated[str | None, typer.Option(help="crnn, easyocr, both or cascade (default: the task's default)")] = None,
     batch_size: Annotated[int, typer.Option(help="images per predict call")] = 8,
     iou: Annotated[float, typer.Option(help="IoU for a detection to count")] = 0.5,
     threads: Annotated[int | None, typer.Option(help="CPU threads (1 is fastest on a busy machine)")] = None,
@@ -75,7 +109,9 @@ def evaluate(
             raise typer.BadParameter(f"{exc}; pass --data DIR or --synthetic N") from exc
     if synthetic > 0:
         datasets.append(synthetic_set(synthetic))
-    task = PlateReader(weights=weights, device=device, country=country, threads=threads).load()
+    options = {"reader": reader} if reader else {}
+    task = PlateReader(weights=weights, device=device, country=country, threads=threads, **options).load()
+    typer.echo(f"reader: {task.settings.reader}")
     reports = []
     for dataset in datasets:
         metrics = task.evaluate(dataset, batch_size=batch_size, iou=iou)
@@ -90,17 +126,58 @@ def evaluate(
         typer.echo(json.dumps([m.model_dump(mode="json") for m in reports], indent=2))
 
 
+@app.command("evaluate-reader")
+def evaluate_reader(
+    readers: Annotated[str, typer.Option(help="comma-separated readers to compare: crnn, easyocr, both, cascade")] = "crnn,easyocr",
+    data: Annotated[Path | None, typer.Option(help="labelled folder (default: the real BR photos, if present)")] = None,
+    synthetic: Annotated[int, typer.Option(help="also N generated held-out scenes (0: skip)")] = 0,
+    country: Annotated[str, typer.Option(help="restrict formats: auto, BR, EU, US, ID")] = "auto",
+    crnn_weights: Annotated[Path | None, typer.Option(help="CRNN weights (default: shipped)")] = None,
+    threads: Annotated[int, typer.Option(help="CPU threads")] = 1,
+) -> None:
+    """The reader alone on ground-truth plate boxes (padded like detections): exact plates per reader."""
+    import torch
+
+    from core.device import Placement
+    from core.errors import NotFound
+    from vision.plate.datasets import br_real, load_folder
+    from vision.plate.datasets import synthetic as synthetic_set
+    from vision.plate.evaluate import ground_truth_crops, reader_accuracy
+    from vision.plate.reader import make_recognizer
+
+    torch.set_num_threads(threads)
+    datasets = []
+    if data is not None:
+        datasets.append(load_folder(data))
+    elif synthetic == 0:
+        try:
+            datasets.append(br_real())
+        except NotFound as exc:
+            raise typer.BadParameter(f"{exc}; pass --data DIR or --synthetic N") from exc
+    if synthetic > 0:
+        datasets.append(synthetic_set(synthetic))
+    placement = Placement("cpu", "fp32")
+    for dataset in datasets:
+        crops, texts = ground_truth_crops(dataset)
+        for name in [r.strip() for r in readers.split(",") if r.strip()]:
+            recognizer = make_recognizer(name, placement, country, crnn_weights)
+            numbers = reader_accuracy(recognizer, crops, texts)
+            typer.echo(f"{dataset.name} {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in numbers.items()))
+
+
 @app.command()
 def predict(
     images: Annotated[list[Path], typer.Argument(help="image files")],
     weights: Annotated[str | None, typer.Option(help="detector weights (default: shipped)")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
     country: Annotated[str, typer.Option(help="restrict formats: auto, BR, EU, US, ID")] = "auto",
+    reader: Annotated[str | None, typer.Option(help="crnn, easyocr, both or cascade (default: the task's default)")] = None,
 ) -> None:
     """Print every plate found in each image as JSON lines."""
     from vision.plate.reader import PlateReader
 
-    task = PlateReader(weights=weights, device=device, country=country).load()
+    options = {"reader": reader} if reader else {}
+    task = PlateReader(weights=weights, device=device, country=country, **options).load()
     for path, result in zip(images, task.predict([str(p) for p in images])):
         typer.echo(json.dumps({"image": str(path), **result.model_dump(mode="json")}))
 

@@ -12,7 +12,10 @@ from core.schemas import Box, Metrics
 from vision.plate.schemas import PlateResult
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from vision.plate.datasets import LabelledPlate, PlateDataset
+    from vision.plate.read import PlateRecognizer
     from vision.plate.reader import PlateReader
 
 log = logging.getLogger(__name__)
@@ -109,3 +112,43 @@ def evaluate_dataset(task: PlateReader, dataset: PlateDataset, batch_size: int =
     return Metrics(task="plate", dataset=dataset.name, n_samples=len(samples), values=values,
                    details={"iou": iou, "plates": total.truths, "plates_with_text": total.with_text,
                             "predictions": total.predictions, "errors": errors})
+
+
+def ground_truth_crops(dataset: PlateDataset) -> tuple[list[np.ndarray], list[str]]:
+    """Crops of every labelled plate with text, padded as ``reader.pad_box`` pads a detection."""
+    import numpy as np
+
+    from vision.plate.detect import Detection
+    from vision.plate.reader import pad_box
+
+    crops, texts = [], []
+    for sample in dataset:
+        image = np.asarray(sample.image)
+        h, w = image.shape[:2]
+        for plate in sample.plates:
+            if not plate.text:
+                continue
+            x1, y1, x2, y2 = pad_box(Detection(*plate.box, 1.0), w, h)
+            if x2 - x1 >= 4 and y2 - y1 >= 4:
+                crops.append(np.ascontiguousarray(image[y1:y2, x1:x2]))
+                texts.append(plate.text)
+    if not crops:
+        raise InvalidInput(f"dataset {dataset.name!r} has no plates with text")
+    return crops, texts
+
+
+def reader_accuracy(recognizer: PlateRecognizer, crops: Sequence[np.ndarray], texts: Sequence[str],
+                    batch_size: int = 32) -> dict[str, float]:
+    """The reader alone on given crops: exact-plate rate after template decoding, and of its free text."""
+    if len(crops) != len(texts) or not crops:
+        raise InvalidInput("reader_accuracy needs as many texts as crops, and at least one")
+    readings = []
+    started = time.perf_counter()
+    for start in range(0, len(crops), batch_size):
+        readings.extend(recognizer.read(list(crops[start:start + batch_size])))
+    seconds = time.perf_counter() - started
+    exact = sum(r.text == t for r, t in zip(readings, texts))
+    free = sum(r.raw.replace(" ", "").replace("-", "").replace(".", "") == t for r, t in zip(readings, texts))
+    confident_wrong = sum(r.text != t and r.confidence >= 0.8 for r, t in zip(readings, texts))
+    return {"plates": float(len(texts)), "exact": exact / len(texts), "free_text_exact": free / len(texts),
+            "confident_wrong_rate": confident_wrong / len(texts), "ms_per_crop": 1000 * seconds / len(texts)}

@@ -124,6 +124,46 @@ def crop_views(crop: np.ndarray) -> list[np.ndarray]:
     return [crop, text_band(crop), crop[int(h * 0.22):] if h >= 16 else crop]
 
 
+class TemplateDecoder:
+    """Turns per-frame CTC probabilities into a ``Reading``: free text, or the best plate template.
+
+    ``charset[0]`` is the CTC blank; ``separator`` (bool per class) marks characters that count as
+    a gap (easyocr's ``-``, space, dot). A template wins when it loses at most ``max_cost`` nats
+    against free decoding (its log-prior included); then its confusion repair applies.
+    """
+
+    def __init__(self, charset: Sequence[str], formats: Sequence[PlateFormat], max_cost: float = 8.0,
+                 separator: np.ndarray | None = None) -> None:
+        self.charset = list(charset)
+        array = np.array(self.charset)
+        self.formats = list(formats)
+        self.max_cost = max_cost
+        self.separator = separator if separator is not None else np.zeros(len(array), bool)
+        self.letter = np.isin(array, list(ALPHABET[10:]))
+        self.digit = np.isin(array, list(ALPHABET[:10]))
+
+    def decode(self, probs: np.ndarray) -> Reading:
+        gap = probs[:, 0] + probs[:, self.separator].sum(axis=1)
+        free_text, free_confs = greedy_decode(probs, self.charset, self.separator)
+        free = free_log_prob(probs, gap)
+        best: tuple[float, PlateFormat, object] | None = None
+        n_free = len(free_text)
+        for fmt in self.formats:
+            k = len(fmt.template)
+            if k > probs.shape[0] or not (n_free - 3 <= k <= n_free + 2):
+                continue
+            masks = [self.letter if c == "L" else self.digit for c in fmt.template]
+            decoded = constrained_decode(probs, gap, masks, self.charset)
+            cost = free - decoded.log_prob - fmt.prior
+            if best is None or cost < best[0]:
+                best = (cost, fmt, decoded)
+        if best is not None and best[0] <= self.max_cost:
+            cost, fmt, decoded = best
+            confs = decoded.char_confidences  # type: ignore[attr-defined]
+            return Reading(decoded.text, _overall(confs), confs, free_text, fmt)  # type: ignore[attr-defined]
+        return Reading(free_text, _overall(free_confs), free_confs, free_text, None)
+
+
 class EasyOcrPlateRecognizer:
     """easyocr's recogniser restricted to letters and digits, with template-constrained decoding.
 
@@ -156,6 +196,7 @@ class EasyOcrPlateRecognizer:
         self._separator = np.isin(charset, list(SEPARATORS))
         self._letter = np.isin(charset, list(ALPHABET[10:]))
         self._digit = np.isin(charset, list(ALPHABET[:10]))
+        self._decoder = TemplateDecoder(self._charset, self.formats, self.max_cost, self._separator)
         return self
 
     def _probabilities(self, crops: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -198,25 +239,58 @@ class EasyOcrPlateRecognizer:
         return out
 
     def _decode(self, probs: np.ndarray) -> Reading:
-        gap = probs[:, 0] + probs[:, self._separator].sum(axis=1)
-        free_text, free_confs = greedy_decode(probs, self._charset, self._separator)
-        free = free_log_prob(probs, gap)
-        best: tuple[float, PlateFormat, object] | None = None
-        n_free = len(free_text)
-        for fmt in self.formats:
-            k = len(fmt.template)
-            if k > probs.shape[0] or not (n_free - 3 <= k <= n_free + 2):
-                continue
-            masks = [self._letter if c == "L" else self._digit for c in fmt.template]
-            decoded = constrained_decode(probs, gap, masks, self._charset)
-            cost = free - decoded.log_prob - fmt.prior
-            if best is None or cost < best[0]:
-                best = (cost, fmt, decoded)
-        if best is not None and best[0] <= self.max_cost:
-            cost, fmt, decoded = best
-            confs = decoded.char_confidences  # type: ignore[attr-defined]
-            return Reading(decoded.text, _overall(confs), confs, free_text, fmt)  # type: ignore[attr-defined]
-        return Reading(free_text, _overall(free_confs), free_confs, free_text, None)
+        return self._decoder.decode(probs)
+
+
+class FusedRecognizer:
+    """Several recognisers on the same crops, their readings fused per crop (``fuse``)."""
+
+    def __init__(self, parts: Sequence[PlateRecognizer]) -> None:
+        self.parts = list(parts)
+
+    def load(self) -> FusedRecognizer:
+        for part in self.parts:
+            loader = getattr(part, "load", None)
+            if callable(loader):
+                loader()
+        return self
+
+    def read(self, crops: Sequence[np.ndarray]) -> list[Reading]:
+        if not crops:
+            return []
+        per_part = [part.read(crops) for part in self.parts]
+        return [fuse(list(readings)) for readings in zip(*per_part)]
+
+
+class CascadeRecognizer:
+    """The ``primary`` reader's reading, unless it fits no plate format or is unsure (< ``min_confidence``):
+    then the ``fallback``'s, when that one fits a format and is more confident.
+
+    Built for easyocr (good on real plates with big glyphs) with our CRNN behind it (good on the
+    small, blurred plates easyocr cannot read); the threshold is ``PlateOptions.confirm_conf``'s
+    default, not tuned on the evaluation sets.
+    """
+
+    def __init__(self, primary: PlateRecognizer, fallback: PlateRecognizer, min_confidence: float = 0.5) -> None:
+        self.primary, self.fallback, self.min_confidence = primary, fallback, min_confidence
+
+    def load(self) -> CascadeRecognizer:
+        for part in (self.primary, self.fallback):
+            loader = getattr(part, "load", None)
+            if callable(loader):
+                loader()
+        return self
+
+    def read(self, crops: Sequence[np.ndarray]) -> list[Reading]:
+        if not crops:
+            return []
+        first = self.primary.read(crops)
+        unsure = [i for i, r in enumerate(first) if r.format is None or r.confidence < self.min_confidence]
+        if unsure:
+            for i, second in zip(unsure, self.fallback.read([crops[i] for i in unsure])):
+                if second.format is not None and second.confidence > first[i].confidence:
+                    first[i] = second
+        return first
 
 
 def fuse(readings: Sequence[Reading]) -> Reading:

@@ -16,7 +16,13 @@ from core.images import ImageInput, load_image
 from core.schemas import Box, Metrics
 from core.task import BaseTask
 from vision.plate.detect import Detection, PlateDetector, YoloPlateDetector
-from vision.plate.read import EasyOcrPlateRecognizer, PlateRecognizer, Reading
+from vision.plate.read import (
+    CascadeRecognizer,
+    EasyOcrPlateRecognizer,
+    FusedRecognizer,
+    PlateRecognizer,
+    Reading,
+)
 from vision.plate.schemas import CharConfidence, Plate, PlateOptions, PlateResult
 
 log = logging.getLogger(__name__)
@@ -32,10 +38,28 @@ def pad_box(det: Detection, width: int, height: int, fx: float = 0.04, fy: float
             min(width, int(np.ceil(det.x2 + fx * w))), min(height, int(np.ceil(det.y2 + fy * h))))
 
 
+def make_recognizer(kind: str, placement: Placement, country: str, crnn_weights: Path | None = None) -> PlateRecognizer:
+    """The reader named by ``PlateOptions.reader``: ``crnn``, ``easyocr``, ``both`` (fused per crop) or
+    ``cascade`` (easyocr, and the CRNN where easyocr fits no format or is unsure)."""
+    if kind == "easyocr":
+        return EasyOcrPlateRecognizer(placement=placement, country=country)
+    from vision.plate.crnn import CrnnPlateRecognizer  # imports torch: only when this reader is chosen
+
+    crnn = CrnnPlateRecognizer(crnn_weights, placement=placement, country=country)
+    if kind == "crnn":
+        return crnn
+    if kind == "both":
+        return FusedRecognizer([crnn, EasyOcrPlateRecognizer(placement=placement, country=country)])
+    if kind == "cascade":
+        return CascadeRecognizer(EasyOcrPlateRecognizer(placement=placement, country=country), crnn)
+    raise ConfigError(f"unknown plate reader {kind!r}; expected crnn, easyocr, both or cascade")
+
+
 class PlateReader(BaseTask[ImageInput, PlateResult]):
     """Licence-plate recognition: ``predict(images) -> [PlateResult]`` with every plate per image.
 
-    Options (``PlateOptions``): ``country`` (``auto``/``BR``/``EU``/``US``/``ID``), ``detector_conf``,
+    Options (``PlateOptions``): ``country`` (``auto``/``BR``/``EU``/``US``/``ID``), ``reader``
+    (``both``/``crnn``/``easyocr``/``cascade``), ``detector_conf``,
     ``imgsz``, ``max_plates``. ``detector=`` and ``recognizer=`` accept any objects with
     ``detect(images)`` / ``read(crops)`` in place of the defaults (like fast-alpr).
 
@@ -85,7 +109,7 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
                                               conf=min(self.settings.candidate_conf, self.settings.detector_conf),
                                               max_det=self.settings.max_plates + self.settings.max_candidates)
         if self.recognizer is None:
-            self.recognizer = EasyOcrPlateRecognizer(placement=placement, country=self.settings.country)
+            self.recognizer = make_recognizer(self.settings.reader, placement, self.settings.country)
         for part in (self.detector, self.recognizer):
             loader = getattr(part, "load", None)
             if callable(loader):

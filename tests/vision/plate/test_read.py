@@ -31,3 +31,33 @@ def test_fuse_votes_per_character_within_the_winning_format() -> None:
     fused = fuse(readings)
     assert fused.text == "ABC1234" and fused.format is br_old
     assert fuse([readings[2]]).text == "ABC123"
+
+
+class _FixedReadings:
+    """Hands back given readings in order: the combiners are tested on their rule alone."""
+
+    def __init__(self, readings: list[Reading]) -> None:
+        self.readings = readings
+        self.calls: list[int] = []
+
+    def read(self, crops: list[np.ndarray]) -> list[Reading]:
+        self.calls.append(len(crops))
+        return self.readings[: len(crops)]
+
+
+def test_cascade_asks_the_fallback_only_where_the_primary_is_unsure() -> None:
+    from vision.plate.read import CascadeRecognizer, FusedRecognizer
+
+    br_old = formats_for("BR")[0]
+    crops = [np.zeros((20, 60, 3), np.uint8)] * 3
+    primary = _FixedReadings([Reading("ABC1234", 0.9, [0.9] * 7, "ABC1234", br_old),
+                              Reading("XY1", 0.7, [0.7] * 3, "XY1", None),
+                              Reading("ABD1234", 0.3, [0.3] * 7, "ABD1234", br_old)])
+    fallback = _FixedReadings([Reading("QRS5678", 0.8, [0.8] * 7, "QRS5678", br_old),
+                               Reading("ZZ9", 0.99, [0.99] * 3, "ZZ9", None)])
+    out = CascadeRecognizer(primary, fallback, min_confidence=0.5).read(crops)
+    assert fallback.calls == [2]  # only the formatless and the unsure reading are read again
+    # A formatted, more confident fallback replaces; a formatless one never does.
+    assert [r.text for r in out] == ["ABC1234", "QRS5678", "ABD1234"]
+    fused = FusedRecognizer([_FixedReadings(primary.readings), _FixedReadings(primary.readings)]).read(crops)
+    assert [r.text for r in fused] == ["ABC1234", "XY1", "ABD1234"]

@@ -21,6 +21,21 @@ def test_constructor_stores_only_and_validates_options() -> None:
         PlateReader(typo_option=1)
 
 
+def test_reader_option_selects_a_recognizer() -> None:
+    from core.device import Placement
+    from vision.plate.crnn import CrnnPlateRecognizer
+    from vision.plate.read import EasyOcrPlateRecognizer, FusedRecognizer
+    from vision.plate.reader import make_recognizer
+
+    assert PlateReader(reader="easyocr").settings.reader == "easyocr"
+    with pytest.raises(ConfigError, match="reader"):
+        PlateReader(reader="tesseract")
+    cpu = Placement("cpu", "fp32")
+    assert isinstance(make_recognizer("crnn", cpu, "BR"), CrnnPlateRecognizer)
+    assert isinstance(make_recognizer("easyocr", cpu, "auto"), EasyOcrPlateRecognizer)
+    assert isinstance(make_recognizer("both", cpu, "auto"), FusedRecognizer)
+
+
 @pytest.fixture(scope="module")
 def task() -> PlateReader:
     if not SPEC.weights_status().available:
