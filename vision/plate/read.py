@@ -242,6 +242,14 @@ class EasyOcrPlateRecognizer:
         return self._decoder.decode(probs)
 
 
+def _load_parts(parts: Sequence[PlateRecognizer]) -> None:
+    """Load the parts of a composed reader that need loading (a swapped-in reader may not)."""
+    for part in parts:
+        loader = getattr(part, "load", None)
+        if callable(loader):
+            loader()
+
+
 class FusedRecognizer:
     """Several recognisers on the same crops, their readings fused per crop (``fuse``)."""
 
@@ -249,10 +257,7 @@ class FusedRecognizer:
         self.parts = list(parts)
 
     def load(self) -> FusedRecognizer:
-        for part in self.parts:
-            loader = getattr(part, "load", None)
-            if callable(loader):
-                loader()
+        _load_parts(self.parts)
         return self
 
     def read(self, crops: Sequence[np.ndarray]) -> list[Reading]:
@@ -275,10 +280,7 @@ class CascadeRecognizer:
         self.primary, self.fallback, self.min_confidence = primary, fallback, min_confidence
 
     def load(self) -> CascadeRecognizer:
-        for part in (self.primary, self.fallback):
-            loader = getattr(part, "load", None)
-            if callable(loader):
-                loader()
+        _load_parts([self.primary, self.fallback])
         return self
 
     def read(self, crops: Sequence[np.ndarray]) -> list[Reading]:

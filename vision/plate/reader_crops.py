@@ -17,7 +17,7 @@ import math
 import numpy as np
 from PIL import Image
 
-from vision.plate.synth import _background, _draw_car, _paste, _photometric, _warp_plate, render_plate
+from vision.plate.synth import _background, _draw_car, _photometric, plate_in_context, render_plate
 
 NEGATIVE_RATE = 0.05  # crops with no plate text (weak detections the reader must not confirm)
 
@@ -65,14 +65,8 @@ def training_crop(rng: np.random.Generator, easy: bool = False) -> tuple[np.ndar
     # (below ~24 px few are readable).
     width = float(math.exp(rng.uniform(math.log(90 if easy else 24), math.log(280))))
     render_w = max(width, 60.0)  # warp at a readable size, then shrink: the way a camera loses detail
-    patch, mask, corners = _warp_plate(rng, face, render_w)
-    ph, pw = patch.shape[:2]
-    canvas_w, canvas_h = int(pw * 1.6) + 8, int(ph * 2.2) + 8
-    canvas = _background(rng, canvas_w, canvas_h)
-    x0, y0 = (canvas_w - pw) // 2, (canvas_h - ph) // 2
-    _paste(canvas, patch, mask, x0, y0)
-    bx1, by1 = x0 + corners[:, 0].min(), y0 + corners[:, 1].min()
-    bx2, by2 = x0 + corners[:, 0].max(), y0 + corners[:, 1].max()
+    canvas, (bx1, by1, bx2, by2) = plate_in_context(rng, face, render_w, context_h=2.2)
+    canvas_h, canvas_w = canvas.shape[:2]
     bw, bh = bx2 - bx1, by2 - by1
     # The detector's box is off by a few per cent either way, and pad_box then adds 4 % / 8 %.
     slack = 0.5 if easy else 1.0

@@ -525,6 +525,20 @@ def bad_input() -> bytes:
 # --------------------------------------------------------------------------------------------------
 # plate crops for the reader
 # --------------------------------------------------------------------------------------------------
+def plate_in_context(rng: np.random.Generator, face: Image.Image, width: float, context_h: float = 2.0
+                     ) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """The plate ``face`` warped to ``width`` px and pasted at the centre of a background patch 1.6x its
+    width and ``context_h`` x its height; returns the patch and the plate's box (x1, y1, x2, y2) in it."""
+    patch, mask, corners = _warp_plate(rng, face, width)
+    ph, pw = patch.shape[:2]
+    canvas_w, canvas_h = int(pw * 1.6) + 8, int(ph * context_h) + 8
+    canvas = _background(rng, canvas_w, canvas_h)
+    x0, y0 = (canvas_w - pw) // 2, (canvas_h - ph) // 2
+    _paste(canvas, patch, mask, x0, y0)
+    return canvas, (x0 + corners[:, 0].min(), y0 + corners[:, 1].min(),
+                    x0 + corners[:, 0].max(), y0 + corners[:, 1].max())
+
+
 def render_crop(rng: np.random.Generator, style_name: str | None = None) -> tuple[np.ndarray, str, str]:
     """A plate crop as a detector would hand it over: loose margins, perspective, blur, low resolution.
 
@@ -534,15 +548,9 @@ def render_crop(rng: np.random.Generator, style_name: str | None = None) -> tupl
 
     plate = render_plate(rng, style_name)
     width = float(rng.uniform(60, 260))
-    patch, mask, corners = _warp_plate(rng, plate.image, width)
-    ph, pw = patch.shape[:2]
     # Context around the plate, then a box around it with the detector's typical slack.
-    canvas_w, canvas_h = int(pw * 1.6) + 8, int(ph * 2.0) + 8
-    canvas = _background(rng, canvas_w, canvas_h)
-    x0, y0 = (canvas_w - pw) // 2, (canvas_h - ph) // 2
-    _paste(canvas, patch, mask, x0, y0)
-    bx1, by1 = x0 + corners[:, 0].min(), y0 + corners[:, 1].min()
-    bx2, by2 = x0 + corners[:, 0].max(), y0 + corners[:, 1].max()
+    canvas, (bx1, by1, bx2, by2) = plate_in_context(rng, plate.image, width)
+    canvas_h, canvas_w = canvas.shape[:2]
     bw, bh = bx2 - bx1, by2 - by1
     mx1, mx2 = rng.uniform(-0.03, 0.1, size=2) * bw
     my1, my2 = rng.uniform(-0.05, 0.15, size=2) * bh
