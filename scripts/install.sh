@@ -20,11 +20,14 @@ log() { echo "install: $*"; }
 if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null; then
     if [[ ! -f /usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf \
           || ! -f /usr/share/fonts/truetype/freefont/FreeSans.ttf \
-          || ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]]; then
+          || ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf \
+          || ! -f /usr/share/fonts/opentype/bebas-neue/BebasNeue-Bold.otf \
+          || ! -f /usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Bold.ttf ]]; then
         log "installing fonts (apt)"
         apt-get update -qq >/dev/null
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-            fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf >/dev/null
+            fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 fonts-freefont-ttf \
+            fonts-roboto-unhinted fonts-bebas-neue fonts-dosis fonts-b612 >/dev/null
     fi
 fi
 

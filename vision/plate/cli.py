@@ -22,6 +22,7 @@ def train(
     seed: Annotated[int, typer.Option(help="seed of the generated scenes")] = 0,
     out: Annotated[Path | None, typer.Option(help="where to write the .pt (default: the package's weights)")] = None,
     init: Annotated[Path | None, typer.Option(help="continue from these detector weights instead of scratch")] = None,
+    threads: Annotated[int, typer.Option(help="torch CPU threads (1 on a CPU shared with other jobs)")] = 1,
 ) -> None:
     """Generate scenes and train the plate detector from its YAML (no pretrained weights); save it versioned."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -29,7 +30,7 @@ def train(
     from vision.plate.train import TrainConfig, train_detector
 
     config = TrainConfig(images=images, epochs=epochs, max_minutes=minutes, imgsz=imgsz, batch=batch, seed=seed,
-                         init=str(init) if init else None)
+                         init=str(init) if init else None, threads=threads)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
         tasks: dict[str, int] = {}
 
@@ -118,6 +119,9 @@ def evaluate(
         reports.append(metrics)
         if not as_json:
             typer.echo(metrics.table())
+            for band, numbers in metrics.details["by_width"].items():  # type: ignore[union-attr]
+                typer.echo(f"  plates {band:>10}: {int(numbers['plates']):4d}  recall {numbers['recall']:6.1%}"
+                           f"  exact {numbers['exact']:6.1%}")
             if show_errors:
                 for name, errs in metrics.details["errors"].items():  # type: ignore[union-attr]
                     typer.echo(f"  {name}: {errs}")

@@ -32,13 +32,18 @@ class PlateDetector(Protocol):
 
 
 class YoloPlateDetector:
-    """Ultralytics YOLO weights (one class, ``plate``) run in batches at a fixed input size."""
+    """Ultralytics YOLO weights (one class, ``plate``) run in batches at a fixed input size.
+
+    ``extra_sizes`` runs the detector again at those input sizes and merges all boxes by NMS (test-time
+    multi-scale): a plate the network misses at one scale is often found at another.
+    """
 
     def __init__(self, weights: Path, placement: Placement | None = None, imgsz: int | None = None,
-                 conf: float = 0.25, iou: float = 0.5, max_det: int = 20) -> None:
+                 conf: float = 0.25, iou: float = 0.5, max_det: int = 20, extra_sizes: Sequence[int] = ()) -> None:
         self.weights = weights
         self.placement = placement or Placement("cpu", "fp32")
         self.imgsz = imgsz
+        self.extra_sizes = tuple(extra_sizes)
         self.conf = conf
         self.iou = iou
         self.max_det = max_det
@@ -61,14 +66,41 @@ class YoloPlateDetector:
             return []
         # Ultralytics expects BGR numpy arrays (OpenCV order) for in-memory images.
         bgr = [np.ascontiguousarray(img[:, :, ::-1]) for img in images]
-        results = self._model.predict(bgr, imgsz=self.imgsz, conf=self.conf, iou=self.iou,
+        per_size = [self._predict(bgr, size) for size in (self.imgsz, *self.extra_sizes)]
+        if len(per_size) == 1:
+            return [[Detection(*map(float, row)) for row in rows] for rows in per_size[0]]
+        return [merge_boxes([size[i] for size in per_size], self.iou, self.max_det) for i in range(len(images))]
+
+    def _predict(self, bgr: list[np.ndarray], size: int | None) -> list[np.ndarray]:
+        """N x 5 arrays (x1, y1, x2, y2, confidence) per image at one input size."""
+        results = self._model.predict(bgr, imgsz=size, conf=self.conf, iou=self.iou,  # type: ignore[union-attr]
                                       max_det=self.max_det, device=self.placement.device,
                                       half=self.placement.precision == "fp16", verbose=False)
-        out: list[list[Detection]] = []
+        out = []
         for result in results:
             boxes = result.boxes
-            xyxy = boxes.xyxy.cpu().numpy() if boxes is not None else np.zeros((0, 4))
-            confs = boxes.conf.cpu().numpy() if boxes is not None else np.zeros(0)
-            out.append([Detection(float(a), float(b), float(c), float(d), float(s))
-                        for (a, b, c, d), s in zip(xyxy, confs)])
+            if boxes is None or len(boxes) == 0:
+                out.append(np.zeros((0, 5), dtype=np.float32))
+            else:
+                out.append(np.concatenate([boxes.xyxy.cpu().numpy(), boxes.conf.cpu().numpy()[:, None]], axis=1))
         return out
+
+
+def merge_boxes(groups: Sequence[np.ndarray], iou: float, max_det: int) -> list[Detection]:
+    """Greedy NMS over the boxes of several detector passes (N x 5 each); the most confident box wins."""
+    rows = np.concatenate([g for g in groups if len(g)], axis=0) if any(len(g) for g in groups) else np.zeros((0, 5))
+    kept: list[np.ndarray] = []
+    for row in rows[np.argsort(-rows[:, 4], kind="stable")]:
+        if len(kept) >= max_det:
+            break
+        if all(_iou(row, other) < iou for other in kept):
+            kept.append(row)
+    return [Detection(*map(float, row)) for row in kept]
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0

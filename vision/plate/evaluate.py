@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from core.errors import InvalidInput
@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Plate width in pixels of the labelled box: readers and people fail on tiny plates, so accuracy is also
+# reported per width band (a camera spec is usually a minimum plate width).
+WIDTH_BANDS: tuple[tuple[int, int | None], ...] = ((0, 30), (30, 60), (60, 120), (120, None))
+
 
 @dataclass
 class ImageScore:
@@ -32,6 +36,8 @@ class ImageScore:
     read_exact: int = 0
     read_exact_of_detected: int = 0
     confident_wrong: int = 0
+    # (box width px, detected, read exactly) per labelled plate with text
+    outcomes: list[tuple[float, bool, bool]] = field(default_factory=list)
 
 
 def score_image(result: PlateResult, truths: Sequence[LabelledPlate], iou: float = 0.5,
@@ -54,15 +60,19 @@ def score_image(result: PlateResult, truths: Sequence[LabelledPlate], iou: float
         matches[ti] = (pi, overlap)
     errors: list[dict[str, object]] = []
     for ti, truth in enumerate(truths):
+        width = float(truth.box[2] - truth.box[0])
         if truth.text is not None:
             score.with_text += 1
         if ti not in matches:
             errors.append({"truth": truth.text, "error": "missed"})
+            if truth.text is not None:
+                score.outcomes.append((width, False, False))
             continue
         score.detected += 1
         plate = result.plates[matches[ti][0]]
         if truth.text is None:
             continue
+        score.outcomes.append((width, True, plate.text == truth.text))
         if plate.text == truth.text:
             score.read_exact += 1
             score.read_exact_of_detected += 1
@@ -111,7 +121,20 @@ def evaluate_dataset(task: PlateReader, dataset: PlateDataset, batch_size: int =
     }
     return Metrics(task="plate", dataset=dataset.name, n_samples=len(samples), values=values,
                    details={"iou": iou, "plates": total.truths, "plates_with_text": total.with_text,
-                            "predictions": total.predictions, "errors": errors})
+                            "predictions": total.predictions, "by_width": by_width(total.outcomes),
+                            "errors": errors})
+
+
+def by_width(outcomes: Sequence[tuple[float, bool, bool]]) -> dict[str, dict[str, float]]:
+    """Recall and exact-plate accuracy per plate-width band (``WIDTH_BANDS``), for plates with text."""
+    bands: dict[str, dict[str, float]] = {}
+    for low, high in WIDTH_BANDS:
+        inside = [o for o in outcomes if o[0] >= low and (high is None or o[0] < high)]
+        if inside:
+            name = f"{low}-{high} px" if high is not None else f">={low} px"
+            bands[name] = {"plates": float(len(inside)), "recall": sum(o[1] for o in inside) / len(inside),
+                           "exact": sum(o[2] for o in inside) / len(inside)}
+    return bands
 
 
 def ground_truth_crops(dataset: PlateDataset) -> tuple[list[np.ndarray], list[str]]:

@@ -107,7 +107,8 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
             assert weights_path is not None
             self.detector = YoloPlateDetector(weights_path, placement, imgsz=self.settings.imgsz,
                                               conf=min(self.settings.candidate_conf, self.settings.detector_conf),
-                                              max_det=self.settings.max_plates + self.settings.max_candidates)
+                                              max_det=self.settings.max_plates + self.settings.max_candidates,
+                                              extra_sizes=self.settings.extra_sizes)
         if self.recognizer is None:
             self.recognizer = make_recognizer(self.settings.reader, placement, self.settings.country)
         for part in (self.detector, self.recognizer):

@@ -54,8 +54,18 @@ class PlateOptions(BaseModel):
     max_candidates: int = Field(4, ge=0, le=50, description="weak detections read per image")
     # Trained at 256; 320 found 80% instead of 73% of the real BR plates (any confidence >= 0.03).
     imgsz: int | None = Field(320, ge=32, le=1280, multiple_of=32, description="detector input size; None: as trained")
+    extra_sizes: tuple[int, ...] = Field((), max_length=4, description="also detect at these input sizes and "
+                                         "merge the boxes (test-time multi-scale)")
     max_plates: int = Field(20, ge=1, le=100)
     threads: int | None = Field(None, ge=1, le=256, description="CPU threads for torch; None: torch's default")
+
+    @field_validator("extra_sizes")
+    @classmethod
+    def _sizes(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        for size in value:
+            if not 32 <= size <= 1280 or size % 32:
+                raise ValueError(f"detector input sizes must be multiples of 32 in 32..1280, got {size}")
+        return value
 
     @field_validator("country")
     @classmethod

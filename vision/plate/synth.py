@@ -23,8 +23,11 @@ from PIL import Image, ImageDraw, ImageFont
 
 log = logging.getLogger(__name__)
 
-FONT_DIR = Path("/usr/share/fonts/truetype")
+FONT_DIR = Path("/usr/share/fonts")
 # Bold sans faces look most like plate lettering; condensed/mono widen the variety of glyph shapes.
+# The tall condensed faces (Roboto Condensed, Bebas Neue, Dosis: Debian's fonts-roboto-unhinted,
+# fonts-bebas-neue, fonts-dosis) are the nearest installable relatives of the DIN-like "Mandatory"
+# and FE-Schrift faces on Brazilian and European plates; fonts that are not installed are skipped.
 PLATE_FONT_NAMES = (
     "DejaVuSans-Bold.ttf",
     "DejaVuSansCondensed-Bold.ttf",
@@ -36,6 +39,13 @@ PLATE_FONT_NAMES = (
     "FreeMonoBold.ttf",
     "DejaVuSansCondensed.ttf",
     "LiberationSans-Regular.ttf",
+    "RobotoCondensed-Bold.ttf",
+    "RobotoCondensed-Medium.ttf",
+    "Roboto-Bold.ttf",
+    "BebasNeue-Bold.otf",
+    "BebasNeue-Regular.otf",
+    "Dosis-Bold.otf",
+    "B612-Bold.otf",
 )
 LETTERS = string.ascii_uppercase
 DIGITS = string.digits
@@ -51,10 +61,10 @@ EU_COUNTRIES = ("F", "I", "E", "P", "B", "NL")
 # --------------------------------------------------------------------------------------------------
 @functools.cache
 def font_paths() -> tuple[Path, ...]:
-    """Installed plate-like fonts (DejaVu, Liberation, FreeFont); falls back to any TTF found."""
+    """Installed plate-like fonts (``PLATE_FONT_NAMES``); falls back to any TTF/OTF found."""
     found: list[Path] = []
     if FONT_DIR.is_dir():
-        by_name = {p.name: p for p in FONT_DIR.rglob("*.ttf")}
+        by_name = {p.name: p for pattern in ("*.ttf", "*.otf") for p in sorted(FONT_DIR.rglob(pattern))}
         found = [by_name[name] for name in PLATE_FONT_NAMES if name in by_name]
         if not found:
             found = sorted(by_name.values())
@@ -165,6 +175,29 @@ def _centre_text(draw: ImageDraw.ImageDraw, text: str, rng: np.random.Generator,
     draw.text((x1 + (x2 - x1 - w) / 2 - bbox[0], y1 + (y2 - y1 - h) / 2 - bbox[1]), text, font=font, fill=fill)
 
 
+def _fill_text(img: Image.Image, text: str, rng: np.random.Generator, box: tuple[float, float, float, float],
+               fill: tuple[int, int, int]) -> None:
+    """Draw the registration across its box the way plates print it: glyphs scaled to the box's height
+    and, in most plates, stretched or squeezed to span its width (plate faces are condensed or wide,
+    not the proportions of a text font), within a factor the eye still reads as the same glyph."""
+    x1, y1, x2, y2 = box
+    box_w, box_h = x2 - x1, y2 - y1
+    font = _pick_font(rng, max(12, int(box_h * 1.5)))
+    bbox = font.getbbox(text)
+    w, h = max(1, bbox[2] - bbox[0]), max(1, bbox[3] - bbox[1])
+    mask = Image.new("L", (w, h), 0)
+    ImageDraw.Draw(mask).text((-bbox[0], -bbox[1]), text, font=font, fill=255)
+    height = box_h * rng.uniform(0.82, 1.0)
+    natural = w * height / h
+    target = box_w * rng.uniform(0.86, 1.0) if rng.random() < 0.7 else natural
+    width = float(np.clip(target, natural * 0.6, natural * 1.8))
+    if width > box_w:  # never wider than the box: shrink both ways
+        height, width = height * box_w / width, box_w
+    mask = mask.resize((max(1, round(width)), max(1, round(height))), Image.Resampling.LANCZOS)
+    at = (round(x1 + (box_w - mask.width) / 2), round(y1 + (box_h - mask.height) / 2))
+    img.paste(Image.new("RGB", mask.size, fill), at, mask)
+
+
 def render_plate(rng: np.random.Generator, style_name: str | None = None) -> RenderedPlate:
     """Draw one plate face-on with a random text of the chosen (or a random) style."""
     if style_name is None:
@@ -215,7 +248,7 @@ def render_plate(rng: np.random.Generator, style_name: str | None = None) -> Ren
     shrink = rng.uniform(0.0, 0.08)
     x1, y1, x2, y2 = text_box
     text_box = (x1 + (x2 - x1) * shrink / 2, y1 + (y2 - y1) * shrink / 2, x2 - (x2 - x1) * shrink / 2, y2)
-    _centre_text(draw, printed, rng, text_box, fg)
+    _fill_text(img, printed, rng, text_box, fg)
     if rng.random() < 0.4:  # bolts
         for bx in (w * 0.25, w * 0.75):
             r = max(2, h // 28)
@@ -320,6 +353,8 @@ def _draw_car(img: np.ndarray, rng: np.random.Generator, cx: float, cy: float, w
         mask = region.sum(-1, keepdims=True) > 0
         region = np.where(mask, region + shade[ys - y1:ye - y1], region)
         img[ys:ye, xs:xe] = np.clip(region, 0, 255).astype(np.uint8)
+    if rng.random() < 0.5:
+        _reflections(img, rng, (x1, y1, x2, y2))
     window_bottom = y1 + height * rng.uniform(0.3, 0.45)
     dark = tuple(float(c) for c in rng.integers(10, 70, size=3))
     cv2.rectangle(img, (int(x1 + width * 0.12), int(y1 + height * 0.06)), (int(x2 - width * 0.12), int(window_bottom)), dark, -1)
@@ -335,6 +370,45 @@ def _draw_car(img: np.ndarray, rng: np.random.Generator, cx: float, cy: float, w
     cv2.rectangle(img, (x1, bumper_y), (x2, y2), tuple(max(0.0, c - 40) for c in colour), -1)
     plate_cy = (light_y + lh + bumper_y) / 2 + height * rng.uniform(-0.03, 0.08)
     return cx + width * rng.uniform(-0.12, 0.12), plate_cy
+
+
+def _reflections(img: np.ndarray, rng: np.random.Generator, body: tuple[int, int, int, int]) -> None:
+    """Soft bright streaks across a car body: painted metal mirrors the lights of a street or a garage."""
+    import cv2
+
+    h_img, w_img = img.shape[:2]
+    x1, y1, x2, y2 = max(0, body[0]), max(0, body[1]), min(w_img, body[2]), min(h_img, body[3])
+    if x2 - x1 < 8 or y2 - y1 < 8:
+        return
+    glow = np.zeros((y2 - y1, x2 - x1), np.float32)
+    for _ in range(int(rng.integers(1, 4))):
+        centre = (int(rng.integers(0, x2 - x1)), int(rng.integers(0, y2 - y1)))
+        axes = (int((x2 - x1) * rng.uniform(0.1, 0.5)), max(1, int((y2 - y1) * rng.uniform(0.02, 0.12))))
+        cv2.ellipse(glow, centre, axes, float(rng.uniform(-20, 20)), 0, 360, float(rng.uniform(40, 140)), -1)
+    glow = cv2.GaussianBlur(glow, (0, 0), max(1.0, (y2 - y1) * 0.03))
+    region = img[y1:y2, x1:x2].astype(np.float32) + glow[..., None]
+    img[y1:y2, x1:x2] = np.clip(region, 0, 255).astype(np.uint8)
+
+
+def _recess(img: np.ndarray, rng: np.random.Generator, x: int, y: int, w: int, h: int) -> None:
+    """The moulded housing a plate is screwed into: a darker (or lighter) panel a little larger than it."""
+    import cv2
+
+    grow_x, grow_y = w * rng.uniform(0.06, 0.3), h * rng.uniform(0.15, 0.6)
+    x1, y1 = int(x - grow_x), int(y - grow_y * rng.uniform(0.3, 0.7))
+    x2, y2 = int(x + w + grow_x), int(y + h + grow_y * rng.uniform(0.3, 0.7))
+    h_img, w_img = img.shape[:2]
+    xs, ys, xe, ye = max(0, x1), max(0, y1), min(w_img, x2), min(h_img, y2)
+    if xe <= xs or ye <= ys:
+        return
+    region = img[ys:ye, xs:xe].astype(np.float32)
+    shift = rng.uniform(-70, -15) if rng.random() < 0.75 else rng.uniform(15, 50)
+    panel = region + shift
+    # A shadow along the upper edge, where the bumper overhangs the housing.
+    panel[: max(1, (ye - ys) // 6)] -= 25
+    edge = np.full(region.shape[:2], 255, np.uint8)
+    mask = cv2.GaussianBlur(edge, (0, 0), max(0.6, h * 0.04)).astype(np.float32)[..., None] / 255.0
+    img[ys:ye, xs:xe] = np.clip(panel * mask + region * (1 - mask), 0, 255).astype(np.uint8)
 
 
 def _warp_plate(rng: np.random.Generator, plate: Image.Image, target_w: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -417,7 +491,7 @@ def render_scene(seed: int | None = None, size: tuple[int, int] | None = None, *
         n_plates = 0  # a few scenes without plates teach the detector what is not a plate
     slots = np.linspace(0, w, n_plates + 1)
     occupied: list[tuple[int, int, int, int]] = []
-    anchors: list[tuple[float, float, float]] = []
+    anchors: list[tuple[float, float, float, bool]] = []
     # Cars first, plates after: a later car must never cover an earlier plate.
     for index in range(n_plates):
         # Plate width as a fraction of the image width: log-uniform 4%..45%, half the scenes at 10-35%.
@@ -431,8 +505,10 @@ def render_scene(seed: int | None = None, size: tuple[int, int] | None = None, *
         if rng.random() < 0.85:
             car_w = plate_w * rng.uniform(2.8, 5.5)
             cx, cy = _draw_car(img, rng, cx, cy, car_w)
-        anchors.append((cx, cy, plate_w))
-    for cx, cy, plate_w in anchors:
+            anchors.append((cx, cy, plate_w, True))
+        else:
+            anchors.append((cx, cy, plate_w, False))
+    for cx, cy, plate_w, on_car in anchors:
         plate = render_plate(rng)
         patch, mask, corners = _warp_plate(rng, plate.image, plate_w)
         x0, y0 = int(cx - patch.shape[1] / 2), int(cy - patch.shape[0] / 2)
@@ -442,6 +518,8 @@ def render_scene(seed: int | None = None, size: tuple[int, int] | None = None, *
                x0 + float(corners[:, 0].max()), y0 + float(corners[:, 1].max()))
         if any(_overlaps(box, other) for other in occupied):
             continue
+        if on_car and rng.random() < 0.6:
+            _recess(img, rng, int(box[0]), int(box[1]), int(box[2] - box[0]), int(box[3] - box[1]))
         if _paste(img, patch, mask, x0, y0) is None:
             continue
         box = (max(0.0, box[0]), max(0.0, box[1]), min(float(w), box[2]), min(float(h), box[3]))

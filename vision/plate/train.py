@@ -46,6 +46,8 @@ class TrainConfig:
             raise InvalidInput(f"imgsz must be a multiple of 32 and at least 32, got {self.imgsz}")
         if self.max_minutes <= 0:
             raise InvalidInput("max_minutes must be positive")
+        if self.threads < 1:
+            raise InvalidInput(f"threads must be at least 1, got {self.threads}")
         if self.init is not None and not Path(self.init).is_file():
             raise InvalidInput(f"initial weights {self.init!r} do not exist")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from core.schemas import Box
 from vision.plate.datasets import LabelledPlate
-from vision.plate.evaluate import score_image
+from vision.plate.evaluate import by_width, score_image
 from vision.plate.schemas import Plate, PlateResult
 
 
@@ -31,3 +31,16 @@ def test_missed_plate_and_low_overlap() -> None:
     score, errors = score_image(result, truths, iou=0.5)
     assert score.detected == 0 and score.with_text == 0
     assert errors[0]["error"] == "missed"
+
+
+def test_outcomes_by_plate_width() -> None:
+    truths = [LabelledPlate((0, 0, 20, 8), "ABC1234"), LabelledPlate((40, 40, 140, 70), "XYZ9876"),
+              LabelledPlate((0, 80, 100, 99), "DEF5555")]
+    result = PlateResult(width=200, height=100, plates=[_plate((40, 40, 140, 70), "XYZ9876"),
+                                                        _plate((0, 80, 100, 99), "DEF5556")])
+    score, _ = score_image(result, truths)
+    assert score.outcomes == [(20.0, False, False), (100.0, True, True), (100.0, True, False)]
+    bands = by_width(score.outcomes)
+    assert bands["0-30 px"] == {"plates": 1.0, "recall": 0.0, "exact": 0.0}
+    assert bands["60-120 px"] == {"plates": 2.0, "recall": 1.0, "exact": 0.5}
+    assert "30-60 px" not in bands  # empty bands are left out
