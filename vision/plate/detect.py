@@ -67,8 +67,6 @@ class YoloPlateDetector:
         # Ultralytics expects BGR numpy arrays (OpenCV order) for in-memory images.
         bgr = [np.ascontiguousarray(img[:, :, ::-1]) for img in images]
         per_size = [self._predict(bgr, size) for size in (self.imgsz, *self.extra_sizes)]
-        if len(per_size) == 1:
-            return [[Detection(*map(float, row)) for row in rows] for rows in per_size[0]]
         return [merge_boxes([size[i] for size in per_size], self.iou, self.max_det) for i in range(len(images))]
 
     def _predict(self, bgr: list[np.ndarray], size: int | None) -> list[np.ndarray]:
@@ -87,20 +85,27 @@ class YoloPlateDetector:
 
 
 def merge_boxes(groups: Sequence[np.ndarray], iou: float, max_det: int) -> list[Detection]:
-    """Greedy NMS over the boxes of several detector passes (N x 5 each); the most confident box wins."""
+    """Greedy NMS over the boxes of one or several detector passes (N x 5 each); the most confident box wins.
+
+    Nested boxes (a plate and a part of it) both survive: which one holds the plate is for the reader to
+    tell (``reader.keep_best_reads``), since the more confident box is not always the better one.
+    """
     rows = np.concatenate([g for g in groups if len(g)], axis=0) if any(len(g) for g in groups) else np.zeros((0, 5))
     kept: list[np.ndarray] = []
     for row in rows[np.argsort(-rows[:, 4], kind="stable")]:
         if len(kept) >= max_det:
             break
-        if all(_iou(row, other) < iou for other in kept):
+        if all(overlap(row, other)[0] < iou for other in kept):
             kept.append(row)
     return [Detection(*map(float, row)) for row in kept]
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
+def overlap(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
+    """(IoU, intersection over the smaller box's area) of two xyxy boxes."""
     w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / union) if union > 0 else 0.0
+    area_a, area_b = (a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1])
+    union = area_a + area_b - inter
+    smaller = min(area_a, area_b)
+    return (float(inter / union) if union > 0 else 0.0, float(inter / smaller) if smaller > 0 else 0.0)

@@ -15,7 +15,7 @@ from core.errors import ConfigError, InvalidInput, WeightsUnavailable
 from core.images import ImageInput, load_image
 from core.schemas import Box, Metrics
 from core.task import BaseTask
-from vision.plate.detect import Detection, PlateDetector, YoloPlateDetector
+from vision.plate.detect import Detection, PlateDetector, YoloPlateDetector, overlap
 from vision.plate.read import (
     CascadeRecognizer,
     EasyOcrPlateRecognizer,
@@ -155,6 +155,7 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
             if det.confidence >= sure or confirmed:
                 results[index].plates.append(_plate(det, reading))
         for result in results:
+            result.plates = keep_best_reads(result.plates)
             result.plates.sort(key=lambda p: -p.box.confidence)
             del result.plates[self.settings.max_plates:]
         return results, {"start": t0, "detect": t1 - t0, "read": t2 - t1, "crops": float(len(crops))}
@@ -175,6 +176,20 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
         from vision.plate.evaluate import evaluate_dataset
 
         return evaluate_dataset(self, dataset, batch_size=batch_size, iou=iou)
+
+
+def keep_best_reads(plates: Sequence[Plate], iou: float = 0.3, contained: float = 0.7) -> list[Plate]:
+    """One plate per place: of boxes that overlap (IoU >= ``iou``) or nest (``contained`` of the smaller
+    inside the other), keep the best read — a known format first, then text confidence, then the
+    detector's. A part of a plate, or a box around plate and bumper, reads worse than the plate itself."""
+    ranked = sorted(plates, key=lambda p: (p.format is not None, p.confidence, p.box.confidence), reverse=True)
+    kept: list[Plate] = []
+    for plate in ranked:
+        box = (plate.box.x1, plate.box.y1, plate.box.x2, plate.box.y2)
+        clashes = (overlap(box, (k.box.x1, k.box.y1, k.box.x2, k.box.y2)) for k in kept)
+        if not any(o >= iou or inside >= contained for o, inside in clashes):
+            kept.append(plate)
+    return kept
 
 
 def _plate(det: Detection, reading: Reading) -> Plate:

@@ -54,8 +54,10 @@ class PlateOptions(BaseModel):
     max_candidates: int = Field(4, ge=0, le=50, description="weak detections read per image")
     # Trained at 256; 320 found 80% instead of 73% of the real BR plates (any confidence >= 0.03).
     imgsz: int | None = Field(320, ge=32, le=1280, multiple_of=32, description="detector input size; None: as trained")
-    extra_sizes: tuple[int, ...] = Field((), max_length=4, description="also detect at these input sizes and "
-                                         "merge the boxes (test-time multi-scale)")
+    # Multi-scale: on the real BR photos 83 % of plates found instead of 78 %; on generated development
+    # scenes (not the held-out set) recall 98.9 -> 99.4 %, exact +1.7 points; costs ~25-40 % speed.
+    extra_sizes: tuple[int, ...] = Field((256, 416), max_length=4, description="also detect at these input sizes "
+                                         "and merge the boxes (test-time multi-scale); () for one pass")
     max_plates: int = Field(20, ge=1, le=100)
     threads: int | None = Field(None, ge=1, le=256, description="CPU threads for torch; None: torch's default")
 

@@ -20,3 +20,4 @@ def test_merge_caps_and_handles_no_boxes() -> None:
     merged = merge_boxes([rows], iou=0.5, max_det=2)
     assert [round(d.confidence, 2) for d in merged] == [0.5, 0.4]
     assert merge_boxes([np.zeros((0, 5), dtype=np.float32)], iou=0.5, max_det=5) == []
+
