@@ -23,12 +23,14 @@ log = logging.getLogger("plate_speed")
 
 
 def run(batches: list[int], device: str, repeats: int, threads: int | None,
-        reader: str | None = None) -> dict[str, object]:
+        reader: str | None = None, extra_sizes: tuple[int, ...] | None = None) -> dict[str, object]:
     from vision.plate.datasets import synthetic
     from vision.plate.reader import PlateReader
 
     started = time.perf_counter()
-    options = {"reader": reader} if reader else {}
+    options: dict[str, object] = {"reader": reader} if reader else {}
+    if extra_sizes is not None:
+        options["extra_sizes"] = extra_sizes
     task = PlateReader(device=device, threads=threads, **options).load()
     load_s = time.perf_counter() - started
     images = [s.image.resize((480, 360)) for s in synthetic(max(batches), seed=515_151)]
@@ -56,7 +58,8 @@ def run(batches: list[int], device: str, repeats: int, threads: int | None,
         log.info("batch %2d: %.2f images/s (detect %.0f ms/img, read %.0f ms/img)", batch, row["images_per_s"],
                  row["detect_ms_per_image"], row["read_ms_per_image"])
     return {"task": "plate", "device": task.placement.device if task.placement else device,
-            "torch_threads": threads, "reader": task.settings.reader, "load_s": round(load_s, 2), "input": "480x360 generated photos, 1 plate",
+            "torch_threads": threads, "reader": task.settings.reader,
+            "detector_sizes": [task.settings.imgsz, *task.settings.extra_sizes], "load_s": round(load_s, 2), "input": "480x360 generated photos, 1 plate",
             "results": rows}
 
 
@@ -68,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--reader", default=None, choices=["crnn", "easyocr", "both", "cascade"],
                         help="plate reader (default: the task's default)")
+    parser.add_argument("--extra-sizes", default=None,
+                        help="detector passes besides the main one, e.g. 256,416; '' for one pass (default: the task's)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -77,10 +82,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--batches takes comma-separated integers, e.g. 1,4,16")
     if not batches or min(batches) < 1 or args.repeats < 1:
         parser.error("batch sizes and --repeats must be positive")
+    try:
+        extra = None if args.extra_sizes is None else tuple(int(s) for s in args.extra_sizes.split(",") if s.strip())
+    except ValueError:
+        parser.error("--extra-sizes takes comma-separated integers, e.g. 256,416")
     from core.offline import enforce_offline
 
     enforce_offline()
-    result = run(batches, args.device, args.repeats, args.threads, args.reader)
+    result = run(batches, args.device, args.repeats, args.threads, args.reader, extra)
     text = json.dumps(result, indent=2)
     if args.out:
         args.out.write_text(text)

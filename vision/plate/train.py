@@ -76,7 +76,7 @@ def train_detector(config: TrainConfig, out: Path | None = None, workdir: Path |
     torch.set_num_threads(config.threads)
     from ultralytics import YOLO
 
-    from vision.plate.synth import write_yolo_dataset
+    from vision.plate.synth import font_paths, write_yolo_dataset
 
     out = out or WEIGHTS_DIR / DEFAULT_WEIGHTS_NAME
     started = time.perf_counter()
@@ -120,6 +120,7 @@ def train_detector(config: TrainConfig, out: Path | None = None, workdir: Path |
         card = {"version": version, "config": {**asdict(config), "model_yaml": Path(config.model_yaml).name,
                                                "init": _init_card(config.init)}, "seconds": round(seconds, 1),
                 "validation": {"data": "generated scenes (seed + 10000), never trained on", **metrics},
+                "fonts": [path.name for path in font_paths()],
                 "detector": "ultralytics YOLO trained from model YAML, no pretrained weights"}
         out.with_suffix(".json").write_text(json.dumps(card, indent=2))
         log.info("saved %s (version %s) in %.0fs", out, version, seconds)

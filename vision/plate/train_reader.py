@@ -30,6 +30,7 @@ from vision.plate.crnn import (
     to_input,
 )
 from vision.plate.reader_crops import training_batch
+from vision.plate.synth import font_paths
 
 log = logging.getLogger(__name__)
 
@@ -266,7 +267,8 @@ def train_reader(config: ReaderTrainConfig, out: Path | None = None, crnn: CrnnC
             "crnn": asdict(crnn), "config": asdict(config), "seconds": round(seconds, 1), "steps": step,
             "best_step": best_step, "crops_seen": step * config.batch, "crops_rendered": buffer.chunks * CHUNK,
             "data": {"train": f"reader_crops.training_batch seeds ({config.seed}, chunk)",
-                     "validation": f"{config.val_crops} crops of seed ({config.seed + 10000}, 0), never trained on"},
+                     "validation": f"{config.val_crops} crops of seed ({config.seed + 10000}, 0), never trained on",
+                     "fonts": [path.name for path in font_paths()]},
             "validation": {"exact_greedy": round(best["exact"], 4), "cer_greedy": round(best.get("cer", 1.0), 4)},
             "history": history}
     out.with_suffix(".json").write_text(json.dumps(card, indent=2))
