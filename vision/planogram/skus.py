@@ -24,6 +24,10 @@ RGB = tuple[int, int, int]
 KINDS = ("box", "bottle", "can", "pouch")
 LOGOS = ("circle", "triangle", "square", "diamond", "star", "ring")
 _FONT_DIRS = (Path("/usr/share/fonts/truetype"),)
+# The families the shipped catalogue and detector were drawn with. Pinned: taking every installed TTF
+# let an unrelated font package (Roboto, for the plate generator) change every SKU design and the
+# held-out shelves behind the measured numbers.
+_FONT_FAMILIES = ("dejavu", "freefont", "liberation2")
 _BRANDS = ("NORDA", "CRISPO", "VITALE", "OKKO", "SUNRAY", "BRAVA", "MILKO", "ZESTA")
 _FOREIGN_BRANDS = ("KAPPA", "LUMA", "TORRO", "WEXA", "QUIRO", "FENIX", "DUNA", "PIXO")
 _VARIANTS = ("Classic", "Lemon", "Berry", "Light", "Extra", "Mint", "Cocoa", "Spicy", "Plus")
@@ -50,12 +54,14 @@ class SkuDesign:
 
 @lru_cache(maxsize=1)
 def available_fonts() -> tuple[str, ...]:
-    """Bold/regular sans and serif TTFs on this machine (empty when none: PIL's default font is used)."""
+    """Bold/regular sans and serif TTFs of ``_FONT_FAMILIES`` on this machine (empty when none: PIL's
+    default font is used)."""
     fonts: list[str] = []
     for folder in _FONT_DIRS:
         if folder.is_dir():
             fonts += [str(p) for p in sorted(folder.rglob("*.ttf"))
-                      if "Mono" not in p.name and "Math" not in p.name and "ExtraLight" not in p.name]
+                      if p.parent.name in _FONT_FAMILIES
+                      and "Mono" not in p.name and "Math" not in p.name and "ExtraLight" not in p.name]
     return tuple(fonts)
 
 
