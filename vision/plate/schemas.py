@@ -43,8 +43,9 @@ class PlateOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     country: str = Field("auto", description="restrict formats to one country: BR, EU, US, ID or auto")
-    # "both" matched easyocr on the real BR photos (53.3 % exact) and more than doubled the generated
-    # set (65.4 % vs 29.0 %); the CRNN alone reads generated plates best but few real ones (README).
+    # "both" reads the real BR photos best (60.0 % exact vs easyocr 58.3 %, CRNN 48.3 %) and doubles
+    # easyocr on the generated set (77.7 % vs 38.7 %); the CRNN alone reads generated plates best
+    # (79.4 %) but fewer real ones (README, "Measured").
     reader: Literal["crnn", "easyocr", "both", "cascade"] = Field(
         "both", description="crnn: our plate CRNN; easyocr: english_g2 on three views; both: the two fused "
                                "per crop; cascade: easyocr, then the CRNN where easyocr is unsure")
@@ -55,7 +56,8 @@ class PlateOptions(BaseModel):
     # Trained at 256; 320 found 80% instead of 73% of the real BR plates (any confidence >= 0.03).
     imgsz: int | None = Field(320, ge=32, le=1280, multiple_of=32, description="detector input size; None: as trained")
     # Multi-scale: on the real BR photos 83 % of plates found instead of 78 %; on generated development
-    # scenes (not the held-out set) recall 98.9 -> 99.4 %, exact +1.7 points; costs ~25-40 % speed.
+    # scenes (not the held-out set) recall 98.9 -> 99.4 %, exact +1.7 points. One pass is 1.3-2x faster
+    # (benchmarks/plate_speed.py).
     extra_sizes: tuple[int, ...] = Field((256, 416), max_length=4, description="also detect at these input sizes "
                                          "and merge the boxes (test-time multi-scale); () for one pass")
     max_plates: int = Field(20, ge=1, le=100)
