@@ -33,13 +33,22 @@ class Box(BaseModel):
     def area(self) -> float:
         return self.width * self.height
 
-    def iou(self, other: Box) -> float:
-        """Intersection over union with another box (0 when disjoint)."""
+    def intersection(self, other: Box) -> float:
+        """Area shared with another box (0 when disjoint)."""
         ix = max(0.0, min(self.x2, other.x2) - max(self.x1, other.x1))
         iy = max(0.0, min(self.y2, other.y2) - max(self.y1, other.y1))
-        inter = ix * iy
+        return ix * iy
+
+    def iou(self, other: Box) -> float:
+        """Intersection over union with another box (0 when disjoint)."""
+        inter = self.intersection(other)
         union = self.area + other.area - inter
         return inter / union if union > 0 else 0.0
+
+    def containment(self, other: Box) -> float:
+        """Share of the smaller of the two boxes that lies inside the other (1 when one nests in the other)."""
+        smaller = min(self.area, other.area)
+        return self.intersection(other) / smaller if smaller > 0 else 0.0
 
 
 class ImageLimits(BaseModel):

@@ -10,6 +10,7 @@ from typing import Protocol
 import numpy as np
 
 from core.device import Placement
+from core.schemas import Box
 
 log = logging.getLogger(__name__)
 
@@ -91,21 +92,11 @@ def merge_boxes(groups: Sequence[np.ndarray], iou: float, max_det: int) -> list[
     tell (``reader.keep_best_reads``), since the more confident box is not always the better one.
     """
     rows = np.concatenate([g for g in groups if len(g)], axis=0) if any(len(g) for g in groups) else np.zeros((0, 5))
-    kept: list[np.ndarray] = []
+    kept: list[tuple[Box, np.ndarray]] = []
     for row in rows[np.argsort(-rows[:, 4], kind="stable")]:
         if len(kept) >= max_det:
             break
-        if all(overlap(row, other)[0] < iou for other in kept):
-            kept.append(row)
-    return [Detection(*map(float, row)) for row in kept]
-
-
-def overlap(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
-    """(IoU, intersection over the smaller box's area) of two xyxy boxes."""
-    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = w * h
-    area_a, area_b = (a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1])
-    union = area_a + area_b - inter
-    smaller = min(area_a, area_b)
-    return (float(inter / union) if union > 0 else 0.0, float(inter / smaller) if smaller > 0 else 0.0)
+        box = Box(x1=float(row[0]), y1=float(row[1]), x2=float(row[2]), y2=float(row[3]))
+        if all(box.iou(other) < iou for other, _ in kept):
+            kept.append((box, row))
+    return [Detection(*map(float, row)) for _, row in kept]

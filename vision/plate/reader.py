@@ -15,7 +15,7 @@ from core.errors import ConfigError, InvalidInput, WeightsUnavailable
 from core.images import ImageInput, load_image
 from core.schemas import Box, Metrics
 from core.task import BaseTask
-from vision.plate.detect import Detection, PlateDetector, YoloPlateDetector, overlap
+from vision.plate.detect import Detection, PlateDetector, YoloPlateDetector
 from vision.plate.read import (
     CascadeRecognizer,
     EasyOcrPlateRecognizer,
@@ -185,9 +185,7 @@ def keep_best_reads(plates: Sequence[Plate], iou: float = 0.3, contained: float 
     ranked = sorted(plates, key=lambda p: (p.format is not None, p.confidence, p.box.confidence), reverse=True)
     kept: list[Plate] = []
     for plate in ranked:
-        box = (plate.box.x1, plate.box.y1, plate.box.x2, plate.box.y2)
-        clashes = (overlap(box, (k.box.x1, k.box.y1, k.box.x2, k.box.y2)) for k in kept)
-        if not any(o >= iou or inside >= contained for o, inside in clashes):
+        if not any(plate.box.iou(k.box) >= iou or plate.box.containment(k.box) >= contained for k in kept):
             kept.append(plate)
     return kept
 

@@ -502,12 +502,10 @@ def render_scene(seed: int | None = None, size: tuple[int, int] | None = None, *
         lo, hi = slots[index], slots[index + 1]
         cx = rng.uniform(lo + (hi - lo) * 0.3, hi - (hi - lo) * 0.3)
         cy = rng.uniform(h * 0.3, h * 0.85)
-        if rng.random() < 0.85:
-            car_w = plate_w * rng.uniform(2.8, 5.5)
-            cx, cy = _draw_car(img, rng, cx, cy, car_w)
-            anchors.append((cx, cy, plate_w, True))
-        else:
-            anchors.append((cx, cy, plate_w, False))
+        on_car = rng.random() < 0.85
+        if on_car:
+            cx, cy = _draw_car(img, rng, cx, cy, plate_w * rng.uniform(2.8, 5.5))
+        anchors.append((cx, cy, plate_w, on_car))
     for cx, cy, plate_w, on_car in anchors:
         plate = render_plate(rng)
         patch, mask, corners = _warp_plate(rng, plate.image, plate_w)
