@@ -22,12 +22,14 @@ if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null; then
           || ! -f /usr/share/fonts/truetype/freefont/FreeSans.ttf \
           || ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf \
           || ! -f /usr/share/fonts/opentype/bebas-neue/BebasNeue-Bold.otf \
-          || ! -f /usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Bold.ttf ]]; then
+          || ! -f /usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Bold.ttf \
+          || ! -f /usr/share/fonts/truetype/opendin/OSP-DIN.ttf \
+          || ! -f /usr/share/fonts/truetype/routed-gothic/routed-gothic-narrow.ttf ]]; then
         log "installing fonts (apt)"
         apt-get update -qq >/dev/null
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
             fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 fonts-freefont-ttf \
-            fonts-roboto-unhinted fonts-bebas-neue fonts-dosis fonts-b612 >/dev/null
+            fonts-roboto-unhinted fonts-bebas-neue fonts-dosis fonts-b612 fonts-opendin fonts-routed-gothic >/dev/null
     fi
 fi
 

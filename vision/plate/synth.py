@@ -26,8 +26,10 @@ log = logging.getLogger(__name__)
 FONT_DIR = Path("/usr/share/fonts")
 # Bold sans faces look most like plate lettering; condensed/mono widen the variety of glyph shapes.
 # The tall condensed faces (Roboto Condensed, Bebas Neue, Dosis: Debian's fonts-roboto-unhinted,
-# fonts-bebas-neue, fonts-dosis) are the nearest installable relatives of the DIN-like "Mandatory"
-# and FE-Schrift faces on Brazilian and European plates; fonts that are not installed are skipped.
+# fonts-bebas-neue, fonts-dosis), Open DIN (fonts-opendin: DIN 1451, the ancestor of both) and
+# Routed Gothic (fonts-routed-gothic: signage strokes, a bare-bar "1" as on old Brazilian plates) are
+# the nearest installable relatives of the DIN-like "Mandatory" and FE-Schrift faces on Brazilian
+# and European plates; fonts that are not installed are skipped.
 PLATE_FONT_NAMES = (
     "DejaVuSans-Bold.ttf",
     "DejaVuSansCondensed-Bold.ttf",
@@ -46,6 +48,9 @@ PLATE_FONT_NAMES = (
     "BebasNeue-Regular.otf",
     "Dosis-Bold.otf",
     "B612-Bold.otf",
+    "OSP-DIN.ttf",
+    "routed-gothic-narrow.ttf",
+    "routed-gothic.ttf",
 )
 LETTERS = string.ascii_uppercase
 DIGITS = string.digits
@@ -81,6 +86,22 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 def _pick_font(rng: np.random.Generator, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     paths = font_paths()
     return _font(str(paths[rng.integers(len(paths))]) if paths else "", max(6, int(size)))
+
+
+@functools.cache
+def _notdef(font: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> bytes:
+    return bytes(font.getmask("\U0010fffd"))
+
+
+@functools.cache
+def _has_glyph(font: ImageFont.FreeTypeFont | ImageFont.ImageFont, char: str) -> bool:
+    """Whether ``font`` draws ``char`` (a missing glyph draws the same box as an unassigned code point)."""
+    return char.isspace() or bytes(font.getmask(char)) != _notdef(font)
+
+
+def _printable(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> str:
+    """``text`` with separators the font lacks (Open DIN has no middle dot) drawn as hyphens."""
+    return "".join(c if c.isalnum() or _has_glyph(font, c) else "-" for c in text)
 
 
 def _chars(rng: np.random.Generator, pool: str, n: int) -> str:
@@ -183,6 +204,7 @@ def _fill_text(img: Image.Image, text: str, rng: np.random.Generator, box: tuple
     x1, y1, x2, y2 = box
     box_w, box_h = x2 - x1, y2 - y1
     font = _pick_font(rng, max(12, int(box_h * 1.5)))
+    text = _printable(text, font)
     bbox = font.getbbox(text)
     w, h = max(1, bbox[2] - bbox[0]), max(1, bbox[3] - bbox[1])
     mask = Image.new("L", (w, h), 0)

@@ -58,3 +58,17 @@ def test_yolo_dataset_layout(tmp_path: Path) -> None:
 def test_sample_inputs_are_images() -> None:
     images = sample_inputs(2)
     assert len(images) == 2 and images[0].size == (480, 360)
+
+
+def test_separators_a_font_lacks_are_drawn_as_hyphens() -> None:
+    from PIL import ImageFont
+
+    from vision.plate.synth import _has_glyph, _printable, font_paths
+
+    default = ImageFont.load_default(size=40)
+    assert _printable("ABC-1234", default) == "ABC-1234"
+    assert _has_glyph(default, "A") and not _has_glyph(default, "\u2605")  # no star in Pillow's own face
+    assert _printable("ABC\u26051234", default) == "ABC-1234"
+    din = [p for p in font_paths() if p.name == "OSP-DIN.ttf"]
+    if din:  # Open DIN has no middle dot: it used to draw a box ("tofu") inside old Brazilian plates
+        assert _printable("ABC\u00b71234", ImageFont.truetype(str(din[0]), 40)) == "ABC-1234"
