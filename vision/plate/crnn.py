@@ -23,7 +23,7 @@ from torch import nn
 from core.device import Placement
 from core.errors import InvalidInput, WeightsUnavailable
 from vision.plate.formats import ALPHABET, formats_for
-from vision.plate.read import Reading, TemplateDecoder
+from vision.plate.read import Reading, TemplateDecoder, format_priors
 
 log = logging.getLogger(__name__)
 
@@ -155,4 +155,5 @@ class CrnnPlateRecognizer:
     def read(self, crops: Sequence[np.ndarray]) -> list[Reading]:
         if not crops:
             return []
-        return [self.decoder.decode(p) for p in self.probabilities([np.ascontiguousarray(c) for c in crops])]
+        crops = [np.ascontiguousarray(c) for c in crops]
+        return [self.decoder.decode(p, format_priors(c)) for p, c in zip(self.probabilities(crops), crops)]

@@ -99,3 +99,12 @@ def test_shipped_crnn_reads_generated_held_out_crops() -> None:
     crops, texts = ground_truth_crops(synthetic(30, seed=424_242))
     numbers = reader_accuracy(CrnnPlateRecognizer(), crops, texts)
     assert numbers["exact"] >= 0.5, numbers  # ~70 % on the 200-scene held-out set
+
+
+def test_a_per_crop_prior_settles_an_old_plate_against_mercosur() -> None:
+    decoder = TemplateDecoder(CHARSET, formats_for("BR"))
+    # Fifth glyph: "B" a little more likely than "8" — Mercosur, unless the crop shows no blue band.
+    frames = _frames("ABC1B34", {4: ("8", 0.45)})
+    assert decoder.decode(frames).format.name == "br_mercosur"  # type: ignore[union-attr]
+    old = decoder.decode(frames, {"br_mercosur": -2.0})
+    assert old.text == "ABC1834" and old.format is not None and old.format.name == "br_old"

@@ -61,3 +61,39 @@ def test_cascade_asks_the_fallback_only_where_the_primary_is_unsure() -> None:
     assert [r.text for r in out] == ["ABC1234", "QRS5678", "ABD1234"]
     fused = FusedRecognizer([_FixedReadings(primary.readings), _FixedReadings(primary.readings)]).read(crops)
     assert [r.text for r in fused] == ["ABC1234", "XY1", "ABD1234"]
+
+
+def test_format_priors_penalise_mercosur_only_on_colour_crops_without_a_blue_band() -> None:
+    from vision.plate.read import NO_BAND_PENALTY, blue_band_share, format_priors
+
+    rng = np.random.default_rng(4)
+    old = np.asarray(render_plate(rng, "br_old").image)
+    mercosur = np.asarray(render_plate(rng, "br_mercosur").image)
+    assert format_priors(old) == {"br_mercosur": -NO_BAND_PENALTY}
+    assert format_priors(mercosur) == {}
+    assert (blue_band_share(mercosur) or 0.0) > 0.1
+    grey = np.repeat(mercosur.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2)  # an IR camera
+    assert blue_band_share(grey) is None and format_priors(grey) == {}
+
+
+def test_fused_parts_read_only_crops_as_wide_as_they_need() -> None:
+    from vision.plate.read import FusedRecognizer
+
+    br_old = formats_for("BR")[0]
+    crops = [np.zeros((20, 60, 3), np.uint8), np.zeros((40, 200, 3), np.uint8)]
+    small_ok = _FixedReadings([Reading("ABC1234", 0.6, [0.6] * 7, "ABC1234", br_old)] * 2)
+    big_only = _FixedReadings([Reading("ABD1234", 0.9, [0.9] * 7, "ABD1234", br_old)])
+    out = FusedRecognizer([small_ok, big_only], min_widths=(0, 80)).read(crops)
+    assert big_only.calls == [1] and small_ok.calls == [2]
+    assert out[0].text == "ABC1234" and out[1].text == "ABD1234"  # the narrow crop keeps the first part's reading
+    assert FusedRecognizer([big_only], min_widths=(80,)).read(crops[:1])[0].text == ""
+
+
+def test_a_grey_plate_in_a_colour_photo_still_counts_as_colour() -> None:
+    from vision.plate.read import blue_band_share
+
+    rng = np.random.default_rng(5)
+    grey = np.repeat(np.asarray(render_plate(rng, "br_old").image).mean(axis=2, keepdims=True), 3, axis=2)
+    photo = np.clip(grey + rng.normal(0, 1.5, grey.shape), 0, 255).astype(np.uint8)  # sensor noise per channel
+    assert np.abs(photo[..., 0].astype(int) - photo[..., 2]).mean() < 2  # channels nearly equal on average
+    assert blue_band_share(photo) == 0.0
