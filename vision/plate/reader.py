@@ -17,6 +17,7 @@ from core.schemas import Box, Metrics
 from core.task import BaseTask
 from vision.plate.detect import Detection, PlateDetector, YoloPlateDetector
 from vision.plate.read import (
+    EASYOCR_FUSE_MIN_WIDTH,
     CascadeRecognizer,
     EasyOcrPlateRecognizer,
     FusedRecognizer,
@@ -31,7 +32,10 @@ PACKAGE_WEIGHTS = Path(__file__).resolve().parent / "weights" / "plate-yolov8t.p
 TRAIN_HINT = "rebuild them with `ais plate train` (about 15 minutes on a CPU)"
 
 
-def pad_box(det: Detection, width: int, height: int, fx: float = 0.04, fy: float = 0.08) -> tuple[int, int, int, int]:
+PAD = (0.04, 0.08)  # the crop around a detection, as a share of its width and height on each side
+
+
+def pad_box(det: Detection, width: int, height: int, fx: float = PAD[0], fy: float = PAD[1]) -> tuple[int, int, int, int]:
     """Grow a detection a little: YOLO boxes are often tight and the reader wants the whole glyphs."""
     w, h = det.x2 - det.x1, det.y2 - det.y1
     return (max(0, int(det.x1 - fx * w)), max(0, int(det.y1 - fy * h)),
@@ -39,7 +43,8 @@ def pad_box(det: Detection, width: int, height: int, fx: float = 0.04, fy: float
 
 
 def make_recognizer(kind: str, placement: Placement, country: str, crnn_weights: Path | None = None) -> PlateRecognizer:
-    """The reader named by ``PlateOptions.reader``: ``crnn``, ``easyocr``, ``both`` (fused per crop) or
+    """The reader named by ``PlateOptions.reader``: ``crnn``, ``easyocr``, ``both`` (fused per crop; easyocr
+    only on crops of at least ``EASYOCR_FUSE_MIN_WIDTH`` px) or
     ``cascade`` (easyocr, and the CRNN where easyocr fits no format or is unsure)."""
     if kind == "easyocr":
         return EasyOcrPlateRecognizer(placement=placement, country=country)
@@ -49,7 +54,8 @@ def make_recognizer(kind: str, placement: Placement, country: str, crnn_weights:
     if kind == "crnn":
         return crnn
     if kind == "both":
-        return FusedRecognizer([crnn, EasyOcrPlateRecognizer(placement=placement, country=country)])
+        return FusedRecognizer([crnn, EasyOcrPlateRecognizer(placement=placement, country=country)],
+                               min_widths=(0, EASYOCR_FUSE_MIN_WIDTH))
     if kind == "cascade":
         return CascadeRecognizer(EasyOcrPlateRecognizer(placement=placement, country=country), crnn)
     raise ConfigError(f"unknown plate reader {kind!r}; expected crnn, easyocr, both or cascade")
@@ -59,7 +65,7 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
     """Licence-plate recognition: ``predict(images) -> [PlateResult]`` with every plate per image.
 
     Options (``PlateOptions``): ``country`` (``auto``/``BR``/``EU``/``US``/``ID``), ``reader``
-    (``both``/``crnn``/``easyocr``/``cascade``), ``detector_conf``,
+    (``both``/``crnn``/``easyocr``/``cascade``), ``detector_conf``, ``min_text_conf``,
     ``imgsz``, ``max_plates``. ``detector=`` and ``recognizer=`` accept any objects with
     ``detect(images)`` / ``read(crops)`` in place of the defaults (like fast-alpr).
 
@@ -134,6 +140,7 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
         detections = self.detector.detect(arrays)  # type: ignore[union-attr]
         t1 = time.perf_counter()
         sure = self.settings.detector_conf
+        pads = [PAD, *([self.settings.wide_pad] if self.settings.wide_pad else [])]
         crops, owners = [], []
         for index, (array, dets) in enumerate(zip(arrays, detections)):
             h, w = array.shape[:2]
@@ -142,17 +149,22 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
             chosen = [d for d in ranked if d.confidence >= sure][: self.settings.max_plates]
             chosen += [d for d in ranked if self.settings.candidate_conf <= d.confidence < sure][: self.settings.max_candidates]
             for det in chosen:
-                x1, y1, x2, y2 = pad_box(det, w, h)
-                if x2 - x1 < 4 or y2 - y1 < 4:
+                boxes = [pad_box(det, w, h, *pad) for pad in pads]
+                if boxes[0][2] - boxes[0][0] < 4 or boxes[0][3] - boxes[0][1] < 4:
                     continue
-                crops.append(array[y1:y2, x1:x2])
+                crops.extend(array[y1:y2, x1:x2] for x1, y1, x2, y2 in boxes)
                 owners.append((index, det))
-        readings = self.recognizer.read(crops) if crops else []  # type: ignore[union-attr]
+        flat = self.recognizer.read(crops) if crops else []  # type: ignore[union-attr]
+        # Per box, the best of its crops' readings: a known format first, then text confidence.
+        readings = [max(flat[i:i + len(pads)], key=lambda r: (r.format is not None, r.confidence))
+                    for i in range(0, len(flat), len(pads))]
         t2 = time.perf_counter()
         results = [PlateResult(width=a.shape[1], height=a.shape[0]) for a in arrays]
         for (index, det), reading in zip(owners, readings):
             confirmed = reading.format is not None and reading.confidence >= self.settings.confirm_conf
-            if det.confidence >= sure or confirmed:
+            floor = self.settings.min_text_conf
+            readable = floor == 0.0 or (bool(reading.text) and reading.confidence >= floor)
+            if (det.confidence >= sure and readable) or confirmed:
                 results[index].plates.append(_plate(det, reading))
         for result in results:
             result.plates = keep_best_reads(result.plates)

@@ -53,6 +53,9 @@ class PlateOptions(BaseModel):
     candidate_conf: float = Field(0.03, ge=0.0, le=1.0, description="weaker detections are read, and kept if ...")
     confirm_conf: float = Field(0.5, ge=0.0, le=1.0, description="... their text fits a plate format this confidently")
     max_candidates: int = Field(4, ge=0, le=50, description="weak detections read per image")
+    # Boxes whose text reads this badly are mostly signs, grilles and logos (README, "Measured").
+    min_text_conf: float = Field(0.3, ge=0.0, le=1.0, description="drop plates whose text reads below this "
+                                 "confidence; 0 keeps every sure detection, read or not")
     # Trained at 256; 320 found 80% instead of 73% of the real BR plates (any confidence >= 0.03).
     imgsz: int | None = Field(320, ge=32, le=1280, multiple_of=32, description="detector input size; None: as trained")
     # Multi-scale: on the real BR photos 83 % of plates found instead of 78 %; on generated development
@@ -60,6 +63,9 @@ class PlateOptions(BaseModel):
     # (benchmarks/plate_speed.py).
     extra_sizes: tuple[int, ...] = Field((256, 416), max_length=4, description="also detect at these input sizes "
                                          "and merge the boxes (test-time multi-scale); () for one pass")
+    wide_pad: tuple[float, float] | None = Field((0.12, 0.10), description="also read each box grown by this "
+                                                 "share of its width and height per side, and keep the better "
+                                                 "reading; None reads the detector's box only")
     max_plates: int = Field(20, ge=1, le=100)
     threads: int | None = Field(None, ge=1, le=256, description="CPU threads for torch; None: torch's default")
 
@@ -69,6 +75,13 @@ class PlateOptions(BaseModel):
         for size in value:
             if not 32 <= size <= 1280 or size % 32:
                 raise ValueError(f"detector input sizes must be multiples of 32 in 32..1280, got {size}")
+        return value
+
+    @field_validator("wide_pad")
+    @classmethod
+    def _pad(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and not all(0.0 <= v <= 1.0 for v in value):
+            raise ValueError(f"wide_pad shares must be in [0, 1], got {value}")
         return value
 
     @field_validator("country")

@@ -36,6 +36,71 @@ def test_reader_option_selects_a_recognizer() -> None:
     assert isinstance(make_recognizer("both", cpu, "auto"), FusedRecognizer)
 
 
+class _Boxes:
+    """Three detections per image: two sure ones and a weak candidate."""
+
+    def detect(self, images: list) -> list:
+        from vision.plate.detect import Detection
+
+        return [[Detection(10, 10, 60, 30, 0.9), Detection(100, 10, 150, 30, 0.8), Detection(10, 50, 60, 70, 0.1)]
+                for _ in images]
+
+
+class _Texts:
+    """A plate, a shop-sign scrap (reads badly) and a plate the weak box found, per image."""
+
+    def read(self, crops: list) -> list:
+        from vision.plate.formats import formats_for
+        from vision.plate.read import Reading
+
+        br_old = formats_for("BR")[0]
+        per_image = [Reading("ABC1234", 0.9, [0.9] * 7, "ABC1234", br_old), Reading("T5J", 0.1, [0.1] * 3, "T5J", None),
+                     Reading("DEF5678", 0.8, [0.8] * 7, "DEF5678", br_old)]
+        return (per_image * len(crops))[: len(crops)]
+
+
+def test_sure_boxes_whose_text_reads_badly_are_not_reported_unless_asked() -> None:
+    import numpy as np
+
+    image = np.zeros((80, 160, 3), np.uint8)
+    default = PlateReader(device="cpu", detector=_Boxes(), recognizer=_Texts(), wide_pad=None).load()
+    assert sorted(p.text for p in default.predict([image])[0].plates) == ["ABC1234", "DEF5678"]
+    everything = PlateReader(device="cpu", detector=_Boxes(), recognizer=_Texts(), wide_pad=None,
+                             min_text_conf=0.0).load()
+    assert sorted(p.text for p in everything.predict([image])[0].plates) == ["ABC1234", "DEF5678", "T5J"]
+
+
+class _CutLastGlyph:
+    """Reads the detector's tight crop with its last glyph cut off; the wider crop reads in full."""
+
+    def __init__(self) -> None:
+        self.widths: list[int] = []
+
+    def read(self, crops: list) -> list:
+        from vision.plate.formats import formats_for
+        from vision.plate.read import Reading
+
+        br_old = formats_for("BR")[0]
+        self.widths += [c.shape[1] for c in crops]
+        return [Reading("ABC1234", 0.95, [0.95] * 7, "ABC1234", br_old) if c.shape[1] > 56
+                else Reading("ABC123", 0.97, [0.97] * 6, "ABC123", None) for c in crops]
+
+
+def test_each_box_is_also_read_wider_and_the_better_reading_kept() -> None:
+    import numpy as np
+
+    image = np.zeros((80, 160, 3), np.uint8)
+    reader = _CutLastGlyph()
+    task = PlateReader(device="cpu", detector=_Boxes(), recognizer=reader).load()
+    plates = task.predict([image])[0].plates
+    assert reader.widths[:2] == [54, 62]  # box 10..60 padded 4 % and 12 % per side
+    assert [p.text for p in plates][:1] == ["ABC1234"] and plates[0].box.x1 == 10  # the detector's box is reported
+    narrow = PlateReader(device="cpu", detector=_Boxes(), recognizer=_CutLastGlyph(), wide_pad=None).load()
+    assert narrow.predict([image])[0].plates[0].text == "ABC123"
+    with pytest.raises(ConfigError, match="wide_pad"):
+        PlateReader(wide_pad=(0.1, 2.0))
+
+
 @pytest.fixture(scope="module")
 def task() -> PlateReader:
     if not SPEC.weights_status().available:
