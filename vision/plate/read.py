@@ -128,7 +128,7 @@ def text_band(crop: np.ndarray) -> np.ndarray:
 # development crops every Mercosur plate has >= 10 % blue pixels in its top 40 % and 90 % of the
 # others < 5 %; all 60 real old-grey BR plates have <= 7 %. With the 4-nat penalty the CRNN alone
 # read 5 of those 60 as Mercosur before and 1 after (2 nats: 2; 8 nats: 0 but one development plate
-# lost its right Mercosur reading).
+# fewer read as Mercosur).
 BAND_BLUE_MIN = 0.03
 NO_BAND_PENALTY = 4.0  # nats
 

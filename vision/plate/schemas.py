@@ -43,9 +43,8 @@ class PlateOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     country: str = Field("auto", description="restrict formats to one country: BR, EU, US, ID or auto")
-    # "both" reads the real BR photos best (60.0 % exact vs easyocr 58.3 %, CRNN 48.3 %) and doubles
-    # easyocr on the generated set (77.7 % vs 38.7 %); the CRNN alone reads generated plates best
-    # (79.4 %) but fewer real ones (README, "Measured").
+    # "both" reads the real BR photos best (63.3 % exact vs easyocr 56.7 %, CRNN 53.3 %); the CRNN alone
+    # reads generated plates best (79.0 % vs 74.8 %) and is 3-5x faster (README, "Measured").
     reader: Literal["crnn", "easyocr", "both", "cascade"] = Field(
         "both", description="crnn: our plate CRNN; easyocr: english_g2 on three views; both: the two fused "
                                "per crop; cascade: easyocr, then the CRNN where easyocr is unsure")
