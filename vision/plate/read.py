@@ -260,7 +260,8 @@ class EasyOcrPlateRecognizer:
             return []
         views = [crop_views(np.ascontiguousarray(c)) for c in crops]
         flat = [v for group in views for v in group]
-        priors = [format_priors(c) for c, group in zip(crops, views) for _ in group]
+        crop_priors = [format_priors(c) for c in crops]
+        priors = [p for p, group in zip(crop_priors, views) for _ in group]
         # One batch per width bucket: little padding, and only a handful of input shapes ever.
         buckets: dict[int, list[int]] = {}
         for i, view in enumerate(flat):
