@@ -14,6 +14,7 @@ import functools
 import logging
 import math
 import string
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,6 +162,10 @@ STYLES: dict[str, PlateStyle] = {
 }
 # Old grey Brazilian plates are what our real evaluation photos show; weight them a little higher.
 STYLE_WEIGHTS: dict[str, float] = {"id": 0.2, "eu": 0.15, "us": 0.15, "br_mercosur": 0.2, "br_old": 0.3}
+# Share of plates whose letter O is a rounded rectangle (``_square_letter_o``), as old Brazilian
+# plates print it; the FE-Schrift-like faces of Mercosur and EU plates draw a narrower stadium.
+SQUARE_O: dict[str, float] = {"br_old": 0.6, "br_mercosur": 0.35}
+SQUARE_O_OTHER = 0.15
 
 
 @dataclass
@@ -197,10 +202,11 @@ def _centre_text(draw: ImageDraw.ImageDraw, text: str, rng: np.random.Generator,
 
 
 def _fill_text(img: Image.Image, text: str, rng: np.random.Generator, box: tuple[float, float, float, float],
-               fill: tuple[int, int, int]) -> None:
+               fill: tuple[int, int, int], square_o: float = 0.0) -> None:
     """Draw the registration across its box the way plates print it: glyphs scaled to the box's height
     and, in most plates, stretched or squeezed to span its width (plate faces are condensed or wide,
-    not the proportions of a text font), within a factor the eye still reads as the same glyph."""
+    not the proportions of a text font), within a factor the eye still reads as the same glyph.
+    With probability ``square_o`` the letter O is drawn as plate faces draw it (see ``_square_letter_o``)."""
     x1, y1, x2, y2 = box
     box_w, box_h = x2 - x1, y2 - y1
     font = _pick_font(rng, max(12, int(box_h * 1.5)))
@@ -209,6 +215,8 @@ def _fill_text(img: Image.Image, text: str, rng: np.random.Generator, box: tuple
     w, h = max(1, bbox[2] - bbox[0]), max(1, bbox[3] - bbox[1])
     mask = Image.new("L", (w, h), 0)
     ImageDraw.Draw(mask).text((-bbox[0], -bbox[1]), text, font=font, fill=255)
+    if "O" in text:
+        _square_letter_o(mask, text, font, bbox, square_o)
     height = box_h * rng.uniform(0.82, 1.0)
     natural = w * height / h
     target = box_w * rng.uniform(0.86, 1.0) if rng.random() < 0.7 else natural
@@ -218,6 +226,41 @@ def _fill_text(img: Image.Image, text: str, rng: np.random.Generator, box: tuple
     mask = mask.resize((max(1, round(width)), max(1, round(height))), Image.Resampling.LANCZOS)
     at = (round(x1 + (box_w - mask.width) / 2), round(y1 + (box_h - mask.height) / 2))
     img.paste(Image.new("RGB", mask.size, fill), at, mask)
+
+
+def _square_letter_o(mask: Image.Image, text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+                     bbox: tuple[int, int, int, int], probability: float) -> None:
+    """Redraw the letter O of ``text`` (rendered in ``mask`` at offset ``-bbox[:2]``) as a rounded
+    rectangle, the way the DIN-like plate faces ("Mandatory" on old Brazilian plates) draw it: no
+    installed font does, and a reader that never saw one reads it as ``D``.
+
+    The draws come from a generator seeded by the text and font, not from the scene's generator, so
+    plates without an O are pixel-identical to those drawn before this existed (held-out sets stay
+    comparable)."""
+    if probability <= 0.0 or not hasattr(font, "getlength"):
+        return
+    rng = np.random.default_rng(zlib.crc32(f"{text}|{getattr(font, 'path', '')}|{font.size}".encode()))
+    if rng.random() >= probability:
+        return
+    draw = ImageDraw.Draw(mask)
+    for i, char in enumerate(text):
+        if char != "O":
+            continue
+        probe = Image.new("L", mask.size, 0)
+        ImageDraw.Draw(probe).text((font.getlength(text[:i]) - bbox[0], -bbox[1]), "O", font=font, fill=255)
+        glyph = probe.getbbox()
+        if glyph is None:
+            continue
+        # The font's own stroke: the first ink run across the glyph's middle row.
+        row = np.asarray(probe)[(glyph[1] + glyph[3]) // 2, glyph[0]:glyph[2]] > 127
+        start = int(np.argmax(row))
+        run = int(np.argmin(row[start:])) if not row[start:].all() else len(row) // 4
+        stroke = max(1, round(run * rng.uniform(0.9, 1.15)))
+        draw.rectangle((glyph[0], glyph[1], glyph[2] - 1, glyph[3] - 1), fill=0)
+        inset = (glyph[2] - glyph[0]) * rng.uniform(0.0, 0.08)
+        shape = (glyph[0] + inset, glyph[1], glyph[2] - 1 - inset, glyph[3] - 1)
+        radius = min(shape[2] - shape[0], shape[3] - shape[1]) * rng.uniform(0.2, 0.5)
+        draw.rounded_rectangle(shape, radius=radius, outline=255, width=stroke)
 
 
 def render_plate(rng: np.random.Generator, style_name: str | None = None) -> RenderedPlate:
@@ -270,7 +313,7 @@ def render_plate(rng: np.random.Generator, style_name: str | None = None) -> Ren
     shrink = rng.uniform(0.0, 0.08)
     x1, y1, x2, y2 = text_box
     text_box = (x1 + (x2 - x1) * shrink / 2, y1 + (y2 - y1) * shrink / 2, x2 - (x2 - x1) * shrink / 2, y2)
-    _fill_text(img, printed, rng, text_box, fg)
+    _fill_text(img, printed, rng, text_box, fg, SQUARE_O.get(style_name, SQUARE_O_OTHER))
     if rng.random() < 0.4:  # bolts
         for bx in (w * 0.25, w * 0.75):
             r = max(2, h // 28)

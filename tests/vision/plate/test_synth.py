@@ -72,3 +72,27 @@ def test_separators_a_font_lacks_are_drawn_as_hyphens() -> None:
     din = [p for p in font_paths() if p.name == "OSP-DIN.ttf"]
     if din:  # Open DIN has no middle dot: it used to draw a box ("tofu") inside old Brazilian plates
         assert _printable("ABC\u00b71234", ImageFont.truetype(str(din[0]), 40)) == "ABC-1234"
+
+
+def test_the_letter_o_is_drawn_as_plates_draw_it_and_other_plates_are_unchanged() -> None:
+    from PIL import Image
+
+    from vision.plate.synth import _fill_text
+
+    def drawn(text: str, square_o: float) -> np.ndarray:
+        img = Image.new("RGB", (400, 100), (200, 200, 200))
+        _fill_text(img, text, np.random.default_rng(3), (10, 10, 390, 90), (30, 30, 30), square_o)
+        return np.asarray(img)
+
+    assert np.array_equal(drawn("ABC-1234", 0.0), drawn("ABC-1234", 1.0))  # no O: same pixels, same draws
+    plain, square = drawn("OBC-1234", 0.0), drawn("OBC-1234", 1.0)
+    assert not np.array_equal(plain, square)
+    changed = np.argwhere((plain != square).any(axis=2))
+    assert changed[:, 1].max() < 140  # only the first glyph was redrawn
+    # A rounded rectangle has straight sides: its leftmost ink column is longer than a round O's.
+    def left_side(img: np.ndarray) -> int:
+        dark = img[:, :140].mean(axis=2) < 100
+        column = int(np.nonzero(dark.any(axis=0))[0].min())
+        return int(dark[:, column:column + 2].any(axis=1).sum())
+
+    assert left_side(square) > left_side(plain)
