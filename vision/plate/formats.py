@@ -49,6 +49,24 @@ class PlateFormat:
         return text
 
 
+@dataclass(frozen=True)
+class PlateShape:
+    """A country's plate outline around its registration row, for boxing a plate found by its text."""
+
+    aspect: float  # plate width / height
+    row: str  # where the registration sits: "bottom" (a strip above it), "centre" or "top" (a row below)
+
+
+# Brazil 400 x 130 mm with the city or BRASIL strip on top; EU 520 x 110 mm; US 12 x 6 in with the
+# state above; Indonesia 430 x 135 mm with the validity date below.
+PLATE_SHAPES: dict[str, PlateShape] = {
+    "BR": PlateShape(400 / 130, "bottom"),
+    "EU": PlateShape(520 / 110, "centre"),
+    "US": PlateShape(2.0, "centre"),
+    "ID": PlateShape(430 / 135, "top"),
+}
+
+
 def _indonesian() -> list[PlateFormat]:
     # Region prefix of 1-2 letters, 1-4 digits, 1-3 letters (e.g. B 1234 XYZ).
     return [PlateFormat(f"id_{a}{d}{s}", "ID", "L" * a + "D" * d + "L" * s, prior=-0.3)

@@ -16,6 +16,8 @@ from core.images import ImageInput, load_image
 from core.schemas import Box, Metrics
 from core.task import BaseTask
 from vision.plate.detect import Detection, PlateDetector, YoloPlateDetector
+from vision.plate.formats import PLATE_SHAPES
+from vision.plate.propose import text_rows
 from vision.plate.read import (
     EASYOCR_FUSE_MIN_WIDTH,
     CascadeRecognizer,
@@ -33,6 +35,8 @@ TRAIN_HINT = "rebuild them with `ais plate train` (about 15 minutes on a CPU)"
 
 
 PAD = (0.04, 0.08)  # the crop around a detection, as a share of its width and height on each side
+ROW_PAD = (0.06, 0.15)  # the crop around a text row (``propose.text_rows``): rows hug the glyphs
+SURE_PLATE_MIN_CHARS = 5
 
 
 def pad_box(det: Detection, width: int, height: int, fx: float = PAD[0], fy: float = PAD[1]) -> tuple[int, int, int, int]:
@@ -166,11 +170,46 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
             readable = floor == 0.0 or (bool(reading.text) and reading.confidence >= floor)
             if (det.confidence >= sure and readable) or confirmed:
                 results[index].plates.append(_plate(det, reading))
+        rows = self._text_row_plates(arrays, results)
+        t3 = time.perf_counter()
         for result in results:
             result.plates = keep_best_reads(result.plates)
             result.plates.sort(key=lambda p: -p.box.confidence)
             del result.plates[self.settings.max_plates:]
-        return results, {"start": t0, "detect": t1 - t0, "read": t2 - t1, "crops": float(len(crops))}
+        return results, {"start": t0, "detect": t1 - t0, "read": t2 - t1, "text_rows": t3 - t2,
+                         "crops": float(len(crops) + rows)}
+
+    def _sure_plate(self, plate: Plate) -> bool:
+        """A plate the detector found and the reader confirmed. Readings of 3-4 characters do not count:
+        grille slots and badges read as the short Indonesian formats (``C8D``) far more often than
+        real plates do, and they should not stop the search for the plate itself."""
+        return (plate.format is not None and plate.confidence >= self.settings.confirm_conf
+                and len(plate.text) >= SURE_PLATE_MIN_CHARS)
+
+    def _text_row_plates(self, arrays: list[np.ndarray], results: list[PlateResult]) -> int:
+        """Second chance for images where the detector found no confirmed plate: read the rows of
+        glyph-like strokes that ``propose.text_rows`` finds and add those the reader confirms as plate
+        text (a known format, confidence >= ``text_rows_conf``). Returns how many crops were read."""
+        limit = self.settings.text_rows
+        if not limit:
+            return 0
+        crops, owners = [], []
+        for index, (array, result) in enumerate(zip(arrays, results)):
+            if any(self._sure_plate(p) for p in result.plates):
+                continue
+            h, w = array.shape[:2]
+            for row in text_rows(array, max_rows=limit):
+                x1, y1, x2, y2 = pad_box(row, w, h, *ROW_PAD)
+                crops.append(array[y1:y2, x1:x2])
+                owners.append((index, row))
+        readings = self.recognizer.read(crops) if crops else []  # type: ignore[union-attr]
+        for (index, row), reading in zip(owners, readings):
+            if reading.format is not None and reading.confidence >= self.settings.text_rows_conf:
+                h, w = arrays[index].shape[:2]
+                # Overlapping plates (rows of one plate, a row and a weak detection) are settled by
+                # keep_best_reads; on a tie the detector's box wins (ours is an estimate).
+                results[index].plates.append(_plate(plate_box_from_row(row, reading.format.country, w, h), reading))
+        return len(crops)
 
     @staticmethod
     def _decode(batch: Sequence[ImageInput]) -> list[np.ndarray]:
@@ -200,6 +239,33 @@ def keep_best_reads(plates: Sequence[Plate], iou: float = 0.3, contained: float 
         if not any(plate.box.iou(k.box) >= iou or plate.box.containment(k.box) >= contained for k in kept):
             kept.append(plate)
     return kept
+
+
+def plate_box_from_row(row: Detection, country: str, width: int, height: int, margin: float = 0.05) -> Detection:
+    """The plate around a registration row read as ``country``'s format: as wide as the row plus
+    ``margin`` per side, as tall as that country's plate shape (``formats.PLATE_SHAPES``), the row placed
+    where that country prints it; never smaller than the row, clipped to the image.
+
+    >>> box = plate_box_from_row(Detection(100, 60, 300, 100, 0.0), "BR", 640, 480)
+    >>> [round(v) for v in (box.x1, box.y1, box.x2, box.y2)]  # 220 x 71 px, the row at the bottom
+    [90, 32, 310, 103]
+    """
+    shape = PLATE_SHAPES.get(country)
+    row_w, row_h = row.x2 - row.x1, row.y2 - row.y1
+    plate_w = row_w * (1 + 2 * margin)
+    plate_h = max(row_h, plate_w / shape.aspect) if shape else row_h * (1 + 2 * margin)
+    x1 = row.x1 - row_w * margin
+    where = shape.row if shape else "centre"
+    if where == "bottom":
+        y2 = row.y2 + (plate_h - row_h) * 0.1
+        y1 = y2 - plate_h
+    elif where == "top":
+        y1 = row.y1 - (plate_h - row_h) * 0.1
+        y2 = y1 + plate_h
+    else:
+        y1 = (row.y1 + row.y2 - plate_h) / 2
+        y2 = y1 + plate_h
+    return Detection(max(0.0, x1), max(0.0, y1), min(float(width), x1 + plate_w), min(float(height), y2), row.confidence)
 
 
 def _plate(det: Detection, reading: Reading) -> Plate:

@@ -20,7 +20,8 @@ class CharConfidence(BaseModel):
 class Plate(BaseModel):
     """One plate in an image: where it is, what it says, and how sure we are."""
 
-    box: Box = Field(description="pixel xyxy; box.confidence is the detector's confidence")
+    box: Box = Field(description="pixel xyxy; box.confidence is the detector's confidence (0 for a plate "
+                     "found among text rows, PlateOptions.text_rows)")
     text: str = Field(description="letters and digits only, upper case (e.g. 'ABC1234')")
     display: str = Field(description="the text as printed on this format (e.g. 'ABC-1234')")
     confidence: float = Field(ge=0.0, le=1.0, description="reading confidence (geometric mean of characters)")
@@ -65,6 +66,10 @@ class PlateOptions(BaseModel):
     wide_pad: tuple[float, float] | None = Field((0.12, 0.10), description="also read each box grown by this "
                                                  "share of its width and height per side, and keep the better "
                                                  "reading; None reads the detector's box only")
+    text_rows: int = Field(8, ge=0, le=50, description="where the detector finds no confirmed plate, read this "
+                           "many rows of glyph-like strokes (propose.text_rows) as plate candidates; 0 turns it off")
+    text_rows_conf: float = Field(0.6, ge=0.0, le=1.0, description="keep such a row when its text fits a plate "
+                                  "format this confidently")
     max_plates: int = Field(20, ge=1, le=100)
     threads: int | None = Field(None, ge=1, le=256, description="CPU threads for torch; None: torch's default")
 
