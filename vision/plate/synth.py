@@ -206,7 +206,7 @@ def _fill_text(img: Image.Image, text: str, rng: np.random.Generator, box: tuple
     """Draw the registration across its box the way plates print it: glyphs scaled to the box's height
     and, in most plates, stretched or squeezed to span its width (plate faces are condensed or wide,
     not the proportions of a text font), within a factor the eye still reads as the same glyph.
-    With probability ``square_o`` the letter O is drawn as plate faces draw it (see ``_square_letter_o``)."""
+    With probability ``square_o`` the letters O and Q are drawn as plate faces draw them (``_square_letter_o``)."""
     x1, y1, x2, y2 = box
     box_w, box_h = x2 - x1, y2 - y1
     font = _pick_font(rng, max(12, int(box_h * 1.5)))
@@ -215,7 +215,7 @@ def _fill_text(img: Image.Image, text: str, rng: np.random.Generator, box: tuple
     w, h = max(1, bbox[2] - bbox[0]), max(1, bbox[3] - bbox[1])
     mask = Image.new("L", (w, h), 0)
     ImageDraw.Draw(mask).text((-bbox[0], -bbox[1]), text, font=font, fill=255)
-    if "O" in text:
+    if "O" in text or "Q" in text:
         _square_letter_o(mask, text, font, bbox, square_o)
     height = box_h * rng.uniform(0.82, 1.0)
     natural = w * height / h
@@ -230,25 +230,31 @@ def _fill_text(img: Image.Image, text: str, rng: np.random.Generator, box: tuple
 
 def _square_letter_o(mask: Image.Image, text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
                      bbox: tuple[int, int, int, int], probability: float) -> None:
-    """Redraw the letter O of ``text`` (rendered in ``mask`` at offset ``-bbox[:2]``) as a rounded
-    rectangle, the way the DIN-like plate faces ("Mandatory" on old Brazilian plates) draw it: no
-    installed font does, and a reader that never saw one reads it as ``D``.
+    """Redraw the letters O and Q of ``text`` (rendered in ``mask`` at offset ``-bbox[:2]``) as rounded
+    rectangles (Q with its short diagonal tail), the way the DIN-like plate faces ("Mandatory" on old
+    Brazilian plates) draw them: no installed font does, a reader that never saw one reads the O as
+    ``D``, and one that saw only the square O reads the square Q as ``O``.
 
     The draws come from a generator seeded by the text and font, not from the scene's generator, so
-    plates without an O are pixel-identical to those drawn before this existed (held-out sets stay
-    comparable)."""
+    plates without an O or Q are pixel-identical to those drawn before this existed (held-out sets
+    stay comparable)."""
     if probability <= 0.0 or not hasattr(font, "getlength"):
         return
     rng = np.random.default_rng(zlib.crc32(f"{text}|{getattr(font, 'path', '')}|{font.size}".encode()))
     if rng.random() >= probability:
         return
     draw = ImageDraw.Draw(mask)
-    for i, char in enumerate(text):
-        if char != "O":
-            continue
+
+    def ink(char: str, x: float) -> tuple[Image.Image, tuple[int, int, int, int] | None]:
         probe = Image.new("L", mask.size, 0)
-        ImageDraw.Draw(probe).text((font.getlength(text[:i]) - bbox[0], -bbox[1]), "O", font=font, fill=255)
-        glyph = probe.getbbox()
+        ImageDraw.Draw(probe).text((x - bbox[0], -bbox[1]), char, font=font, fill=255)
+        return probe, probe.getbbox()
+
+    for i, char in enumerate(text):
+        if char not in "OQ":
+            continue
+        x = font.getlength(text[:i])
+        probe, glyph = ink("O", x)  # a Q's body is the O's; its own box includes the tail
         if glyph is None:
             continue
         # The font's own stroke: the first ink run across the glyph's middle row.
@@ -256,11 +262,18 @@ def _square_letter_o(mask: Image.Image, text: str, font: ImageFont.FreeTypeFont 
         start = int(np.argmax(row))
         run = int(np.argmin(row[start:])) if not row[start:].all() else len(row) // 4
         stroke = max(1, round(run * rng.uniform(0.9, 1.15)))
-        draw.rectangle((glyph[0], glyph[1], glyph[2] - 1, glyph[3] - 1), fill=0)
+        drawn = ink(char, x)[1] if char == "Q" else glyph
+        if drawn is not None:
+            draw.rectangle((drawn[0], drawn[1], drawn[2] - 1, drawn[3] - 1), fill=0)
         inset = (glyph[2] - glyph[0]) * rng.uniform(0.0, 0.08)
         shape = (glyph[0] + inset, glyph[1], glyph[2] - 1 - inset, glyph[3] - 1)
         radius = min(shape[2] - shape[0], shape[3] - shape[1]) * rng.uniform(0.2, 0.5)
         draw.rounded_rectangle(shape, radius=radius, outline=255, width=stroke)
+        if char == "Q":  # a short tail across the lower right corner
+            w, h = shape[2] - shape[0], shape[3] - shape[1]
+            draw.line((shape[0] + w * rng.uniform(0.5, 0.62), shape[1] + h * rng.uniform(0.68, 0.78),
+                       shape[2] + w * rng.uniform(0.0, 0.08), shape[3] + h * rng.uniform(0.0, 0.06)),
+                      fill=255, width=stroke)
 
 
 def render_plate(rng: np.random.Generator, style_name: str | None = None) -> RenderedPlate:

@@ -96,3 +96,7 @@ def test_the_letter_o_is_drawn_as_plates_draw_it_and_other_plates_are_unchanged(
         return int(dark[:, column:column + 2].any(axis=1).sum())
 
     assert left_side(square) > left_side(plain)
+    # Q too: the same rounded body, plus its tail.
+    plain_q, square_q = drawn("QBC-1234", 0.0), drawn("QBC-1234", 1.0)
+    assert left_side(square_q) > left_side(plain_q)
+    assert np.argwhere((plain_q != square_q).any(axis=2))[:, 1].max() < 150
