@@ -40,13 +40,13 @@ def run(batches: list[int], device: str, repeats: int, threads: int | None,
     task.timed_predict(images[:2])  # warm-up: first calls plan kernels for new shapes
     rows = []
     for batch in batches:
-        per_stage: dict[str, list[float]] = {"end_to_end": [], "decode": [], "detect": [], "read": []}
+        per_stage: dict[str, list[float]] = {"end_to_end": [], "decode": [], "detect": [], "read": [], "text_rows": []}
         crops = 0.0
         for _ in range(repeats):
             t0 = time.perf_counter()
             _, timings = task.timed_predict(images[:batch])
             per_stage["end_to_end"].append(time.perf_counter() - t0)
-            for stage in ("decode", "detect", "read"):
+            for stage in ("decode", "detect", "read", "text_rows"):
                 per_stage[stage].append(timings[stage])
             crops += timings["crops"]
         row = {"scenario": "offline", "batch": batch, "repeats": repeats,
@@ -57,6 +57,8 @@ def run(batches: list[int], device: str, repeats: int, threads: int | None,
             row[f"{stage}_p90_ms_per_batch"] = round(percentile(values, 90) * 1000, 1)
         row["detect_ms_per_image"] = round(percentile(per_stage["detect"], 50) * 1000 / batch, 1)
         row["read_ms_per_image"] = round(percentile(per_stage["read"], 50) * 1000 / batch, 1)
+        # Rows proposed and read where the detector found no sure plate (PlateOptions.text_rows).
+        row["text_rows_ms_per_image"] = round(percentile(per_stage["text_rows"], 50) * 1000 / batch, 1)
         rows.append(row)
         log.info("batch %2d: %.2f images/s (detect %.0f ms/img, read %.0f ms/img)", batch, row["images_per_s"],
                  row["detect_ms_per_image"], row["read_ms_per_image"])
