@@ -130,6 +130,23 @@ def test_reads_real_brazilian_photos(task: PlateReader, shared_data: Path) -> No
 
 
 @pytest.mark.slow
+def test_a_real_plate_the_detector_misses_is_found_among_text_rows(task: PlateReader, shared_data: Path) -> None:
+    from core.schemas import Box
+    from vision.plate.datasets import read_openalpr_folder, subset
+
+    folder = shared_data / "plates" / "br"
+    if not folder.is_dir():
+        pytest.skip("no plates/br in the shared data")
+    [photo] = subset(read_openalpr_folder(folder), ["JIT7463"])  # a white sedan's rear, plate 150 px wide
+    truth = Box(x1=photo.plates[0].box[0], y1=photo.plates[0].box[1], x2=photo.plates[0].box[2],
+                y2=photo.plates[0].box[3])
+    [found] = task.predict([photo.image])
+    assert [(p.text, p.box.confidence) for p in found.plates if p.box.iou(truth) >= 0.5] == [("JIT7463", 0.0)]
+    [without] = PlateReader(device="cpu", threads=1, text_rows=0).load().predict([photo.image])
+    assert not [p for p in without.plates if p.box.iou(truth) >= 0.5]
+
+
+@pytest.mark.slow
 def test_result_shape_and_bad_input(task: PlateReader) -> None:
     from vision.plate.synth import render_scene
 
