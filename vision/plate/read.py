@@ -222,8 +222,10 @@ class EasyOcrPlateRecognizer:
     def load(self) -> EasyOcrPlateRecognizer:
         import easyocr
 
+        # quantize=False: easyocr's default int8 dynamic quantization scales activations per batch, so a
+        # crop read alone and the same crop read among others gave different texts (HPM9362 / HPM9262).
         reader = easyocr.Reader(["en"], gpu=self.placement.is_cuda, model_storage_directory=str(self.models_dir),
-                                download_enabled=False, detector=False, verbose=False)
+                                download_enabled=False, detector=False, verbose=False, quantize=False)
         model = reader.recognizer
         # easyocr wraps the model in DataParallel on CUDA; we call the module itself.
         self._model = getattr(model, "module", model).eval()

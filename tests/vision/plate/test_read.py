@@ -1,7 +1,8 @@
-"""Reader pieces that need no weights: the text band of a crop and how views are fused."""
+"""Reader pieces that need no weights (the text band of a crop, how views are fused) and easyocr (slow)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from vision.plate.formats import formats_for
 from vision.plate.read import Reading, crop_views, fuse, text_band
@@ -97,3 +98,22 @@ def test_a_grey_plate_in_a_colour_photo_still_counts_as_colour() -> None:
     photo = np.clip(grey + rng.normal(0, 1.5, grey.shape), 0, 255).astype(np.uint8)  # sensor noise per channel
     assert np.abs(photo[..., 0].astype(int) - photo[..., 2]).mean() < 2  # channels nearly equal on average
     assert blue_band_share(photo) == 0.0
+
+
+@pytest.mark.slow
+def test_easyocr_reads_a_crop_the_same_alone_and_among_others() -> None:
+    """easyocr's default int8 dynamic quantization scaled activations per batch: one crop read alone and
+    in a batch came out as different plates."""
+    from core.errors import WeightsUnavailable
+    from vision.plate.read import EasyOcrPlateRecognizer
+
+    try:
+        reader = EasyOcrPlateRecognizer().load()
+    except (WeightsUnavailable, FileNotFoundError) as exc:
+        pytest.skip(f"easyocr weights unavailable: {exc}")
+    rng = np.random.default_rng(5)
+    crops = [np.asarray(render_plate(rng, style).image.resize((w, w * 130 // 400)))
+             for style, w in (("br_old", 160), ("br_mercosur", 240), ("eu", 120), ("us", 300), ("br_old", 90))]
+    alone = [reader.read([crop])[0] for crop in crops]
+    together = reader.read(crops)
+    assert [(r.text, round(r.confidence, 4)) for r in alone] == [(r.text, round(r.confidence, 4)) for r in together]
