@@ -83,7 +83,9 @@ class EasyOcrEngine:
             self.reader = easyocr.Reader(
                 list(languages), gpu=gpu, model_storage_directory=str(model_dir),
                 user_network_directory=str(network_dir) if network_dir else None,
-                download_enabled=False, verbose=False,
+                # quantize=False: easyocr's int8 dynamic quantization scales activations per batch, so
+                # a page read alone and the same page read with others came out differently.
+                download_enabled=False, verbose=False, quantize=False,
             )
         except FileNotFoundError as exc:  # easyocr's own message when a model file is absent
             raise WeightsUnavailable(f"easyocr could not load weights from {model_dir}: {exc}") from exc

@@ -50,6 +50,17 @@ def test_two_columns_read_in_order_as_a_batch(reader) -> None:
         assert {line.block for line in result.lines} >= {0, 1, 2}
 
 
+def test_a_page_reads_the_same_alone_and_in_a_batch(reader) -> None:
+    """easyocr's default int8 dynamic quantization scales activations per batch, so what a page said
+    depended on the pages read with it: the second evaluation page lost a full stop in a batch."""
+    from vision.ocr.datasets import rendered_pages
+
+    pages = [sample.image for sample in rendered_pages(3).samples]
+    alone = [reader.predict([page])[0].text for page in pages]
+    together = [result.text for result in reader.predict(pages)]
+    assert alone == together
+
+
 def test_turned_page_is_detected_and_read(reader) -> None:
     page = render_page(replace(SMALL, columns=1, rotation=270, font="LiberationSerif-Regular"), seed=4)
     result = reader.predict([page.image])[0]
