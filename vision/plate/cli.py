@@ -83,7 +83,7 @@ def train_reader(
 @app.command()
 def evaluate(
     data: Annotated[Path | None, typer.Option(help="labelled folder (openalpr 'file x y w h text' or YOLO)")] = None,
-    synthetic: Annotated[int, typer.Option(help="also evaluate on N generated held-out scenes (0: skip)")] = 0,
+    synthetic: Annotated[int, typer.Option(help="evaluate on N generated held-out scenes instead of the BR photos (with --data: as well; 0: skip)")] = 0,
     weights: Annotated[str | None, typer.Option(help="detector weights (default: shipped)")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
     country: Annotated[str, typer.Option(help="restrict formats: auto, BR, EU, US, ID")] = "auto",
@@ -134,7 +134,7 @@ def evaluate(
 def evaluate_reader(
     readers: Annotated[str, typer.Option(help="comma-separated readers to compare: crnn, easyocr, both, cascade")] = "crnn,easyocr",
     data: Annotated[Path | None, typer.Option(help="labelled folder (default: the real BR photos, if present)")] = None,
-    synthetic: Annotated[int, typer.Option(help="also N generated held-out scenes (0: skip)")] = 0,
+    synthetic: Annotated[int, typer.Option(help="N generated held-out scenes instead of the BR photos (with --data: as well; 0: skip)")] = 0,
     country: Annotated[str, typer.Option(help="restrict formats: auto, BR, EU, US, ID")] = "auto",
     crnn_weights: Annotated[Path | None, typer.Option(help="CRNN weights (default: shipped)")] = None,
     threads: Annotated[int, typer.Option(help="CPU threads")] = 1,
