@@ -187,7 +187,7 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
                 and len(plate.text) >= SURE_PLATE_MIN_CHARS)
 
     def _text_row_plates(self, arrays: list[np.ndarray], results: list[PlateResult]) -> int:
-        """Second chance for images where the detector found no confirmed plate: read the rows of
+        """Second chance for images where the detector found no sure plate (``_sure_plate``): read the rows of
         glyph-like strokes that ``propose.text_rows`` finds and add those the reader confirms as plate
         text (a known format, confidence >= ``text_rows_conf``). Returns how many crops were read."""
         limit = self.settings.text_rows
