@@ -14,6 +14,7 @@ import itertools
 import re
 import string
 from dataclasses import dataclass
+from typing import Literal
 
 from core.errors import InvalidInput
 
@@ -54,7 +55,7 @@ class PlateShape:
     """A country's plate outline around its registration row, for boxing a plate found by its text."""
 
     aspect: float  # plate width / height
-    row: str  # where the registration sits: "bottom" (a strip above it), "centre" or "top" (a row below)
+    row: Literal["bottom", "centre", "top"]  # where the registration sits: under a strip, alone, above a row
 
 
 # Brazil 400 x 130 mm with the city or BRASIL strip on top; EU 520 x 110 mm; US 12 x 6 in with the

@@ -69,8 +69,8 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
     """Licence-plate recognition: ``predict(images) -> [PlateResult]`` with every plate per image.
 
     Options (``PlateOptions``): ``country`` (``auto``/``BR``/``EU``/``US``/``ID``), ``reader``
-    (``both``/``crnn``/``easyocr``/``cascade``), ``detector_conf``, ``min_text_conf``,
-    ``imgsz``, ``max_plates``. ``detector=`` and ``recognizer=`` accept any objects with
+    (``crnn``/``both``/``easyocr``/``cascade``), ``detector_conf``, ``min_text_conf``, ``wide_pad``,
+    ``text_rows``, ``imgsz``, ``max_plates``. ``detector=`` and ``recognizer=`` accept any objects with
     ``detect(images)`` / ``read(crops)`` in place of the defaults (like fast-alpr).
 
     >>> task = PlateReader(device="cpu")      # stores only; .load() reads the weights

@@ -67,7 +67,8 @@ class PlateOptions(BaseModel):
     wide_pad: tuple[float, float] | None = Field((0.12, 0.10), description="also read each box grown by this "
                                                  "share of its width and height per side, and keep the better "
                                                  "reading; None reads the detector's box only")
-    text_rows: int = Field(8, ge=0, le=50, description="where the detector finds no confirmed plate, read this "
+    text_rows: int = Field(8, ge=0, le=50, description="where the detector finds no sure plate (a known format, "
+                           "confirm_conf, 5+ characters), read this "
                            "many rows of glyph-like strokes (propose.text_rows) as plate candidates; 0 turns it off")
     text_rows_conf: float = Field(0.6, ge=0.0, le=1.0, description="keep such a row when its text fits a plate "
                                   "format this confidently")

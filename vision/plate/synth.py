@@ -162,8 +162,8 @@ STYLES: dict[str, PlateStyle] = {
 }
 # Old grey Brazilian plates are what our real evaluation photos show; weight them a little higher.
 STYLE_WEIGHTS: dict[str, float] = {"id": 0.2, "eu": 0.15, "us": 0.15, "br_mercosur": 0.2, "br_old": 0.3}
-# Share of plates whose letter O is a rounded rectangle (``_square_letter_o``), as old Brazilian
-# plates print it; the FE-Schrift-like faces of Mercosur and EU plates draw a narrower stadium.
+# Share of plates whose letters O and Q are rounded rectangles (``_square_o_and_q``), as old
+# Brazilian plates print them; the FE-Schrift-like faces of Mercosur and EU plates draw narrower ones.
 SQUARE_O: dict[str, float] = {"br_old": 0.6, "br_mercosur": 0.35}
 SQUARE_O_OTHER = 0.15
 
@@ -206,7 +206,7 @@ def _fill_text(img: Image.Image, text: str, rng: np.random.Generator, box: tuple
     """Draw the registration across its box the way plates print it: glyphs scaled to the box's height
     and, in most plates, stretched or squeezed to span its width (plate faces are condensed or wide,
     not the proportions of a text font), within a factor the eye still reads as the same glyph.
-    With probability ``square_o`` the letters O and Q are drawn as plate faces draw them (``_square_letter_o``)."""
+    With probability ``square_o`` the letters O and Q are drawn as plate faces draw them (``_square_o_and_q``)."""
     x1, y1, x2, y2 = box
     box_w, box_h = x2 - x1, y2 - y1
     font = _pick_font(rng, max(12, int(box_h * 1.5)))
@@ -216,7 +216,7 @@ def _fill_text(img: Image.Image, text: str, rng: np.random.Generator, box: tuple
     mask = Image.new("L", (w, h), 0)
     ImageDraw.Draw(mask).text((-bbox[0], -bbox[1]), text, font=font, fill=255)
     if "O" in text or "Q" in text:
-        _square_letter_o(mask, text, font, bbox, square_o)
+        _square_o_and_q(mask, text, font, bbox, square_o)
     height = box_h * rng.uniform(0.82, 1.0)
     natural = w * height / h
     target = box_w * rng.uniform(0.86, 1.0) if rng.random() < 0.7 else natural
@@ -228,7 +228,7 @@ def _fill_text(img: Image.Image, text: str, rng: np.random.Generator, box: tuple
     img.paste(Image.new("RGB", mask.size, fill), at, mask)
 
 
-def _square_letter_o(mask: Image.Image, text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+def _square_o_and_q(mask: Image.Image, text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
                      bbox: tuple[int, int, int, int], probability: float) -> None:
     """Redraw the letters O and Q of ``text`` (rendered in ``mask`` at offset ``-bbox[:2]``) as rounded
     rectangles (Q with its short diagonal tail), the way the DIN-like plate faces ("Mandatory" on old
