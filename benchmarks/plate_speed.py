@@ -24,16 +24,17 @@ log = logging.getLogger("plate_speed")
 
 def run(batches: list[int], device: str, repeats: int, threads: int | None,
         reader: str | None = None, extra_sizes: tuple[int, ...] | None = None,
-        single_crop: bool = False) -> dict[str, object]:
+        views: int | None = None) -> dict[str, object]:
     from vision.plate.datasets import synthetic
     from vision.plate.reader import PlateReader
+    from vision.plate.schemas import DEFAULT_VIEWS
 
     started = time.perf_counter()
     options: dict[str, object] = {"reader": reader} if reader else {}
     if extra_sizes is not None:
         options["extra_sizes"] = extra_sizes
-    if single_crop:
-        options["wide_pad"] = None
+    if views is not None:  # the first ``views`` of the task's crops per box
+        options["views"] = DEFAULT_VIEWS[:views]
     task = PlateReader(device=device, threads=threads, **options).load()
     load_s = time.perf_counter() - started
     images = [s.image.resize((480, 360)) for s in synthetic(max(batches), seed=515_151)]
@@ -65,7 +66,7 @@ def run(batches: list[int], device: str, repeats: int, threads: int | None,
     return {"task": "plate", "device": task.placement.device if task.placement else device,
             "torch_threads": threads, "reader": task.settings.reader,
             "detector_sizes": [task.settings.imgsz, *task.settings.extra_sizes],
-            "wide_pad": task.settings.wide_pad, "load_s": round(load_s, 2), "input": "480x360 generated photos, 1 plate",
+            "views": [list(v) for v in task.settings.views], "view_fusion": task.settings.view_fusion, "load_s": round(load_s, 2), "input": "480x360 generated photos, 1 plate",
             "results": rows}
 
 
@@ -79,8 +80,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="plate reader (default: the task's default)")
     parser.add_argument("--extra-sizes", default=None,
                         help="detector passes besides the main one, e.g. 256,416; '' for one pass (default: the task's)")
-    parser.add_argument("--single-crop", action="store_true",
-                        help="read each box once, not also grown by wide_pad (the task's default reads both)")
+    parser.add_argument("--views", type=int, default=None,
+                        help="read each box in the first N of the task's crops (PlateOptions.views; default: all); "
+                             "1 reads the detector's box once")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -97,7 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     from core.offline import enforce_offline
 
     enforce_offline()
-    result = run(batches, args.device, args.repeats, args.threads, args.reader, extra, args.single_crop)
+    from vision.plate.schemas import DEFAULT_VIEWS
+
+    if args.views is not None and not 1 <= args.views <= len(DEFAULT_VIEWS):
+        parser.error(f"--views takes 1 to {len(DEFAULT_VIEWS)}")
+    result = run(batches, args.device, args.repeats, args.threads, args.reader, extra, args.views)
     text = json.dumps(result, indent=2)
     if args.out:
         args.out.write_text(text)

@@ -4,9 +4,12 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from vision.plate.datasets import PlateDataset
 
 app = typer.Typer(help="Licence plates: find plates in car photos and read them.", no_args_is_help=True)
 log = logging.getLogger(__name__)
@@ -80,6 +83,29 @@ def train_reader(
         typer.echo(f"  {key}: {value:.4f}")
 
 
+def _evaluation_sets(data: Path | None, synthetic: int, published_labels: bool) -> list[PlateDataset]:
+    """``--data``, else the real BR photos (where present) unless ``--synthetic`` is asked alone; plus N
+    generated held-out scenes."""
+    from core.errors import NotFound
+    from vision.plate.datasets import BR_LABEL_FIXES, br_real, load_folder
+    from vision.plate.datasets import synthetic as synthetic_set
+
+    datasets = []
+    if data is not None:
+        datasets.append(load_folder(data))
+    elif synthetic == 0:
+        try:
+            datasets.append(br_real(fix_labels=not published_labels))
+        except NotFound as exc:
+            raise typer.BadParameter(f"{exc}; pass --data DIR or --synthetic N") from exc
+        if not published_labels:
+            fixes = ", ".join(f"{a} -> {b}" for a, b in BR_LABEL_FIXES.values())
+            typer.echo(f"BR labels corrected to what the photo shows: {fixes} (--published-labels: as published)")
+    if synthetic > 0:
+        datasets.append(synthetic_set(synthetic))
+    return datasets
+
+
 @app.command()
 def evaluate(
     data: Annotated[Path | None, typer.Option(help="labelled folder (openalpr 'file x y w h text' or YOLO)")] = None,
@@ -93,23 +119,13 @@ def evaluate(
     threads: Annotated[int | None, typer.Option(help="CPU threads (1 is fastest on a busy machine)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print metrics as JSON")] = False,
     show_errors: Annotated[bool, typer.Option("--errors", help="list misread and missed plates")] = False,
+    published_labels: Annotated[bool, typer.Option(help="score the BR photos against their labels as published, "
+                                                   "without datasets.BR_LABEL_FIXES")] = False,
 ) -> None:
     """Detection recall at IoU >= 0.5 and exact-plate accuracy (default data: the real BR photos, if present)."""
-    from core.errors import NotFound
-    from vision.plate.datasets import br_real, load_folder
-    from vision.plate.datasets import synthetic as synthetic_set
     from vision.plate.reader import PlateReader
 
-    datasets = []
-    if data is not None:
-        datasets.append(load_folder(data))
-    elif synthetic == 0:
-        try:
-            datasets.append(br_real())
-        except NotFound as exc:
-            raise typer.BadParameter(f"{exc}; pass --data DIR or --synthetic N") from exc
-    if synthetic > 0:
-        datasets.append(synthetic_set(synthetic))
+    datasets = _evaluation_sets(data, synthetic, published_labels)
     options = {"reader": reader} if reader else {}
     task = PlateReader(weights=weights, device=device, country=country, threads=threads, **options).load()
     typer.echo(f"reader: {task.settings.reader}")
@@ -138,34 +154,28 @@ def evaluate_reader(
     country: Annotated[str, typer.Option(help="restrict formats: auto, BR, EU, US, ID")] = "auto",
     crnn_weights: Annotated[Path | None, typer.Option(help="CRNN weights (default: shipped)")] = None,
     threads: Annotated[int, typer.Option(help="CPU threads")] = 1,
+    views: Annotated[bool, typer.Option("--views/--one-crop", help="read each box in the task's views and vote "
+                                        "(PlateOptions.views), or once, padded 4 %/8 % (the reader alone)")] = False,
+    published_labels: Annotated[bool, typer.Option(help="score the BR photos against their labels as published, "
+                                                   "without datasets.BR_LABEL_FIXES")] = False,
 ) -> None:
     """The reader alone on ground-truth plate boxes (padded like detections): exact plates per reader."""
     import torch
 
     from core.device import Placement
-    from core.errors import NotFound
-    from vision.plate.datasets import br_real, load_folder
-    from vision.plate.datasets import synthetic as synthetic_set
     from vision.plate.evaluate import ground_truth_crops, reader_accuracy
     from vision.plate.reader import make_recognizer
+    from vision.plate.schemas import PlateOptions
 
     torch.set_num_threads(threads)
-    datasets = []
-    if data is not None:
-        datasets.append(load_folder(data))
-    elif synthetic == 0:
-        try:
-            datasets.append(br_real())
-        except NotFound as exc:
-            raise typer.BadParameter(f"{exc}; pass --data DIR or --synthetic N") from exc
-    if synthetic > 0:
-        datasets.append(synthetic_set(synthetic))
+    datasets = _evaluation_sets(data, synthetic, published_labels)
     placement = Placement("cpu", "fp32")
     for dataset in datasets:
-        crops, texts = ground_truth_crops(dataset)
+        view_pads = PlateOptions().views if views else None
+        crops, texts = ground_truth_crops(dataset, view_pads)
         for name in [r.strip() for r in readers.split(",") if r.strip()]:
             recognizer = make_recognizer(name, placement, country, crnn_weights)
-            numbers = reader_accuracy(recognizer, crops, texts)
+            numbers = reader_accuracy(recognizer, crops, texts, views=len(view_pads) if view_pads else 1)
             typer.echo(f"{dataset.name} {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in numbers.items()))
 
 

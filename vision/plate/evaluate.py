@@ -137,13 +137,16 @@ def by_width(outcomes: Sequence[tuple[float, bool, bool]]) -> dict[str, dict[str
     return bands
 
 
-def ground_truth_crops(dataset: PlateDataset) -> tuple[list[np.ndarray], list[str]]:
-    """Crops of every labelled plate with text, padded as ``reader.pad_box`` pads a detection."""
+def ground_truth_crops(dataset: PlateDataset, views: Sequence[tuple[float, float]] | None = None
+                       ) -> tuple[list[np.ndarray], list[str]]:
+    """Crops of every labelled plate with text, padded as ``reader.pad_box`` pads a detection: one crop per
+    plate (the first view, ``reader.PAD``), or one per view in ``views``, a plate's crops consecutive."""
     import numpy as np
 
     from vision.plate.detect import Detection
-    from vision.plate.reader import pad_box
+    from vision.plate.reader import PAD, pad_box
 
+    views = list(views) if views else [PAD]
     crops, texts = [], []
     for sample in dataset:
         image = np.asarray(sample.image)
@@ -151,9 +154,9 @@ def ground_truth_crops(dataset: PlateDataset) -> tuple[list[np.ndarray], list[st
         for plate in sample.plates:
             if not plate.text:
                 continue
-            x1, y1, x2, y2 = pad_box(Detection(*plate.box, 1.0), w, h)
-            if x2 - x1 >= 4 and y2 - y1 >= 4:
-                crops.append(np.ascontiguousarray(image[y1:y2, x1:x2]))
+            boxes = [pad_box(Detection(*plate.box, 1.0), w, h, *view) for view in views]
+            if all(x2 - x1 >= 4 and y2 - y1 >= 4 for x1, y1, x2, y2 in boxes):
+                crops.extend(np.ascontiguousarray(image[y1:y2, x1:x2]) for x1, y1, x2, y2 in boxes)
                 texts.append(plate.text)
     if not crops:
         raise InvalidInput(f"dataset {dataset.name!r} has no plates with text")
@@ -161,17 +164,23 @@ def ground_truth_crops(dataset: PlateDataset) -> tuple[list[np.ndarray], list[st
 
 
 def reader_accuracy(recognizer: PlateRecognizer, crops: Sequence[np.ndarray], texts: Sequence[str],
-                    batch_size: int = 32) -> dict[str, float]:
-    """The reader alone on given crops: exact-plate rate after template decoding, and of its free text."""
-    if len(crops) != len(texts) or not crops:
-        raise InvalidInput("reader_accuracy needs as many texts as crops, and at least one")
-    readings = []
+                    batch_size: int = 32, views: int = 1) -> dict[str, float]:
+    """The reader alone on given crops: exact-plate rate after template decoding, and of its free text.
+
+    With ``views`` > 1 each plate has that many consecutive crops, fused as the task fuses a box's views
+    (``reader.vote_reads``)."""
+    from vision.plate.reader import vote_reads
+
+    if views < 1 or len(crops) != len(texts) * views or not crops:
+        raise InvalidInput("reader_accuracy needs views crops per text, and at least one")
+    flat = []
     started = time.perf_counter()
     for start in range(0, len(crops), batch_size):
-        readings.extend(recognizer.read(list(crops[start:start + batch_size])))
+        flat.extend(recognizer.read(list(crops[start:start + batch_size])))
     seconds = time.perf_counter() - started
+    readings = flat if views == 1 else [vote_reads(flat[i:i + views]) for i in range(0, len(flat), views)]
     exact = sum(r.text == t for r, t in zip(readings, texts))
     free = sum(r.raw.replace(" ", "").replace("-", "").replace(".", "") == t for r, t in zip(readings, texts))
     confident_wrong = sum(r.text != t and r.confidence >= 0.8 for r, t in zip(readings, texts))
     return {"plates": float(len(texts)), "exact": exact / len(texts), "free_text_exact": free / len(texts),
-            "confident_wrong_rate": confident_wrong / len(texts), "ms_per_crop": 1000 * seconds / len(texts)}
+            "confident_wrong_rate": confident_wrong / len(texts), "ms_per_plate": 1000 * seconds / len(texts)}

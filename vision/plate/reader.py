@@ -26,7 +26,7 @@ from vision.plate.read import (
     PlateRecognizer,
     Reading,
 )
-from vision.plate.schemas import CharConfidence, Plate, PlateOptions, PlateResult
+from vision.plate.schemas import DEFAULT_VIEWS, CharConfidence, Plate, PlateOptions, PlateResult
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +34,14 @@ PACKAGE_WEIGHTS = Path(__file__).resolve().parent / "weights" / "plate-yolov8t.p
 TRAIN_HINT = "rebuild them with `ais plate train` (about 15 minutes on a CPU)"
 
 
-PAD = (0.04, 0.08)  # the crop around a detection, as a share of its width and height on each side
+PAD = DEFAULT_VIEWS[0]  # the first crop around a detection, as a share of its width and height per side
 ROW_PAD = (0.06, 0.15)  # the crop around a text row (``propose.text_rows``): rows hug the glyphs
 SURE_PLATE_MIN_CHARS = 5
 
 
 def pad_box(det: Detection, width: int, height: int, fx: float = PAD[0], fy: float = PAD[1]) -> tuple[int, int, int, int]:
-    """Grow a detection a little: YOLO boxes are often tight and the reader wants the whole glyphs."""
+    """Grow a detection by ``fx``/``fy`` of its width/height per side (negative shrinks), clipped to the
+    image: YOLO boxes are often tight and the reader wants the whole glyphs."""
     w, h = det.x2 - det.x1, det.y2 - det.y1
     return (max(0, int(det.x1 - fx * w)), max(0, int(det.y1 - fy * h)),
             min(width, int(np.ceil(det.x2 + fx * w))), min(height, int(np.ceil(det.y2 + fy * h))))
@@ -69,7 +70,7 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
     """Licence-plate recognition: ``predict(images) -> [PlateResult]`` with every plate per image.
 
     Options (``PlateOptions``): ``country`` (``auto``/``BR``/``EU``/``US``/``ID``), ``reader``
-    (``crnn``/``both``/``easyocr``/``cascade``), ``detector_conf``, ``min_text_conf``, ``wide_pad``,
+    (``crnn``/``both``/``easyocr``/``cascade``), ``detector_conf``, ``min_text_conf``, ``views``,
     ``text_rows``, ``imgsz``, ``max_plates``. ``detector=`` and ``recognizer=`` accept any objects with
     ``detect(images)`` / ``read(crops)`` in place of the defaults (like fast-alpr).
 
@@ -144,7 +145,7 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
         detections = self.detector.detect(arrays)  # type: ignore[union-attr]
         t1 = time.perf_counter()
         sure = self.settings.detector_conf
-        pads = [PAD, *([self.settings.wide_pad] if self.settings.wide_pad else [])]
+        views = self.settings.views
         crops, owners = [], []
         for index, (array, dets) in enumerate(zip(arrays, detections)):
             h, w = array.shape[:2]
@@ -153,15 +154,14 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
             chosen = [d for d in ranked if d.confidence >= sure][: self.settings.max_plates]
             chosen += [d for d in ranked if self.settings.candidate_conf <= d.confidence < sure][: self.settings.max_candidates]
             for det in chosen:
-                boxes = [pad_box(det, w, h, *pad) for pad in pads]
-                if boxes[0][2] - boxes[0][0] < 4 or boxes[0][3] - boxes[0][1] < 4:
+                boxes = [pad_box(det, w, h, *view) for view in views]
+                if any(x2 - x1 < 4 or y2 - y1 < 4 for x1, y1, x2, y2 in boxes):
                     continue
                 crops.extend(array[y1:y2, x1:x2] for x1, y1, x2, y2 in boxes)
                 owners.append((index, det))
         flat = self.recognizer.read(crops) if crops else []  # type: ignore[union-attr]
-        # Per box, the best of its crops' readings: a known format first, then text confidence.
-        readings = [max(flat[i:i + len(pads)], key=lambda r: (r.format is not None, r.confidence))
-                    for i in range(0, len(flat), len(pads))]
+        fuse_views = vote_reads if self.settings.view_fusion == "vote" else best_read
+        readings = [fuse_views(flat[i:i + len(views)]) for i in range(0, len(flat), len(views))]
         t2 = time.perf_counter()
         results = [PlateResult(width=a.shape[1], height=a.shape[0]) for a in arrays]
         for (index, det), reading in zip(owners, readings):
@@ -227,6 +227,34 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
         from vision.plate.evaluate import evaluate_dataset
 
         return evaluate_dataset(self, dataset, batch_size=batch_size, iou=iou)
+
+
+def best_read(readings: Sequence[Reading]) -> Reading:
+    """The best of several views of one box: a known format first, then text confidence."""
+    return max(readings, key=lambda r: (r.format is not None, r.confidence))
+
+
+def vote_reads(readings: Sequence[Reading]) -> Reading:
+    """Several views of one box vote: each reading of a known format gives its text its confidence, and the
+    text with the most wins, as read by its most confident view. Without any known format, ``best_read``.
+
+    Two views that agree outvote one that is more sure of something else: a crop that cuts a glyph or
+    holds the plate's rim is often read confidently wrong (``DKT3896`` for ``OKT3896``).
+
+    >>> from vision.plate.formats import formats_for
+    >>> old = formats_for("BR")[0]
+    >>> views = [Reading("OKT3896", 0.8, [], "", old), Reading("OKT3896", 0.7, [], "", old), Reading("DKT3896", 0.95, [], "", old)]
+    >>> vote_reads(views).text, vote_reads(views).confidence
+    ('OKT3896', 0.8)
+    """
+    formatted = [r for r in readings if r.format is not None]
+    if not formatted:
+        return best_read(readings)
+    votes: dict[str, float] = {}
+    for reading in formatted:
+        votes[reading.text] = votes.get(reading.text, 0.0) + reading.confidence
+    winner = max(votes, key=votes.__getitem__)
+    return max((r for r in formatted if r.text == winner), key=lambda r: r.confidence)
 
 
 def keep_best_reads(plates: Sequence[Plate], iou: float = 0.3, contained: float = 0.7) -> list[Plate]:

@@ -56,3 +56,22 @@ def test_synthetic_held_out_is_reproducible_and_subsettable() -> None:
         subset(a, ["missing"])
     with pytest.raises(InvalidInput):
         synthetic(0)
+
+
+def test_br_label_fixes_apply_only_to_the_wrong_published_label(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vision.plate.datasets import BR_LABEL_FIXES, br_real
+
+    folder = tmp_path / "plates" / "br"
+    folder.mkdir(parents=True)
+    [(stem, (published, shown))] = BR_LABEL_FIXES.items()
+    _image(folder / f"{stem}.jpg")
+    (folder / f"{stem}.txt").write_text(f"{stem}.jpg\t1\t2\t30\t10\t{published}\n")
+    _image(folder / "ABC1234.jpg")
+    (folder / "ABC1234.txt").write_text("ABC1234.jpg\t1\t2\t30\t10\tABC1234\n")
+    monkeypatch.setenv("AIS_SHARED_DATA", str(tmp_path))
+    texts = {s.name: s.plates[0].text for s in br_real().samples}
+    assert texts == {stem: shown, "ABC1234": "ABC1234"}
+    assert {s.name: s.plates[0].text for s in br_real(fix_labels=False).samples}[stem] == published
+    # Once the source is corrected (or labels something else), the fix no longer applies.
+    (folder / f"{stem}.txt").write_text(f"{stem}.jpg\t1\t2\t30\t10\tXYZ9999\n")
+    assert {s.name: s.plates[0].text for s in br_real().samples}[stem] == "XYZ9999"

@@ -63,9 +63,9 @@ def test_sure_boxes_whose_text_reads_badly_are_not_reported_unless_asked() -> No
     import numpy as np
 
     image = np.zeros((80, 160, 3), np.uint8)
-    default = PlateReader(device="cpu", detector=_Boxes(), recognizer=_Texts(), wide_pad=None).load()
+    default = PlateReader(device="cpu", detector=_Boxes(), recognizer=_Texts(), views=((0.04, 0.08),)).load()
     assert sorted(p.text for p in default.predict([image])[0].plates) == ["ABC1234", "DEF5678"]
-    everything = PlateReader(device="cpu", detector=_Boxes(), recognizer=_Texts(), wide_pad=None,
+    everything = PlateReader(device="cpu", detector=_Boxes(), recognizer=_Texts(), views=((0.04, 0.08),),
                              min_text_conf=0.0).load()
     assert sorted(p.text for p in everything.predict([image])[0].plates) == ["ABC1234", "DEF5678", "T5J"]
 
@@ -91,14 +91,45 @@ def test_each_box_is_also_read_wider_and_the_better_reading_kept() -> None:
 
     image = np.zeros((80, 160, 3), np.uint8)
     reader = _CutLastGlyph()
-    task = PlateReader(device="cpu", detector=_Boxes(), recognizer=reader).load()
+    task = PlateReader(device="cpu", detector=_Boxes(), recognizer=reader, views=((0.04, 0.08), (0.12, 0.10))).load()
     plates = task.predict([image])[0].plates
     assert reader.widths[:2] == [54, 62]  # box 10..60 padded 4 % and 12 % per side
     assert [p.text for p in plates][:1] == ["ABC1234"] and plates[0].box.x1 == 10  # the detector's box is reported
-    narrow = PlateReader(device="cpu", detector=_Boxes(), recognizer=_CutLastGlyph(), wide_pad=None).load()
+    narrow = PlateReader(device="cpu", detector=_Boxes(), recognizer=_CutLastGlyph(), views=((0.04, 0.08),)).load()
     assert narrow.predict([image])[0].plates[0].text == "ABC123"
-    with pytest.raises(ConfigError, match="wide_pad"):
-        PlateReader(wide_pad=(0.1, 2.0))
+    with pytest.raises(ConfigError, match="views"):
+        PlateReader(views=((0.1, 2.0),))
+    with pytest.raises(ConfigError, match="views"):
+        PlateReader(views=())
+
+
+class _RimReadsAsD:
+    """The box grown by 12 % shows the plate's rim beside the first glyph and reads it, confidently, as D;
+    the other two views read the O."""
+
+    def __init__(self) -> None:
+        self.crops: list[tuple[int, int]] = []
+
+    def read(self, crops: list) -> list:
+        from vision.plate.formats import formats_for
+        from vision.plate.read import Reading
+
+        br_old = formats_for("BR")[0]
+        self.crops += [c.shape[:2] for c in crops]
+        return [Reading("DKT3896", 0.97, [0.97] * 7, "DKT3896", br_old) if c.shape[1] == 62
+                else Reading("OKT3896", 0.9 - 0.01 * i, [0.9] * 7, "OKT3896", br_old) for i, c in enumerate(crops)]
+
+
+def test_views_of_a_box_vote_and_two_that_agree_beat_one_more_confident() -> None:
+    import numpy as np
+
+    image = np.zeros((80, 160, 3), np.uint8)
+    reader = _RimReadsAsD()
+    voted = PlateReader(device="cpu", detector=_Boxes(), recognizer=reader).load().predict([image])[0].plates
+    assert reader.crops[:3] == [(24, 54), (24, 62), (20, 58)]  # 4 %/8 %, 12 %/10 %, 8 % sideways only
+    assert voted[0].text == "OKT3896" and voted[0].confidence == 0.9  # its most confident view
+    best = PlateReader(device="cpu", detector=_Boxes(), recognizer=_RimReadsAsD(), view_fusion="best").load()
+    assert best.predict([image])[0].plates[0].text == "DKT3896"
 
 
 @pytest.fixture(scope="module")

@@ -91,10 +91,10 @@ def test_rows_are_read_where_the_detector_finds_nothing_and_kept_when_read_as_a_
 
 def test_rows_are_not_read_where_the_detector_found_a_sure_plate() -> None:
     reader = _ReadsPlateRows()
-    task = PlateReader(device="cpu", detector=_OneBox(), recognizer=reader, wide_pad=None).load()
+    task = PlateReader(device="cpu", detector=_OneBox(), recognizer=reader, views=((0.04, 0.08),)).load()
     assert [p.text for p in task.predict([_car_photo()])[0].plates] == ["ABC1234"]
     assert reader.calls == 1  # the detector's box only
     # A 3-character reading (grille slots read as Indonesian ``C8D``) does not stop the search.
     short = _ReadsPlateRows("C8D")
-    PlateReader(device="cpu", detector=_OneBox(), recognizer=short, wide_pad=None).load().predict([_car_photo()])
+    PlateReader(device="cpu", detector=_OneBox(), recognizer=short, views=((0.04, 0.08),)).load().predict([_car_photo()])
     assert short.calls > 1
