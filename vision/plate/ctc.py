@@ -12,7 +12,7 @@ repair happens: a frame that says ``0`` with some probability of ``O`` yields ``
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -26,6 +26,7 @@ class Decoded:
     text: str
     char_confidences: list[float]
     log_prob: float
+    char_frames: list[tuple[int, int]] = field(default_factory=list)  # first and last frame of each character
 
 
 def greedy_decode(probs: np.ndarray, charset: list[str], blank_like: np.ndarray | None = None) -> tuple[str, list[float]]:
@@ -110,15 +111,17 @@ def constrained_decode(probs: np.ndarray, gap: np.ndarray, class_masks: list[np.
             state = ("trail", 0) if move == 0 else (("s", K - 1) if move == 1 else ("g", K - 1))
         else:  # leading junk stays leading junk back to frame 0
             break
-    chars, confs = [], []
+    chars, confs, spans = [], [], []
     for k, mask in enumerate(class_masks):
         frames = np.flatnonzero(path == k)
         if frames.size == 0:  # cannot happen for a complete path; keeps the function total
             chars.append("?")
             confs.append(0.0)
+            spans.append((0, 0))
             continue
         masked = np.where(mask[None, :], probs[frames], 0.0)
         index = int(masked.max(axis=0).argmax())
         chars.append(charset[index])
         confs.append(round(float(masked[:, index].max()), 4))
-    return Decoded("".join(chars), confs, float(total))
+        spans.append((int(frames[0]), int(frames[-1])))
+    return Decoded("".join(chars), confs, float(total), spans)

@@ -1,6 +1,6 @@
 """Labelled plate data: openalpr-style ``file x y w h text`` folders, YOLO txt folders, and generated sets.
 
->>> sample = synthetic(1, seed=5)[0]
+>>> sample = synthetic(1, seed=5).samples[0]
 >>> len(sample.plates) >= 0 and sample.image.size[0] > 0
 True
 """

@@ -56,15 +56,18 @@ class PlateShape:
 
     aspect: float  # plate width / height
     row: Literal["bottom", "centre", "top"]  # where the registration sits: under a strip, alone, above a row
+    text_width: float  # share of the plate's width the registration spans
+    text_centre: float  # height of the registration's centre line, as a share of the plate's height from its top
 
 
 # Brazil 400 x 130 mm with the city or BRASIL strip on top; EU 520 x 110 mm; US 12 x 6 in with the
-# state above; Indonesia 430 x 135 mm with the validity date below.
+# state above; Indonesia 430 x 135 mm with the validity date below. Where the registration sits is
+# the layout the generator draws (``synth.render_plate``'s text boxes, less its mean shrink).
 PLATE_SHAPES: dict[str, PlateShape] = {
-    "BR": PlateShape(400 / 130, "bottom"),
-    "EU": PlateShape(520 / 110, "centre"),
-    "US": PlateShape(2.0, "centre"),
-    "ID": PlateShape(430 / 135, "top"),
+    "BR": PlateShape(400 / 130, "bottom", 0.89, 0.58),
+    "EU": PlateShape(520 / 110, "centre", 0.83, 0.50),
+    "US": PlateShape(2.0, "centre", 0.86, 0.565),
+    "ID": PlateShape(430 / 135, "top", 0.89, 0.43),
 }
 
 

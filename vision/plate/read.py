@@ -43,6 +43,9 @@ class Reading:
     char_confidences: list[float] = field(default_factory=list)
     raw: str = ""
     format: PlateFormat | None = None
+    # Where each character's frames are centred, as a share of the recogniser's input width (0 = left
+    # edge of the crop, 1 = right), for template readings; empty where unknown.
+    char_centres: list[float] = field(default_factory=list)
 
 
 class PlateRecognizer(Protocol):
@@ -198,7 +201,9 @@ class TemplateDecoder:
         if best is not None and best[0] <= self.max_cost:
             cost, fmt, decoded = best
             confs = decoded.char_confidences  # type: ignore[attr-defined]
-            return Reading(decoded.text, _overall(confs), confs, free_text, fmt)  # type: ignore[attr-defined]
+            frames = probs.shape[0]
+            centres = [round((a + b + 1) / (2 * frames), 4) for a, b in decoded.char_frames]  # type: ignore[attr-defined]
+            return Reading(decoded.text, _overall(confs), confs, free_text, fmt, centres)  # type: ignore[attr-defined]
         return Reading(free_text, _overall(free_confs), free_confs, free_text, None)
 
 
@@ -369,7 +374,7 @@ def fuse(readings: Sequence[Reading]) -> Reading:
         chars.append(char)
         confs.append(round(max(r.char_confidences[k] for r in group if r.text[k] == char), 4))
     best = max(group, key=lambda r: r.confidence)
-    return Reading("".join(chars), _overall(confs), confs, best.raw, best.format)
+    return Reading("".join(chars), _overall(confs), confs, best.raw, best.format, best.char_centres)
 
 
 def _overall(confs: list[float]) -> float:

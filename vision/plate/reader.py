@@ -158,17 +158,22 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
                 if any(x2 - x1 < 4 or y2 - y1 < 4 for x1, y1, x2, y2 in boxes):
                     continue
                 crops.extend(array[y1:y2, x1:x2] for x1, y1, x2, y2 in boxes)
-                owners.append((index, det))
+                owners.append((index, det, boxes))
         flat = self.recognizer.read(crops) if crops else []  # type: ignore[union-attr]
         fuse_views = vote_reads if self.settings.view_fusion == "vote" else best_read
-        readings = [fuse_views(flat[i:i + len(views)]) for i in range(0, len(flat), len(views))]
         t2 = time.perf_counter()
         results = [PlateResult(width=a.shape[1], height=a.shape[0]) for a in arrays]
-        for (index, det), reading in zip(owners, readings):
+        for n, (index, det, boxes) in enumerate(owners):
+            group = flat[n * len(views):(n + 1) * len(views)]
+            reading = fuse_views(group)
             confirmed = reading.format is not None and reading.confidence >= self.settings.confirm_conf
             floor = self.settings.min_text_conf
             readable = floor == 0.0 or (bool(reading.text) and reading.confidence >= floor)
             if (det.confidence >= sure and readable) or confirmed:
+                if self.settings.fit_to_text:
+                    crop = boxes[next(i for i, r in enumerate(group) if r is reading)]
+                    h, w = arrays[index].shape[:2]
+                    det = fit_to_text(det, reading, (crop[0], crop[2]), w, h, self.settings.fit_to_text)
                 results[index].plates.append(_plate(det, reading))
         rows = self._text_row_plates(arrays, results)
         t3 = time.perf_counter()
@@ -201,14 +206,16 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
             for row in text_rows(array, max_rows=limit):
                 x1, y1, x2, y2 = pad_box(row, w, h, *ROW_PAD)
                 crops.append(array[y1:y2, x1:x2])
-                owners.append((index, row))
+                owners.append((index, row, (x1, x2)))
         readings = self.recognizer.read(crops) if crops else []  # type: ignore[union-attr]
-        for (index, row), reading in zip(owners, readings):
+        for (index, row, span), reading in zip(owners, readings):
             if reading.format is not None and reading.confidence >= self.settings.text_rows_conf:
                 h, w = arrays[index].shape[:2]
                 # Overlapping plates (rows of one plate, a row and a weak detection) are settled by
                 # keep_best_reads; on a tie the detector's box wins (ours is an estimate).
-                results[index].plates.append(_plate(plate_box_from_row(row, reading.format.country, w, h), reading))
+                box = (plate_box_from_text(reading, span, row, w, h)
+                       or plate_box_from_row(row, reading.format.country, w, h))
+                results[index].plates.append(_plate(box, reading))
         return len(crops)
 
     @staticmethod
@@ -267,6 +274,56 @@ def keep_best_reads(plates: Sequence[Plate], iou: float = 0.3, contained: float 
         if not any(plate.box.iou(k.box) >= iou or plate.box.containment(k.box) >= contained for k in kept):
             kept.append(plate)
     return kept
+
+
+def plate_box_from_text(reading: Reading, crop_x: tuple[float, float], row: Detection, width: int, height: int
+                        ) -> Detection | None:
+    """The plate around a registration read in a crop spanning ``crop_x`` (image x1, x2) of a text row: as
+    wide as the characters the reader placed (``Reading.char_centres``, half a character pitch beyond the
+    first and last) over the share of the plate the registration spans, as tall as the country's plate
+    shape, the registration's centre line at the row's centre line. None without character positions.
+
+    A row of strokes often runs on past the plate (a bumper edge, a badge beside it); where the reader
+    found the characters does not.
+
+    >>> from vision.plate.formats import formats_for
+    >>> read = Reading("ABC1234", 0.9, [0.9] * 7, "", formats_for("BR")[0], [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8])
+    >>> box = plate_box_from_text(read, (0, 400), Detection(0, 100, 400, 140, 0.0), 640, 480)
+    >>> [round(v) for v in (box.x1, box.y1, box.x2, box.y2)]  # glyphs centred 80..320 px: text 60..340, 89 %
+    [43, 61, 357, 163]
+    """
+    shape = PLATE_SHAPES.get(reading.format.country) if reading.format is not None else None
+    centres = reading.char_centres
+    if shape is None or len(centres) < 2 or len(centres) != len(reading.text):
+        return None
+    x0, span = crop_x[0], crop_x[1] - crop_x[0]
+    first, last = x0 + centres[0] * span, x0 + centres[-1] * span
+    if last <= first:
+        return None
+    pitch = (last - first) / (len(centres) - 1)
+    plate_w = (last - first + pitch) / shape.text_width
+    plate_h = plate_w / shape.aspect
+    cx, cy = (first + last) / 2, (row.y1 + row.y2) / 2
+    y1 = cy - shape.text_centre * plate_h
+    return Detection(max(0.0, cx - plate_w / 2), max(0.0, y1), min(float(width), cx + plate_w / 2),
+                     min(float(height), y1 + plate_h), row.confidence)
+
+
+def fit_to_text(det: Detection, reading: Reading, crop_x: tuple[float, float], width: int, height: int,
+                share: float) -> Detection:
+    """The detector's box, or the plate its characters imply where that is narrower than ``share`` of it.
+
+    Real-photo boxes are often much looser than the plate (plate and housing, plate and bumper); the
+    reader placed the characters (``plate_box_from_text``), so their extent says how wide the plate
+    is. The fitted box stays inside the detector's, centred where it is, as tall as the country's
+    plate shape makes it (never taller than the detector's box); ``box.confidence`` stays the detector's.
+    """
+    fitted = plate_box_from_text(reading, crop_x, det, width, height)
+    if fitted is None or fitted.x2 - fitted.x1 >= share * (det.x2 - det.x1):
+        return det
+    cy, half = (det.y1 + det.y2) / 2, min(fitted.y2 - fitted.y1, det.y2 - det.y1) / 2
+    return Detection(max(det.x1, fitted.x1), max(0.0, cy - half), min(det.x2, fitted.x2), min(float(height), cy + half),
+                     det.confidence)
 
 
 def plate_box_from_row(row: Detection, country: str, width: int, height: int, margin: float = 0.05) -> Detection:

@@ -44,3 +44,9 @@ def test_constrained_decoding_skips_stray_leading_characters() -> None:
     probs = _frames([{"I": 0.6}, {"[blank]": 0.9}, {"A": 0.95}, {"[blank]": 0.9}, {"1": 0.95}])
     decoded = constrained_decode(probs, probs[:, 0], _masks("LD"), CHARSET)
     assert decoded.text == "A1"
+
+
+def test_constrained_decoding_says_which_frames_each_character_took() -> None:
+    probs = _frames([{"[blank]": 0.9}, {"A": 0.9}, {"A": 0.8}, {"[blank]": 0.9}, {"1": 0.9}, {"[blank]": 0.9}])
+    decoded = constrained_decode(probs, probs[:, 0], _masks("LD"), CHARSET)
+    assert decoded.text == "A1" and decoded.char_frames == [(1, 2), (4, 4)]
