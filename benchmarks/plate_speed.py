@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from benchmarks.stats import percentile
+from vision.plate.schemas import DEFAULT_VIEWS  # pydantic only: no torch, no weights
 
 log = logging.getLogger("plate_speed")
 
@@ -27,7 +28,6 @@ def run(batches: list[int], device: str, repeats: int, threads: int | None,
         views: int | None = None) -> dict[str, object]:
     from vision.plate.datasets import synthetic
     from vision.plate.reader import PlateReader
-    from vision.plate.schemas import DEFAULT_VIEWS
 
     started = time.perf_counter()
     options: dict[str, object] = {"reader": reader} if reader else {}
@@ -99,8 +99,6 @@ def main(argv: list[str] | None = None) -> int:
     from core.offline import enforce_offline
 
     enforce_offline()
-    from vision.plate.schemas import DEFAULT_VIEWS
-
     if args.views is not None and not 1 <= args.views <= len(DEFAULT_VIEWS):
         parser.error(f"--views takes 1 to {len(DEFAULT_VIEWS)}")
     result = run(batches, args.device, args.repeats, args.threads, args.reader, extra, args.views)
