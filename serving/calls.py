@@ -70,12 +70,12 @@ class Call:
     def version(self) -> str:
         return self.chosen.version
 
-    async def _run(self, fn: Callable[[], Any], *, retries: int = 0) -> Any:
-        """Call a task service off the event loop; ``retries`` re-sends after a dropped connection.
+    async def _run(self, call: Callable[[], Awaitable[Any]], *, retries: int = 0) -> Any:
+        """Call a task service on the event loop, within the deployment's timeout.
 
-        The service client pools keep-alive connections; under concurrency one may be closed by the
-        service just as a request goes out ("Server disconnected"). Only idempotent calls (predict)
-        are retried: an operation such as an enrollment must not run twice.
+        The call is awaited, not run in a worker thread, so the timeout cancels it. ``retries``
+        re-sends after a dropped connection; only idempotent calls (predict) are retried: an
+        operation such as an enrollment must not run twice.
         """
         from aiohttp import ClientConnectionError
         from bentoml.exceptions import BentoMLException
@@ -84,7 +84,7 @@ class Call:
             with anyio.fail_after(self.config.limits.timeout_s):
                 for attempt in range(retries + 1):
                     try:
-                        return await anyio.to_thread.run_sync(fn)
+                        return await call()
                     except ClientConnectionError:
                         if attempt == retries:
                             raise
@@ -103,7 +103,7 @@ class Call:
         items = [WorkItem(version=self.version, payload=p, request_id=self.request_id, tenant=self.tenant)
                  for p in payloads]
         service = getattr(self.gateway, self.task)
-        results = [as_result(r) for r in await self._run(partial(service.predict, items), retries=2)]
+        results = [as_result(r) for r in await self._run(partial(service.to_async.predict, items), retries=2)]
         for result in results:
             self.gateway.metrics.batch.labels(task=self.task).observe(result.batch_size)
         shadow = self.chosen.shadow
@@ -120,7 +120,7 @@ class Call:
         request = Operation(op=op, version=self.version, tenant=self.tenant, args=args,
                             request_id=self.request_id)
         service = getattr(self.gateway, self.task)
-        result = as_result(await self._run(partial(service.operate, request)))
+        result = as_result(await self._run(partial(service.to_async.operate, request)))
         if result.error is not None:
             raise_error(result.error)
         return result.result

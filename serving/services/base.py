@@ -61,4 +61,9 @@ def service_options(task: str) -> dict[str, Any]:
         "workers": 1,
         "threads": 1,  # models are not thread-safe; concurrency comes from batching
         "traffic": {"timeout": deployment().limits.timeout_s},
+        # The gateway's client to this service renews its connection pool every 100 requests or
+        # 300 s by closing the old pool, which aborts the requests still in flight on it ("Server
+        # disconnected", "Session is closed": HTTP 500s under 16 concurrent callers). The service
+        # runs next to the gateway on one host, so the pool is kept for the server's lifetime.
+        "runner_connection": {"max_requests": 2**31 - 1, "max_age": 10.0**9},
     }

@@ -32,8 +32,8 @@ def test_status_codes(exc: Exception, status: int) -> None:
         assert "secret" not in str(body)
 
 
-def _call() -> Call:
-    config = DeploymentConfig(client="c", tasks={"sentiment": TaskConfig()})
+def _call(**limits: float) -> Call:
+    config = DeploymentConfig(client="c", tasks={"sentiment": TaskConfig()}, limits=limits)
     return Call(gateway=None, task="sentiment", config=config, tenant="t", chosen=Route("default", "live", None),
                 request_id="r")
 
@@ -41,13 +41,13 @@ def _call() -> Call:
 def test_shed_request_becomes_service_busy() -> None:
     """Regression: BentoML's 503 'process is overloaded' from a task service surfaced as HTTP 500."""
 
-    def overloaded() -> None:
+    async def overloaded() -> None:
         raise ServiceUnavailable("process is overloaded")
 
     with pytest.raises(ServiceBusy):
         anyio.run(_call()._run, overloaded)
 
-    def broken() -> None:
+    async def broken() -> None:
         raise BentoMLException("boom")
 
     with pytest.raises(BentoMLException):
@@ -60,7 +60,7 @@ def test_dropped_connection_is_retried_for_predict_then_503() -> None:
 
     attempts = []
 
-    def flaky() -> str:
+    async def flaky() -> str:
         attempts.append(1)
         if len(attempts) < 2:
             raise ServerDisconnectedError()
@@ -68,8 +68,23 @@ def test_dropped_connection_is_retried_for_predict_then_503() -> None:
 
     assert anyio.run(lambda: _call()._run(flaky, retries=2)) == "ok" and len(attempts) == 2
 
-    def dead() -> None:
+    async def dead() -> None:
         raise ServerDisconnectedError()
 
     with pytest.raises(ServiceBusy, match="dropped the connection"):
         anyio.run(lambda: _call()._run(dead, retries=1))
+
+
+def test_timeout_cancels_a_service_call_that_hangs() -> None:
+    """Regression: the call ran in a worker thread that a timeout cannot cancel, so a hung call hung the request."""
+
+    async def hangs() -> None:
+        await anyio.sleep(60)
+
+    async def timed() -> float:
+        started = anyio.current_time()
+        with pytest.raises(TimeoutError):
+            await _call(timeout_s=0.2)._run(hangs)
+        return anyio.current_time() - started
+
+    assert anyio.run(timed) < 5
