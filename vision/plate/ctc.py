@@ -12,6 +12,7 @@ repair happens: a frame that says ``0`` with some probability of ``O`` yields ``
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -57,41 +58,69 @@ def constrained_decode(probs: np.ndarray, gap: np.ndarray, class_masks: list[np.
     bool) says which characters slot ``k`` accepts. Stray characters before the first or after the
     last slot cost ``junk_penalty`` per frame on top of their probability.
     """
+    return constrained_decode_many(probs, gap, [class_masks], charset, junk_penalty)[0]
+
+
+def constrained_decode_many(probs: np.ndarray, gap: np.ndarray, templates: Sequence[Sequence[np.ndarray]],
+                            charset: list[str], junk_penalty: float = np.log(0.15)) -> list[Decoded]:
+    """``constrained_decode`` for several templates at once (one ``Decoded`` each, in order).
+
+    All templates share one Viterbi pass, vectorised over templates and slots (shorter templates
+    padded with slots that accept nothing): a plate reader tries some thirty formats per crop, and
+    one frame loop per format was most of the time spent reading.
+    """
+    if not templates:
+        return []
     T = probs.shape[0]
-    K = len(class_masks)
+    F = len(templates)
+    lengths = np.array([len(t) for t in templates])
+    K = int(lengths.max())
+    masks = np.zeros((F, K, probs.shape[1]), bool)
+    for f, template in enumerate(templates):
+        for k, mask in enumerate(template):
+            masks[f, k] = mask
     logp = np.log(probs + 1e-12)
     log_gap = np.log(gap + 1e-12)
     log_junk = np.maximum(log_gap, logp.max(axis=1) + junk_penalty)
-    slot = np.stack([np.where(m[None, :], logp, NEG).max(axis=1) for m in class_masks], axis=1)  # T x K
-    # Vectorised over slots, one step per frame. States: leading junk, slot k, gap after slot k,
-    # trailing junk. Back-pointers: slot 0=stay, 1=from the gap (or lead) before, 2=from slot k-1;
-    # gap 0=stay, 1=from its slot; trail 0=stay, 1=from the last slot, 2=from the last gap.
+    slot = np.where(masks[None], logp[:, None, None, :], NEG).max(axis=3)  # T x F x K
+    # States per template: leading junk (the same for all), slot k, gap after slot k, trailing junk.
+    # Back-pointers: slot 0=stay, 1=from the gap (or lead) before, 2=from slot k-1; gap 0=stay,
+    # 1=from its slot; trail 0=stay, 1=from the last slot, 2=from the last gap. Ties go to the
+    # lower number.
+    rows, last = np.arange(F), lengths - 1
     lead = log_junk[0]
-    slots = np.full(K, NEG)
-    slots[0] = slot[0, 0]
-    gaps = np.full(K, NEG)
-    trail = NEG
-    back_slot = np.zeros((T, K), np.int8)
-    back_gap = np.zeros((T, K), np.int8)
-    back_trail = np.zeros(T, np.int8)
-    neg = np.array([NEG])
+    slots = np.full((F, K), NEG)
+    slots[:, 0] = slot[0, :, 0]
+    gaps = np.full((F, K), NEG)
+    trail = np.full(F, NEG)
+    back_slot = np.zeros((T, F, K), np.int8)
+    back_gap = np.zeros((T, F, K), np.int8)
+    back_trail = np.zeros((T, F), np.int8)
+    before_gap = np.empty((F, K))
+    before_slot = np.full((F, K), NEG)
     for t in range(1, T):
-        before_gap = np.concatenate(([lead], gaps[:-1]))
-        before_slot = np.concatenate((neg, slots[:-1]))
-        options = np.stack((slots, before_gap, before_slot))
-        choice = options.argmax(axis=0)
-        new_slots = options[choice, np.arange(K)] + slot[t]
-        gap_options = np.stack((gaps, slots))
-        gap_choice = gap_options.argmax(axis=0)
-        new_gaps = gap_options[gap_choice, np.arange(K)] + log_gap[t]
-        trail_options = (trail, slots[-1], gaps[-1])
-        trail_choice = int(np.argmax(trail_options))
-        trail = trail_options[trail_choice] + log_junk[t]
+        before_gap[:, 0], before_gap[:, 1:] = lead, gaps[:, :-1]
+        before_slot[:, 1:] = slots[:, :-1]
+        best = np.maximum(np.maximum(slots, before_gap), before_slot)
+        back_slot[t] = np.where(slots >= best, 0, np.where(before_gap >= best, 1, 2))
+        back_gap[t] = gaps < slots
+        new_gaps = np.maximum(gaps, slots) + log_gap[t]
+        end_slot, end_gap = slots[rows, last], gaps[rows, last]
+        best_trail = np.maximum(np.maximum(trail, end_slot), end_gap)
+        back_trail[t] = np.where(trail >= best_trail, 0, np.where(end_slot >= best_trail, 1, 2))
+        trail = best_trail + log_junk[t]
         lead = lead + log_junk[t]
-        back_slot[t], back_gap[t], back_trail[t] = choice, gap_choice, trail_choice
-        slots, gaps = new_slots, new_gaps
-    # Walk back: state is ("s"|"g", k), "lead" or "trail".
-    ends = (slots[-1], gaps[-1], trail)
+        slots, gaps = best + slot[t], new_gaps
+    return [_walk_back(probs, masks[f, :lengths[f]], charset, slots[f, last[f]], gaps[f, last[f]], trail[f],
+                       back_slot[:, f], back_gap[:, f], back_trail[:, f]) for f in range(F)]
+
+
+def _walk_back(probs: np.ndarray, class_masks: np.ndarray, charset: list[str], end_slot: float, end_gap: float,
+               end_trail: float, back_slot: np.ndarray, back_gap: np.ndarray, back_trail: np.ndarray) -> Decoded:
+    """Follow one template's back-pointers from its best end state; the characters it placed."""
+    T = probs.shape[0]
+    K = len(class_masks)
+    ends = (end_slot, end_gap, end_trail)
     end_choice = int(np.argmax(ends))
     total = float(ends[end_choice])
     state: tuple[str, int] = [("s", K - 1), ("g", K - 1), ("trail", 0)][end_choice]
@@ -124,4 +153,4 @@ def constrained_decode(probs: np.ndarray, gap: np.ndarray, class_masks: list[np.
         chars.append(charset[index])
         confs.append(round(float(masked[:, index].max()), 4))
         spans.append((int(frames[0]), int(frames[-1])))
-    return Decoded("".join(chars), confs, float(total), spans)
+    return Decoded("".join(chars), confs, total, spans)

@@ -18,7 +18,7 @@ import numpy as np
 
 from core.device import Placement
 from core.weights import package_data_path
-from vision.plate.ctc import constrained_decode, free_log_prob, greedy_decode
+from vision.plate.ctc import Decoded, constrained_decode_many, free_log_prob, greedy_decode
 from vision.plate.formats import ALPHABET, PlateFormat, formats_for
 
 log = logging.getLogger(__name__)
@@ -187,23 +187,21 @@ class TemplateDecoder:
         gap = probs[:, 0] + probs[:, self.separator].sum(axis=1)
         free_text, free_confs = greedy_decode(probs, self.charset, self.separator)
         free = free_log_prob(probs, gap)
-        best: tuple[float, PlateFormat, object] | None = None
         n_free = len(free_text)
-        for fmt in self.formats:
-            k = len(fmt.template)
-            if k > probs.shape[0] or not (n_free - 3 <= k <= n_free + 2):
-                continue
-            masks = [self.letter if c == "L" else self.digit for c in fmt.template]
-            decoded = constrained_decode(probs, gap, masks, self.charset)
+        candidates = [fmt for fmt in self.formats
+                      if len(fmt.template) <= probs.shape[0] and n_free - 3 <= len(fmt.template) <= n_free + 2]
+        templates = [[self.letter if c == "L" else self.digit for c in fmt.template] for fmt in candidates]
+        best: tuple[float, PlateFormat, Decoded] | None = None
+        for fmt, decoded in zip(candidates, constrained_decode_many(probs, gap, templates, self.charset), strict=True):
             cost = free - decoded.log_prob - fmt.prior - priors.get(fmt.name, 0.0)
             if best is None or cost < best[0]:
                 best = (cost, fmt, decoded)
         if best is not None and best[0] <= self.max_cost:
             cost, fmt, decoded = best
-            confs = decoded.char_confidences  # type: ignore[attr-defined]
             frames = probs.shape[0]
-            centres = [round((a + b + 1) / (2 * frames), 4) for a, b in decoded.char_frames]  # type: ignore[attr-defined]
-            return Reading(decoded.text, _overall(confs), confs, free_text, fmt, centres)  # type: ignore[attr-defined]
+            centres = [round((a + b + 1) / (2 * frames), 4) for a, b in decoded.char_frames]
+            return Reading(decoded.text, _overall(decoded.char_confidences), decoded.char_confidences, free_text,
+                           fmt, centres)
         return Reading(free_text, _overall(free_confs), free_confs, free_text, None)
 
 

@@ -50,3 +50,47 @@ def test_constrained_decoding_says_which_frames_each_character_took() -> None:
     probs = _frames([{"[blank]": 0.9}, {"A": 0.9}, {"A": 0.8}, {"[blank]": 0.9}, {"1": 0.9}, {"[blank]": 0.9}])
     decoded = constrained_decode(probs, probs[:, 0], _masks("LD"), CHARSET)
     assert decoded.text == "A1" and decoded.char_frames == [(1, 2), (4, 4)]
+
+
+def _brute_force_log_prob(probs: np.ndarray, gap: np.ndarray, masks: list[np.ndarray],
+                          junk_penalty: float = np.log(0.15)) -> float:
+    """The best path's score by trying every state sequence (tiny inputs only)."""
+    from itertools import product
+
+    logp, log_gap = np.log(probs + 1e-12), np.log(gap + 1e-12)
+    log_junk = np.maximum(log_gap, logp.max(axis=1) + junk_penalty)
+    K = len(masks)
+    states = ["lead", "trail", *[("s", k) for k in range(K)], *[("g", k) for k in range(K)]]
+    follows = {"lead": {"lead", ("s", 0)}, "trail": {"trail"}}
+    for k in range(K):
+        nxt = {("s", k + 1)} if k + 1 < K else {"trail"}
+        follows[("s", k)] = {("s", k), ("g", k), *nxt}
+        follows[("g", k)] = {("g", k), *nxt}
+
+    def score(t: int, state: object) -> float:
+        if state in ("lead", "trail"):
+            return float(log_junk[t])
+        kind, k = state  # type: ignore[misc]
+        return float(log_gap[t]) if kind == "g" else float(np.where(masks[k], logp[t], -1e9).max())
+
+    best = -np.inf
+    for path in product(states, repeat=len(probs)):
+        if path[0] not in ("lead", ("s", 0)) or path[-1] not in ("trail", ("s", K - 1), ("g", K - 1)):
+            continue
+        if all(b in follows[a] for a, b in zip(path, path[1:])):
+            best = max(best, sum(score(t, s) for t, s in enumerate(path)))
+    return best
+
+
+def test_many_templates_in_one_pass_match_an_exhaustive_search() -> None:
+    """Templates of different lengths decoded together score exactly their own best path."""
+    from vision.plate.ctc import constrained_decode_many
+
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        probs = rng.dirichlet(np.full(len(CHARSET), 0.3), size=5)
+        templates = ["L", "LD", "DDL", "DL"]
+        decoded = constrained_decode_many(probs, probs[:, 0], [_masks(t) for t in templates], CHARSET)
+        for template, one in zip(templates, decoded, strict=True):
+            assert len(one.text) == len(template)
+            assert abs(one.log_prob - _brute_force_log_prob(probs, probs[:, 0], _masks(template))) < 1e-6
