@@ -111,7 +111,8 @@ class Call:
             shadow_items = [item.model_copy(update={"version": shadow}) for item in items]
             self.gateway.metrics.shadow.labels(task=self.task, version=shadow).inc()
             self.gateway.shadow.submit(self.task, partial(_shadow_run, service, shadow_items),
-                                       [r.result for r in results], self.version, shadow, self.request_id)
+                                       [r.result for r in results], self.version, shadow, self.request_id,
+                                       timeout_s=self.config.limits.timeout_s)
         self.payloads, self.results = payloads, results  # for monitoring, after the response is decided
         return results
 
@@ -126,8 +127,8 @@ class Call:
         return result.result
 
 
-def _shadow_run(service: Any, items: list[WorkItem]) -> list[Any]:
-    results = [as_result(r) for r in service.predict(items)]
+async def _shadow_run(service: Any, items: list[WorkItem]) -> list[Any]:
+    results = [as_result(r) for r in await service.to_async.predict(items)]
     return [r.result if r.error is None else {"error": r.error.model_dump()} for r in results]
 
 

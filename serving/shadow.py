@@ -10,7 +10,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,12 @@ log = logging.getLogger(__name__)
 
 
 class ShadowRecorder:
-    """Runs shadow calls as background tasks on the server's event loop, bounded in number."""
+    """Runs shadow calls as background tasks on the server's event loop, bounded in number and in time.
+
+    A shadow call is awaited on the loop, not run in a worker thread: a shadow version that hangs
+    would otherwise hold the threads that live work shares (the monitoring summary, log writes)
+    until the pending limit. It is cancelled after ``timeout_s`` and logged as an error.
+    """
 
     def __init__(self, folder: Path, max_pending: int = 256) -> None:
         self.folder = folder
@@ -32,23 +37,26 @@ class ShadowRecorder:
     def log_path(self, task: str) -> Path:
         return self.folder / f"{task}.jsonl"
 
-    def submit(self, task: str, run: Callable[[], list[Any]], live: list[Any], live_version: str,
-               shadow_version: str, request_id: str) -> bool:
+    def submit(self, task: str, run: Callable[[], Awaitable[list[Any]]], live: list[Any], live_version: str,
+               shadow_version: str, request_id: str, timeout_s: float = 60.0) -> bool:
         """Schedule a shadow run; drop it (False) rather than slow live traffic when too many are pending."""
         if len(self._tasks) >= self.max_pending:
             log.warning("shadow queue full; dropping shadow copy of %s", request_id)
             return False
         job = asyncio.get_running_loop().create_task(
-            self._run(task, run, live, live_version, shadow_version, request_id))
+            self._run(task, run, live, live_version, shadow_version, request_id, timeout_s))
         self._tasks.add(job)
         job.add_done_callback(self._tasks.discard)
         return True
 
-    async def _run(self, task: str, run: Callable[[], list[Any]], live: list[Any], live_version: str,
-                   shadow_version: str, request_id: str) -> None:
+    async def _run(self, task: str, run: Callable[[], Awaitable[list[Any]]], live: list[Any], live_version: str,
+                   shadow_version: str, request_id: str, timeout_s: float) -> None:
         started = time.perf_counter()
         try:
-            shadow, error = await anyio.to_thread.run_sync(run), None
+            with anyio.fail_after(timeout_s):
+                shadow, error = await run(), None
+        except TimeoutError:
+            shadow, error = [], f"TimeoutError: the shadow version did not answer within {timeout_s:g} s"
         except Exception as exc:  # noqa: BLE001 - a failing shadow must never affect live traffic
             shadow, error = [], f"{type(exc).__name__}: {exc}"
         entry = {"ts": time.time(), "request_id": request_id, "task": task, "live_version": live_version,
