@@ -34,13 +34,18 @@ class ShadowRecorder:
         self._tasks: set[asyncio.Task[None]] = set()
         self._lock = threading.Lock()
 
+    @property
+    def pending(self) -> int:
+        """Shadow calls scheduled and not yet logged."""
+        return len(self._tasks)
+
     def log_path(self, task: str) -> Path:
         return self.folder / f"{task}.jsonl"
 
     def submit(self, task: str, run: Callable[[], Awaitable[list[Any]]], live: list[Any], live_version: str,
                shadow_version: str, request_id: str, timeout_s: float = 60.0) -> bool:
         """Schedule a shadow run; drop it (False) rather than slow live traffic when too many are pending."""
-        if len(self._tasks) >= self.max_pending:
+        if self.pending >= self.max_pending:
             log.warning("shadow queue full; dropping shadow copy of %s", request_id)
             return False
         job = asyncio.get_running_loop().create_task(

@@ -30,7 +30,7 @@ def test_a_hanging_shadow_version_is_cancelled_and_logged_without_starving_worke
         await anyio.to_thread.run_sync(lambda: None)  # a live caller of the thread pool is not blocked
         waited = anyio.current_time() - started
         with anyio.fail_after(10):
-            while recorder._tasks:  # noqa: SLF001 - the test waits for the background jobs it started
+            while recorder.pending:
                 await asyncio.sleep(0.05)
         return waited
 
@@ -54,7 +54,7 @@ def test_the_shadow_queue_drops_copies_beyond_its_bound(tmp_path: Path) -> None:
     async def scenario() -> list[bool]:
         accepted = [recorder.submit("t", hangs, [], "v1", "v2", str(i), timeout_s=0.2) for i in range(4)]
         with anyio.fail_after(10):
-            while recorder._tasks:  # noqa: SLF001
+            while recorder.pending:
                 await asyncio.sleep(0.05)
         return accepted
 
