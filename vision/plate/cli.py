@@ -152,7 +152,8 @@ def evaluate_reader(
     data: Annotated[Path | None, typer.Option(help="labelled folder (default: the real BR photos, if present)")] = None,
     synthetic: Annotated[int, typer.Option(help="N generated held-out scenes instead of the BR photos (with --data: as well; 0: skip)")] = 0,
     country: Annotated[str, typer.Option(help="restrict formats: auto, BR, EU, US, ID")] = "auto",
-    crnn_weights: Annotated[Path | None, typer.Option(help="CRNN weights (default: shipped)")] = None,
+    crnn_weights: Annotated[list[Path] | None, typer.Option(help="CRNN weights; repeat for an ensemble whose "
+                                                            "log-probabilities are averaged (default: the shipped pair)")] = None,
     threads: Annotated[int, typer.Option(help="CPU threads")] = 1,
     views: Annotated[bool, typer.Option("--views/--one-crop", help="read each box in the task's views and vote "
                                         "(PlateOptions.views), or once, padded 4 %/8 % (the reader alone)")] = False,
@@ -174,7 +175,7 @@ def evaluate_reader(
         view_pads = PlateOptions().views if views else None
         crops, texts = ground_truth_crops(dataset, view_pads)
         for name in [r.strip() for r in readers.split(",") if r.strip()]:
-            recognizer = make_recognizer(name, placement, country, crnn_weights)
+            recognizer = make_recognizer(name, placement, country, crnn_weights or None)
             numbers = reader_accuracy(recognizer, crops, texts, views=len(view_pads) if view_pads else 1)
             typer.echo(f"{dataset.name} {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in numbers.items()))
 

@@ -29,7 +29,10 @@ log = logging.getLogger(__name__)
 
 INPUT_HEIGHT, INPUT_WIDTH = 32, 128
 CHARSET: tuple[str, ...] = ("[blank]", *ALPHABET)
-WEIGHTS = Path(__file__).resolve().parent / "weights" / "plate-crnn.pt"
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+WEIGHTS = WEIGHTS_DIR / "plate-crnn.pt"
+# The default reader: two CRNNs whose per-frame log-probabilities are averaged (``CrnnPlateRecognizer``).
+DEFAULT_WEIGHTS: tuple[Path, ...] = (WEIGHTS, WEIGHTS_DIR / "plate-crnn-b.pt")
 TRAIN_READER_HINT = "rebuild them with `ais plate train-reader` (about 20 minutes on one CPU thread)"
 
 
@@ -121,24 +124,58 @@ def load_checkpoint(path: Path, device: str = "cpu") -> PlateCRNN:
     return model.to(device).eval()
 
 
-class CrnnPlateRecognizer:
-    """Reads plate crops with the shipped ``PlateCRNN`` and the template decoding of ``read``.
+class CrnnEnsemble(nn.Module):
+    """Several ``PlateCRNN`` of one input size read a crop together: the mean of their per-frame log-probabilities.
 
-    ``country`` limits the formats tried; ``max_cost`` is how many nats a template may lose
-    against free decoding before the free text is returned with no format.
+    The members are conv-only networks on the same 4-px frame grid, so frame t means the same place in
+    every member and averaging frame by frame is sound (a normalised geometric mean of probabilities).
+    Two members that err on different crops agree where they are right; one member is just itself.
     """
 
-    def __init__(self, weights: Path | None = None, placement: Placement | None = None,
+    def __init__(self, members: Sequence[PlateCRNN]) -> None:
+        super().__init__()
+        if not members:
+            raise InvalidInput("an ensemble needs at least one CRNN")
+        sizes = {(m.config.height, m.config.width) for m in members}
+        if len(sizes) > 1:
+            raise WeightsUnavailable(f"the CRNNs of an ensemble must share one input size, got {sorted(sizes)}")
+        self.members = nn.ModuleList(members)
+        self.config = members[0].config
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """N x T x classes of log-probabilities (``softmax`` of them gives the ensemble's probabilities)."""
+        logs = [torch.log_softmax(member(x).float(), dim=2) for member in self.members]
+        return logs[0] if len(logs) == 1 else torch.stack(logs).mean(0)
+
+
+class CrnnPlateRecognizer:
+    """Reads plate crops with the shipped CRNNs (``DEFAULT_WEIGHTS``, averaged by ``CrnnEnsemble``) and the
+    template decoding of ``read``.
+
+    ``weights`` is one checkpoint or several (an ensemble); ``country`` limits the formats tried;
+    ``max_cost`` is how many nats a template may lose against free decoding before the free text is
+    returned with no format.
+    """
+
+    def __init__(self, weights: Path | str | Sequence[Path | str] | None = None, placement: Placement | None = None,
                  country: str | None = "auto", max_cost: float = 8.0, batch_size: int = 64) -> None:
-        self.weights = Path(weights) if weights is not None else WEIGHTS
+        if weights is None:
+            self.weights: tuple[Path, ...] = DEFAULT_WEIGHTS
+        elif isinstance(weights, (str, Path)):
+            self.weights = (Path(weights),)
+        else:
+            self.weights = tuple(Path(w) for w in weights)
+        if not self.weights:
+            raise InvalidInput("CrnnPlateRecognizer needs at least one weights file")
         self.placement = placement or Placement("cpu", "fp32")
         self.decoder = TemplateDecoder(CHARSET, formats_for(country), max_cost)
         self.batch_size = batch_size
-        self._model: PlateCRNN | None = None
+        self._model: CrnnEnsemble | None = None
 
     def load(self) -> CrnnPlateRecognizer:
         if self._model is None:
-            self._model = load_checkpoint(self.weights, self.placement.device)
+            members = [load_checkpoint(path, self.placement.device) for path in self.weights]
+            self._model = CrnnEnsemble(members).to(self.placement.device).eval()
         return self
 
     def probabilities(self, crops: Sequence[np.ndarray]) -> np.ndarray:
@@ -149,7 +186,7 @@ class CrnnPlateRecognizer:
         with torch.inference_mode():
             for start in range(0, len(crops), self.batch_size):
                 batch = torch.from_numpy(to_input(crops[start:start + self.batch_size])).to(self.placement.device)
-                out.append(torch.softmax(self._model(batch).float(), dim=2).cpu().numpy())
+                out.append(torch.softmax(self._model(batch), dim=2).cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, self._model.config.width // 4, len(CHARSET)), np.float32)
 
     def read(self, crops: Sequence[np.ndarray]) -> list[Reading]:

@@ -47,7 +47,8 @@ def pad_box(det: Detection, width: int, height: int, fx: float = PAD[0], fy: flo
             min(width, int(np.ceil(det.x2 + fx * w))), min(height, int(np.ceil(det.y2 + fy * h))))
 
 
-def make_recognizer(kind: str, placement: Placement, country: str, crnn_weights: Path | None = None) -> PlateRecognizer:
+def make_recognizer(kind: str, placement: Placement, country: str,
+                    crnn_weights: Path | Sequence[Path] | None = None) -> PlateRecognizer:
     """The reader named by ``PlateOptions.reader``: ``crnn``, ``easyocr``, ``both`` (fused per crop; easyocr
     only on crops of at least ``EASYOCR_FUSE_MIN_WIDTH`` px) or
     ``cascade`` (easyocr, and the CRNN where easyocr fits no format or is unsure)."""

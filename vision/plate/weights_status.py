@@ -8,7 +8,8 @@ from core.errors import WeightsUnavailable
 from core.registry import WeightsStatus
 
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "plate-yolov8t.pt"
-CRNN_WEIGHTS = Path(__file__).resolve().parent / "weights" / "plate-crnn.pt"
+# The default reader's CRNNs (crnn.DEFAULT_WEIGHTS; named here so the check imports no torch).
+CRNN_WEIGHTS = tuple(Path(__file__).resolve().parent / "weights" / name for name in ("plate-crnn.pt", "plate-crnn-b.pt"))
 
 
 def _version(path: Path) -> str:
@@ -25,10 +26,10 @@ def status() -> WeightsStatus:
     reader = PlateOptions().reader
     parts = [f"{WEIGHTS.name} (version {_version(WEIGHTS)})"]
     if reader in ("crnn", "both", "cascade"):
-        if not CRNN_WEIGHTS.exists():
-            return WeightsStatus(False, str(CRNN_WEIGHTS),
-                                 "plate reader weights missing; rebuild with `ais plate train-reader`")
-        parts.append(f"{CRNN_WEIGHTS.name} (version {_version(CRNN_WEIGHTS)})")
+        for path in CRNN_WEIGHTS:
+            if not path.exists():
+                return WeightsStatus(False, str(path), "plate reader weights missing; rebuild with `ais plate train-reader`")
+            parts.append(f"{path.name} (version {_version(path)})")
     if reader in ("easyocr", "both", "cascade"):
         from vision.plate.read import easyocr_models_dir
 

@@ -10,9 +10,11 @@ import torch
 from core.errors import InvalidInput, WeightsUnavailable
 from vision.plate.crnn import (
     CHARSET,
+    DEFAULT_WEIGHTS,
     INPUT_HEIGHT,
     INPUT_WIDTH,
-    WEIGHTS,
+    CrnnConfig,
+    CrnnEnsemble,
     CrnnPlateRecognizer,
     PlateCRNN,
     load_checkpoint,
@@ -88,13 +90,39 @@ def test_recognizer_reads_a_batch_with_per_character_confidences(tmp_path: Path)
         assert 0.0 <= reading.confidence <= 1.0
 
 
+def test_an_ensemble_averages_its_members_log_probabilities_frame_by_frame(tmp_path: Path) -> None:
+    torch.manual_seed(2)
+    a, b = PlateCRNN().eval(), PlateCRNN().eval()
+    x = torch.randn(3, 1, INPUT_HEIGHT, INPUT_WIDTH)
+    with torch.inference_mode():
+        expected = (torch.log_softmax(a(x), 2) + torch.log_softmax(b(x), 2)) / 2
+        assert torch.allclose(CrnnEnsemble([a, b]).eval()(x), expected, atol=1e-6)
+        assert torch.allclose(CrnnEnsemble([a]).eval()(x), torch.log_softmax(a(x), 2), atol=1e-6)
+    save_checkpoint(a, tmp_path / "a.pt")
+    save_checkpoint(b, tmp_path / "b.pt")
+    crops = [np.random.default_rng(i).integers(0, 255, (30, 110, 3), np.uint8) for i in range(3)]
+    pair = CrnnPlateRecognizer([tmp_path / "a.pt", tmp_path / "b.pt"]).probabilities(crops)
+    alone = [CrnnPlateRecognizer(tmp_path / name).probabilities(crops) for name in ("a.pt", "b.pt")]
+    geometric = np.sqrt(alone[0] * alone[1])
+    assert np.allclose(pair, geometric / geometric.sum(axis=2, keepdims=True), atol=1e-4)
+    assert np.allclose(pair.sum(axis=2), 1.0, atol=1e-5)
+    assert CrnnPlateRecognizer().weights == DEFAULT_WEIGHTS and len(DEFAULT_WEIGHTS) == 2
+
+
+def test_an_ensemble_refuses_members_of_other_input_sizes() -> None:
+    with pytest.raises(WeightsUnavailable, match="one input size"):
+        CrnnEnsemble([PlateCRNN(), PlateCRNN(CrnnConfig(width=96))])
+    with pytest.raises(InvalidInput):
+        CrnnPlateRecognizer([])
+
+
 @pytest.mark.slow
 def test_shipped_crnn_reads_generated_held_out_crops() -> None:
     from vision.plate.datasets import synthetic
     from vision.plate.evaluate import ground_truth_crops, reader_accuracy
 
-    if not WEIGHTS.exists():
-        pytest.skip("no shipped CRNN; run `ais plate train-reader`")
+    if not all(path.exists() for path in DEFAULT_WEIGHTS):
+        pytest.skip("no shipped CRNNs; run `ais plate train-reader`")
     torch.set_num_threads(1)
     crops, texts = ground_truth_crops(synthetic(30, seed=424_242))
     numbers = reader_accuracy(CrnnPlateRecognizer(), crops, texts)

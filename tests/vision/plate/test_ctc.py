@@ -1,6 +1,8 @@
 """CTC decoding: greedy collapse, and template-constrained decoding that repairs O/0-style confusions."""
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from vision.plate.ctc import constrained_decode, free_log_prob, greedy_decode
@@ -77,7 +79,7 @@ def _brute_force_log_prob(probs: np.ndarray, gap: np.ndarray, masks: list[np.nda
     for path in product(states, repeat=len(probs)):
         if path[0] not in ("lead", ("s", 0)) or path[-1] not in ("trail", ("s", K - 1), ("g", K - 1)):
             continue
-        if all(b in follows[a] for a, b in zip(path, path[1:])):
+        if all(b in follows[a] for a, b in itertools.pairwise(path)):
             best = max(best, sum(score(t, s) for t, s in enumerate(path)))
     return best
 

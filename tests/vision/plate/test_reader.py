@@ -210,5 +210,6 @@ def test_weights_status_names_the_shipped_version_or_the_rebuild_command() -> No
     result = status()
     if WEIGHTS.exists():
         assert result.available and "version" in result.source
+        assert "plate-crnn.pt (version" in result.source and "plate-crnn-b.pt (version" in result.source
     else:
         assert not result.available and "ais plate train" in result.message
