@@ -24,15 +24,16 @@ from core.device import Placement
 from core.errors import InvalidInput, WeightsUnavailable
 from vision.plate.formats import ALPHABET, formats_for
 from vision.plate.read import Reading, TemplateDecoder, format_priors
+from vision.plate.weights_status import CRNN_WEIGHTS
 
 log = logging.getLogger(__name__)
 
 INPUT_HEIGHT, INPUT_WIDTH = 32, 128
 CHARSET: tuple[str, ...] = ("[blank]", *ALPHABET)
-WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-WEIGHTS = WEIGHTS_DIR / "plate-crnn.pt"
-# The default reader: two CRNNs whose per-frame log-probabilities are averaged (``CrnnPlateRecognizer``).
-DEFAULT_WEIGHTS: tuple[Path, ...] = (WEIGHTS, WEIGHTS_DIR / "plate-crnn-b.pt")
+# The default reader: two CRNNs whose per-frame log-probabilities are averaged (``CrnnPlateRecognizer``);
+# ``WEIGHTS`` (the first) is where ``train_reader`` writes by default.
+DEFAULT_WEIGHTS: tuple[Path, ...] = CRNN_WEIGHTS
+WEIGHTS = DEFAULT_WEIGHTS[0]
 TRAIN_READER_HINT = "rebuild them with `ais plate train-reader` (about 20 minutes on one CPU thread)"
 
 

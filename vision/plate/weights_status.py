@@ -8,8 +8,8 @@ from core.errors import WeightsUnavailable
 from core.registry import WeightsStatus
 
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "plate-yolov8t.pt"
-# The default reader's CRNNs (crnn.DEFAULT_WEIGHTS; named here so the check imports no torch).
-CRNN_WEIGHTS = tuple(Path(__file__).resolve().parent / "weights" / name for name in ("plate-crnn.pt", "plate-crnn-b.pt"))
+# The default reader's CRNNs, averaged (crnn.DEFAULT_WEIGHTS is this; named here so the check imports no torch).
+CRNN_WEIGHTS: tuple[Path, ...] = tuple(WEIGHTS.parent / name for name in ("plate-crnn.pt", "plate-crnn-b.pt"))
 
 
 def _version(path: Path) -> str:
