@@ -106,6 +106,12 @@ def _evaluation_sets(data: Path | None, synthetic: int, published_labels: bool) 
     return datasets
 
 
+def _echo_bands(what: str, bands: dict[str, dict[str, float]]) -> None:
+    for band, numbers in bands.items():
+        typer.echo(f"  {what} {band:>13}: {int(numbers['plates']):4d}  recall {numbers['recall']:6.1%}"
+                   f"  exact {numbers['exact']:6.1%}")
+
+
 @app.command()
 def evaluate(
     data: Annotated[Path | None, typer.Option(help="labelled folder (openalpr 'file x y w h text' or YOLO)")] = None,
@@ -135,9 +141,12 @@ def evaluate(
         reports.append(metrics)
         if not as_json:
             typer.echo(metrics.table())
-            for band, numbers in metrics.details["by_width"].items():  # type: ignore[union-attr]
-                typer.echo(f"  plates {band:>10}: {int(numbers['plates']):4d}  recall {numbers['recall']:6.1%}"
-                           f"  exact {numbers['exact']:6.1%}")
+            _echo_bands("plates", metrics.details["by_width"])  # type: ignore[arg-type]
+            if "by_char_height" in metrics.details:
+                typer.echo(f"  within the capture spec (characters >= {metrics.details['min_char_height_px']:g} px "
+                           f"tall): {metrics.details['plates_in_spec']} plates, exact "
+                           f"{metrics.values['exact_plate_accuracy_in_spec']:.1%}")
+                _echo_bands("characters", metrics.details["by_char_height"])  # type: ignore[arg-type]
             if show_errors:
                 for name, errs in metrics.details["errors"].items():  # type: ignore[union-attr]
                     typer.echo(f"  {name}: {errs}")

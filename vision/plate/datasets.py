@@ -26,10 +26,12 @@ HELD_OUT_SEED = 777_000  # training uses seeds 0.. and 10_000..; this stream is 
 
 @dataclass
 class LabelledPlate:
-    """Ground truth of one plate: pixel xyxy and its text (None when the source has no text)."""
+    """Ground truth of one plate: pixel xyxy and its text (None when the source has no text), and how tall its
+    characters are in pixels where the source knows it (generated scenes; ``evaluate.MIN_CHAR_HEIGHT``)."""
 
     box: tuple[float, float, float, float]
     text: str | None
+    char_height: float | None = None
 
 
 @dataclass
@@ -147,8 +149,8 @@ def synthetic(n: int = 200, seed: int = HELD_OUT_SEED) -> PlateDataset:
 
     if n < 1:
         raise InvalidInput("a synthetic dataset needs at least one image")
-    samples = [PlateSample(f"synthetic-{seed}-{i:05d}", [LabelledPlate(p.box, p.text) for p in scene.plates],
-                           None, scene.image)
+    samples = [PlateSample(f"synthetic-{seed}-{i:05d}",
+                           [LabelledPlate(p.box, p.text, p.char_height) for p in scene.plates], None, scene.image)
                for i, scene in enumerate(scenes(n, seed=seed))]
     return PlateDataset(f"synthetic-{n}-seed{seed}", samples)
 

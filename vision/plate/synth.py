@@ -170,12 +170,13 @@ SQUARE_O_OTHER = 0.15
 
 @dataclass
 class RenderedPlate:
-    """A plate drawn face-on: RGB pixels, its label text and style."""
+    """A plate drawn face-on: RGB pixels, its label text and style, and its characters' height in pixels."""
 
     image: Image.Image
     text: str
     style: str
     country: str
+    char_height: float
 
 
 def _fit_text(draw: ImageDraw.ImageDraw, text: str, font_path_rng: np.random.Generator, box_w: float,
@@ -202,11 +203,12 @@ def _centre_text(draw: ImageDraw.ImageDraw, text: str, rng: np.random.Generator,
 
 
 def _fill_text(img: Image.Image, text: str, rng: np.random.Generator, box: tuple[float, float, float, float],
-               fill: tuple[int, int, int], square_o: float = 0.0) -> None:
+               fill: tuple[int, int, int], square_o: float = 0.0) -> float:
     """Draw the registration across its box the way plates print it: glyphs scaled to the box's height
     and, in most plates, stretched or squeezed to span its width (plate faces are condensed or wide,
     not the proportions of a text font), within a factor the eye still reads as the same glyph.
-    With probability ``square_o`` the letters O and Q are drawn as plate faces draw them (``_square_o_and_q``)."""
+    With probability ``square_o`` the letters O and Q are drawn as plate faces draw them (``_square_o_and_q``).
+    Returns the height the registration was drawn at (its characters' height) in pixels."""
     x1, y1, x2, y2 = box
     box_w, box_h = x2 - x1, y2 - y1
     font = _pick_font(rng, max(12, int(box_h * 1.5)))
@@ -226,6 +228,7 @@ def _fill_text(img: Image.Image, text: str, rng: np.random.Generator, box: tuple
     mask = mask.resize((max(1, round(width)), max(1, round(height))), Image.Resampling.LANCZOS)
     at = (round(x1 + (box_w - mask.width) / 2), round(y1 + (box_h - mask.height) / 2))
     img.paste(Image.new("RGB", mask.size, fill), at, mask)
+    return float(mask.height)
 
 
 def _square_o_and_q(mask: Image.Image, text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
@@ -326,12 +329,12 @@ def render_plate(rng: np.random.Generator, style_name: str | None = None) -> Ren
     shrink = rng.uniform(0.0, 0.08)
     x1, y1, x2, y2 = text_box
     text_box = (x1 + (x2 - x1) * shrink / 2, y1 + (y2 - y1) * shrink / 2, x2 - (x2 - x1) * shrink / 2, y2)
-    _fill_text(img, printed, rng, text_box, fg, SQUARE_O.get(style_name, SQUARE_O_OTHER))
+    char_height = _fill_text(img, printed, rng, text_box, fg, SQUARE_O.get(style_name, SQUARE_O_OTHER))
     if rng.random() < 0.4:  # bolts
         for bx in (w * 0.25, w * 0.75):
             r = max(2, h // 28)
             draw.ellipse((bx - r, border * 2.2 - r, bx + r, border * 2.2 + r), fill=jitter(bg, 60))
-    return RenderedPlate(img, label, style_name, style.country)
+    return RenderedPlate(img, label, style_name, style.country, char_height)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -339,12 +342,14 @@ def render_plate(rng: np.random.Generator, style_name: str | None = None) -> Ren
 # --------------------------------------------------------------------------------------------------
 @dataclass
 class PlateLabel:
-    """Ground truth of one plate in a scene: pixel xyxy box, text, style."""
+    """Ground truth of one plate in a scene: pixel xyxy box, text, style, and how tall its registration's
+    characters are in the scene, in pixels (the plate's scale; perspective changes it by ~10 % across it)."""
 
     box: tuple[float, float, float, float]
     text: str
     style: str
     country: str
+    char_height: float
 
 
 @dataclass
@@ -600,7 +605,8 @@ def render_scene(seed: int | None = None, size: tuple[int, int] | None = None, *
             continue
         box = (max(0.0, box[0]), max(0.0, box[1]), min(float(w), box[2]), min(float(h), box[3]))
         occupied.append(tuple(int(v) for v in box))  # type: ignore[arg-type]
-        labels.append(PlateLabel(box, plate.text, plate.style, plate.country))
+        char_height = plate.char_height * plate_w / plate.image.width  # _warp_plate's scale
+        labels.append(PlateLabel(box, plate.text, plate.style, plate.country, char_height))
         if rng.random() < 0.08:  # partial occlusion of a plate edge (a tow hook, a leaf, a hand)
             bw = (box[2] - box[0]) * rng.uniform(0.04, 0.1)
             side = box[0] if rng.random() < 0.5 else box[2] - bw

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from core.schemas import Box
 from vision.plate.datasets import LabelledPlate
-from vision.plate.evaluate import by_width, score_image
+from vision.plate.evaluate import MIN_CHAR_HEIGHT, PlateOutcome, by_char_height, by_width, score_image
 from vision.plate.schemas import Plate, PlateResult
 
 
@@ -39,8 +39,23 @@ def test_outcomes_by_plate_width() -> None:
     result = PlateResult(width=200, height=100, plates=[_plate((40, 40, 140, 70), "XYZ9876"),
                                                         _plate((0, 80, 100, 99), "DEF5556")])
     score, _ = score_image(result, truths)
-    assert score.outcomes == [(20.0, False, False), (100.0, True, True), (100.0, True, False)]
+    assert score.outcomes == [PlateOutcome(20.0, False, False), PlateOutcome(100.0, True, True),
+                              PlateOutcome(100.0, True, False)]
     bands = by_width(score.outcomes)
     assert bands["0-30 px"] == {"plates": 1.0, "recall": 0.0, "exact": 0.0}
     assert bands["60-120 px"] == {"plates": 2.0, "recall": 1.0, "exact": 0.5}
     assert "30-60 px" not in bands  # empty bands are left out
+
+
+def test_outcomes_carry_the_character_height_and_the_capture_spec() -> None:
+    truths = [LabelledPlate((0, 0, 40, 12), "ABC1234", char_height=7.0),
+              LabelledPlate((50, 0, 150, 30), "XYZ9876", char_height=MIN_CHAR_HEIGHT),
+              LabelledPlate((0, 50, 100, 80), "DEF5555")]  # a real label: its size is not known
+    result = PlateResult(width=200, height=100, plates=[_plate((0, 0, 40, 12), "ABC1284"),
+                                                        _plate((50, 0, 150, 30), "XYZ9876")])
+    score, _ = score_image(result, truths)
+    assert [o.in_spec for o in score.outcomes] == [False, True, True]
+    assert score.outcomes[0] == PlateOutcome(40.0, True, False, 7.0)
+    bands = by_char_height(score.outcomes)
+    assert bands == {"0-8 px tall": {"plates": 1.0, "recall": 1.0, "exact": 0.0},
+                     "15-25 px tall": {"plates": 1.0, "recall": 1.0, "exact": 1.0}}

@@ -146,6 +146,11 @@ def test_reads_generated_held_out_scenes(task: PlateReader) -> None:
     metrics = task.evaluate(synthetic(12, seed=424_242))
     assert metrics.values["recall@iou"] >= 0.6, metrics.details["errors"]
     assert metrics.values["exact_plate_accuracy"] >= 0.15, metrics.details["errors"]
+    # Generated labels know their characters' height: plates within the capture spec are scored apart.
+    in_spec = metrics.details["plates_in_spec"]
+    assert 0 < in_spec <= metrics.details["plates_with_text"]  # type: ignore[operator]
+    assert sum(band["plates"] for band in metrics.details["by_char_height"].values()) == \
+        metrics.details["plates_with_text"]  # type: ignore[union-attr]
 
 
 @pytest.mark.slow

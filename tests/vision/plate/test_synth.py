@@ -100,3 +100,19 @@ def test_the_letter_o_is_drawn_as_plates_draw_it_and_other_plates_are_unchanged(
     plain_q, square_q = drawn("QBC-1234", 0.0), drawn("QBC-1234", 1.0)
     assert left_side(square_q) > left_side(plain_q)
     assert np.argwhere((plain_q != square_q).any(axis=2))[:, 1].max() < 150
+
+
+def test_plates_know_how_tall_their_characters_are() -> None:
+    # Face-on: the registration's ink spans the recorded height (EU: the country band is on the left only).
+    for seed in range(4):
+        plate = render_plate(np.random.default_rng(seed), "eu")
+        grey = np.asarray(plate.image.convert("L"))
+        w, h = plate.image.size
+        inner = grey[8:h - 8, int(w * 0.12):w - 12] < 110
+        rows = np.nonzero(inner.any(axis=1))[0]
+        assert abs((rows.max() - rows.min() + 1) - plate.char_height) <= 3, (seed, plate.char_height)
+    # In a scene: scaled with the plate, so always a share of the plate's box height.
+    for seed in range(8):
+        for label in render_scene(seed=seed).plates:
+            box_h = label.box[3] - label.box[1]
+            assert 0.25 * box_h < label.char_height < box_h, (seed, label)
