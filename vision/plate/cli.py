@@ -60,15 +60,19 @@ def train_reader(
     val_crops: Annotated[int, typer.Option(help="validation crops")] = 1000,
     out: Annotated[Path | None, typer.Option(help="where to write the .pt (default: the package's weights)")] = None,
     init: Annotated[Path | None, typer.Option(help="continue from these CRNN weights instead of scratch")] = None,
+    min_width: Annotated[float | None, typer.Option(help="narrowest plate in the crops, px (default 24; log-uniform to --max-width)")] = None,
+    max_width: Annotated[float | None, typer.Option(help="widest plate in the crops, px (default 280)")] = None,
 ) -> None:
     """Train the plate-specific CRNN reader from scratch on generated crops (CPU, one torch thread)."""
     from tqdm import tqdm
 
+    from vision.plate.reader_crops import WIDTHS
     from vision.plate.train_reader import ReaderTrainConfig
     from vision.plate.train_reader import train_reader as run_training
 
+    widths = (WIDTHS[0] if min_width is None else min_width, WIDTHS[1] if max_width is None else max_width)
     config = ReaderTrainConfig(minutes=minutes, batch=batch, lr=lr, seed=seed, workers=workers, val_crops=val_crops,
-                               init=str(init) if init else None)
+                               init=str(init) if init else None, widths=widths)
     with tqdm(total=1000, desc="training reader", unit="‰") as bar:
 
         def progress(fraction: float, numbers: dict[str, float]) -> None:

@@ -20,6 +20,9 @@ from PIL import Image
 from vision.plate.synth import _background, _draw_car, _photometric, plate_in_context, render_plate
 
 NEGATIVE_RATE = 0.05  # crops with no plate text (weak detections the reader must not confirm)
+# Plate width in pixels, drawn log-uniform: held-out scenes put plates from ~20 px to ~290 px wide
+# (below ~24 px few are readable). A run may narrow it (``train-reader --min-width/--max-width``).
+WIDTHS: tuple[float, float] = (24.0, 280.0)
 
 
 def _glyph_variety(plate: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -49,8 +52,10 @@ def _negative(rng: np.random.Generator) -> np.ndarray:
     return _photometric(np.ascontiguousarray(canvas[y:y + h, x:x + w]), rng)
 
 
-def training_crop(rng: np.random.Generator, easy: bool = False) -> tuple[np.ndarray, str]:
-    """One RGB crop and its label text (empty for a crop with no plate).
+def training_crop(rng: np.random.Generator, easy: bool = False,
+                  widths: tuple[float, float] = WIDTHS) -> tuple[np.ndarray, str]:
+    """One RGB crop and its label text (empty for a crop with no plate); the plate is ``widths`` px wide
+    (log-uniform between the two).
 
     ``easy`` crops (large, plain glyphs, no negatives) start training: a CTC model learns to align
     characters on them in a few hundred steps, where the full mix keeps it on its all-blank plateau.
@@ -61,9 +66,8 @@ def training_crop(rng: np.random.Generator, easy: bool = False) -> tuple[np.ndar
         return _negative(rng), ""
     plate = render_plate(rng)
     face = Image.fromarray(np.asarray(plate.image) if easy else _glyph_variety(np.asarray(plate.image), rng))
-    # Plate width in pixels, log-uniform: held-out scenes put plates from ~20 px to ~290 px wide
-    # (below ~24 px few are readable).
-    width = float(math.exp(rng.uniform(math.log(90 if easy else 24), math.log(280))))
+    low, high = (max(90.0, widths[0]), max(90.0, widths[1])) if easy else widths
+    width = float(math.exp(rng.uniform(math.log(low), math.log(high))))
     render_w = max(width, 60.0)  # warp at a readable size, then shrink: the way a camera loses detail
     canvas, (bx1, by1, bx2, by2) = plate_in_context(rng, face, render_w, context_h=2.2)
     canvas_h, canvas_w = canvas.shape[:2]
@@ -89,7 +93,8 @@ def training_crop(rng: np.random.Generator, easy: bool = False) -> tuple[np.ndar
     return np.ascontiguousarray(crop), plate.text
 
 
-def training_batch(seed: tuple[int, ...], n: int, easy: bool = False) -> tuple[list[np.ndarray], list[str]]:
+def training_batch(seed: tuple[int, ...], n: int, easy: bool = False,
+                   widths: tuple[float, float] = WIDTHS) -> tuple[list[np.ndarray], list[str]]:
     """``n`` crops from one seed (a worker process makes one chunk per call)."""
     import cv2
 
@@ -97,7 +102,7 @@ def training_batch(seed: tuple[int, ...], n: int, easy: bool = False) -> tuple[l
     rng = np.random.default_rng(list(seed))
     crops, texts = [], []
     for _ in range(n):
-        crop, text = training_crop(rng, easy)
+        crop, text = training_crop(rng, easy, widths)
         crops.append(crop)
         texts.append(text)
     return crops, texts

@@ -29,7 +29,7 @@ from vision.plate.crnn import (
     save_checkpoint,
     to_input,
 )
-from vision.plate.reader_crops import training_batch
+from vision.plate.reader_crops import WIDTHS, training_batch
 from vision.plate.synth import font_paths
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ class ReaderTrainConfig:
     patience: int = 8  # validations without improvement before stopping early (second half only)
     easy_fraction: float = 0.15  # share of the budget rendering easy crops first (a curriculum)
     init: str | None = None  # continue from these CRNN weights
+    widths: tuple[float, float] = WIDTHS  # plate widths in px of training and validation crops (log-uniform)
     max_steps: int | None = None  # for tests: stop after this many steps
 
     def validate(self) -> None:
@@ -63,6 +64,8 @@ class ReaderTrainConfig:
             raise InvalidInput(f"initial reader weights {self.init!r} do not exist")
         if not 0.0 <= self.easy_fraction < 1.0:
             raise InvalidInput("easy_fraction must be in [0, 1)")
+        if not 8 <= self.widths[0] <= self.widths[1]:
+            raise InvalidInput(f"widths must be two plate widths in pixels, 8 <= low <= high; got {self.widths}")
         if self.batch < 2 or self.val_crops < 1 or self.buffer < self.batch or self.workers < 0:
             raise InvalidInput("batch >= 2, val_crops >= 1, buffer >= batch and workers >= 0 are required")
 
@@ -101,9 +104,9 @@ class _CropBuffer:
         seed = (self.config.seed, self.chunks)
         self.chunks += 1
         if self.pool is not None:
-            self.pending.append(self.pool.submit(training_batch, seed, CHUNK, self.easy))
+            self.pending.append(self.pool.submit(training_batch, seed, CHUNK, self.easy, self.config.widths))
         else:
-            self._add(*training_batch(seed, CHUNK, self.easy))
+            self._add(*training_batch(seed, CHUNK, self.easy, self.config.widths))
 
     def _add(self, crops: list[np.ndarray], texts: list[str]) -> None:
         batch = to_input(crops, self.images.shape[2], self.images.shape[3]).astype(np.float16)
@@ -190,7 +193,7 @@ def train_reader(config: ReaderTrainConfig, out: Path | None = None, crnn: CrnnC
     torch.manual_seed(config.seed)
     out = out or WEIGHTS
     started = time.perf_counter()
-    val_crops, val_texts = training_batch((config.seed + 10_000, 0), config.val_crops)
+    val_crops, val_texts = training_batch((config.seed + 10_000, 0), config.val_crops, widths=config.widths)
     val_images = to_input(val_crops, crnn.height, crnn.width)
     buffer = _CropBuffer(config, crnn)
     buffer.easy = config.easy_fraction > 0 and config.init is None
@@ -268,6 +271,7 @@ def train_reader(config: ReaderTrainConfig, out: Path | None = None, crnn: CrnnC
             "best_step": best_step, "crops_seen": step * config.batch, "crops_rendered": buffer.chunks * CHUNK,
             "data": {"train": f"reader_crops.training_batch seeds ({config.seed}, chunk)",
                      "validation": f"{config.val_crops} crops of seed ({config.seed + 10000}, 0), never trained on",
+                     "plate_widths_px": list(config.widths),
                      "fonts": [path.name for path in font_paths()]},
             "validation": {"exact_greedy": round(best["exact"], 4), "cer_greedy": round(best.get("cer", 1.0), 4)},
             "history": history}

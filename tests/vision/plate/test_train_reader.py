@@ -37,6 +37,15 @@ def test_training_crops_are_reproducible_plates_of_known_formats() -> None:
     assert training_crop(np.random.default_rng(1))[0].shape[2] == 3
 
 
+def test_a_run_can_train_on_narrower_plate_widths() -> None:
+    # Negatives (5 %) have their own sizes; a plate is cut with up to 28 % slack beyond its width.
+    wide = [c.shape[1] for c, t in zip(*training_batch((4, 0), 40)) if t]
+    small = [c.shape[1] for c, t in zip(*training_batch((4, 0), 40, widths=(24.0, 60.0))) if t]
+    assert max(small) <= 60 * 1.4 < max(wide)
+    with pytest.raises(InvalidInput):
+        ReaderTrainConfig(widths=(60.0, 24.0)).validate()
+
+
 def test_a_few_training_steps_write_a_loadable_checkpoint_and_card(tmp_path: Path) -> None:
     config = ReaderTrainConfig(minutes=1, batch=4, val_crops=4, buffer=8, workers=0, max_steps=3)
     result = train_reader(config, out=tmp_path / "tiny.pt")
