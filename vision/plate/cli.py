@@ -87,11 +87,12 @@ def train_reader(
         typer.echo(f"  {key}: {value:.4f}")
 
 
-def _evaluation_sets(data: Path | None, synthetic: int, published_labels: bool) -> list[PlateDataset]:
+def _evaluation_sets(data: Path | None, synthetic: int, published_labels: bool,
+                     seed: int | None = None) -> list[PlateDataset]:
     """``--data``, else the real BR photos (where present) unless ``--synthetic`` is asked alone; plus N
-    generated held-out scenes."""
+    generated scenes of ``seed`` (default: the held-out stream)."""
     from core.errors import NotFound
-    from vision.plate.datasets import BR_LABEL_FIXES, br_real, load_folder
+    from vision.plate.datasets import BR_LABEL_FIXES, HELD_OUT_SEED, br_real, load_folder
     from vision.plate.datasets import synthetic as synthetic_set
 
     datasets = []
@@ -106,7 +107,7 @@ def _evaluation_sets(data: Path | None, synthetic: int, published_labels: bool) 
             fixes = ", ".join(f"{a} -> {b}" for a, b in BR_LABEL_FIXES.values())
             typer.echo(f"BR labels corrected to what the photo shows: {fixes} (--published-labels: as published)")
     if synthetic > 0:
-        datasets.append(synthetic_set(synthetic))
+        datasets.append(synthetic_set(synthetic, seed=HELD_OUT_SEED if seed is None else seed))
     return datasets
 
 
@@ -120,6 +121,8 @@ def _echo_bands(what: str, bands: dict[str, dict[str, float]]) -> None:
 def evaluate(
     data: Annotated[Path | None, typer.Option(help="labelled folder (openalpr 'file x y w h text' or YOLO)")] = None,
     synthetic: Annotated[int, typer.Option(help="evaluate on N generated held-out scenes instead of the BR photos (with --data: as well; 0: skip)")] = 0,
+    seed: Annotated[int | None, typer.Option(help="seed of the --synthetic scenes: 777000 held-out (default), 555000 "
+                                             "development (choose settings there, not on held-out)")] = None,
     weights: Annotated[str | None, typer.Option(help="detector weights (default: shipped)")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
     country: Annotated[str, typer.Option(help="restrict formats: auto, BR, EU, US, ID")] = "auto",
@@ -131,13 +134,21 @@ def evaluate(
     show_errors: Annotated[bool, typer.Option("--errors", help="list misread and missed plates")] = False,
     published_labels: Annotated[bool, typer.Option(help="score the BR photos against their labels as published, "
                                                    "without datasets.BR_LABEL_FIXES")] = False,
+    crnn_weights: Annotated[list[Path] | None, typer.Option(help="CRNN weights instead of the shipped pair; repeat "
+                                                            "for an ensemble")] = None,
 ) -> None:
     """Detection recall at IoU >= 0.5 and exact-plate accuracy (default data: the real BR photos, if present)."""
-    from vision.plate.reader import PlateReader
+    from core.device import resolve_placement
+    from vision.plate.reader import PlateReader, make_recognizer
+    from vision.plate.schemas import PlateOptions
 
-    datasets = _evaluation_sets(data, synthetic, published_labels)
+    datasets = _evaluation_sets(data, synthetic, published_labels, seed)
     options = {"reader": reader} if reader else {}
-    task = PlateReader(weights=weights, device=device, country=country, threads=threads, **options).load()
+    recognizer = None
+    if crnn_weights:
+        recognizer = make_recognizer(reader or PlateOptions().reader, resolve_placement(device), country, crnn_weights)
+    task = PlateReader(weights=weights, device=device, country=country, threads=threads, recognizer=recognizer,
+                       **options).load()
     typer.echo(f"reader: {task.settings.reader}")
     reports = []
     for dataset in datasets:
@@ -164,6 +175,8 @@ def evaluate_reader(
     readers: Annotated[str, typer.Option(help="comma-separated readers to compare: crnn, easyocr, both, cascade")] = "crnn,easyocr",
     data: Annotated[Path | None, typer.Option(help="labelled folder (default: the real BR photos, if present)")] = None,
     synthetic: Annotated[int, typer.Option(help="N generated held-out scenes instead of the BR photos (with --data: as well; 0: skip)")] = 0,
+    seed: Annotated[int | None, typer.Option(help="seed of the --synthetic scenes: 777000 held-out (default), 555000 "
+                                             "development (choose settings there, not on held-out)")] = None,
     country: Annotated[str, typer.Option(help="restrict formats: auto, BR, EU, US, ID")] = "auto",
     crnn_weights: Annotated[list[Path] | None, typer.Option(help="CRNN weights; repeat for an ensemble whose "
                                                             "log-probabilities are averaged (default: the shipped pair)")] = None,
@@ -182,7 +195,7 @@ def evaluate_reader(
     from vision.plate.schemas import PlateOptions
 
     torch.set_num_threads(threads)
-    datasets = _evaluation_sets(data, synthetic, published_labels)
+    datasets = _evaluation_sets(data, synthetic, published_labels, seed)
     placement = Placement("cpu", "fp32")
     for dataset in datasets:
         view_pads = PlateOptions().views if views else None
