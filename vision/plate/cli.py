@@ -156,6 +156,9 @@ def evaluate(
         reports.append(metrics)
         if not as_json:
             typer.echo(metrics.table())
+            intervals = metrics.details["intervals_95"]  # type: ignore[union-attr]
+            typer.echo("  95 % intervals (Wilson): " + ", ".join(
+                f"{name} {low:.1%}-{high:.1%}" for name, (low, high) in intervals.items()))  # type: ignore[union-attr]
             _echo_bands("plates", metrics.details["by_width"])  # type: ignore[arg-type]
             if "by_char_height" in metrics.details:
                 typer.echo(f"  within the capture spec (characters >= {metrics.details['min_char_height_px']:g} px "

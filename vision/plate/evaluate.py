@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from core.errors import InvalidInput
 from core.schemas import Box, Metrics
+from core.stats import wilson_interval
 from vision.plate.schemas import PlateResult
 
 if TYPE_CHECKING:
@@ -142,11 +143,16 @@ def evaluate_dataset(task: PlateReader, dataset: PlateDataset, batch_size: int =
     }
     details: dict[str, object] = {"iou": iou, "plates": total.truths, "plates_with_text": total.with_text,
                                   "predictions": total.predictions, "by_width": by_width(total.outcomes)}
+    # 95 % Wilson intervals of the rates that have targets: 60 real plates leave about +-10 points.
+    intervals = {"recall@iou": wilson_interval(total.detected, total.truths),
+                 "exact_plate_accuracy": wilson_interval(total.read_exact, total.with_text)}
     if sized:  # generated scenes: how tall each plate's characters are is known
         values["exact_plate_accuracy_in_spec"] = sum(o.exact for o in in_spec) / max(len(in_spec), 1)
         values["recall_in_spec"] = sum(o.detected for o in in_spec) / max(len(in_spec), 1)
+        intervals["exact_plate_accuracy_in_spec"] = wilson_interval(sum(o.exact for o in in_spec), len(in_spec))
         details |= {"min_char_height_px": MIN_CHAR_HEIGHT, "plates_in_spec": len(in_spec),
                     "by_char_height": by_char_height(sized)}
+    details["intervals_95"] = {name: [round(low, 4), round(high, 4)] for name, (low, high) in intervals.items()}
     return Metrics(task="plate", dataset=dataset.name, n_samples=len(samples), values=values,
                    details=details | {"errors": errors})
 

@@ -151,6 +151,8 @@ def test_reads_generated_held_out_scenes(task: PlateReader) -> None:
     assert 0 < in_spec <= metrics.details["plates_with_text"]  # type: ignore[operator]
     assert sum(band["plates"] for band in metrics.details["by_char_height"].values()) == \
         metrics.details["plates_with_text"]  # type: ignore[union-attr]
+    for name, (low, high) in metrics.details["intervals_95"].items():  # type: ignore[union-attr]
+        assert 0.0 <= low <= metrics.values[name] <= high <= 1.0, name
 
 
 @pytest.mark.slow
