@@ -160,6 +160,9 @@ def evaluate(
             typer.echo("  95 % intervals (Wilson): " + ", ".join(
                 f"{name} {low:.1%}-{high:.1%}" for name, (low, high) in intervals.items()))  # type: ignore[union-attr]
             _echo_bands("plates", metrics.details["by_width"])  # type: ignore[arg-type]
+            for threshold, numbers in metrics.details["by_confidence"].items():  # type: ignore[union-attr]
+                typer.echo(f"  read with confidence {threshold:>5}: {numbers['coverage']:6.1%} of plates, "
+                           f"{numbers['accuracy']:6.1%} of them exact")
             if "by_char_height" in metrics.details:
                 typer.echo(f"  within the capture spec (characters >= {metrics.details['min_char_height_px']:g} px "
                            f"tall): {metrics.details['plates_in_spec']} plates, exact "

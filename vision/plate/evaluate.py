@@ -30,6 +30,9 @@ WIDTH_BANDS: tuple[tuple[int, int | None], ...] = ((0, 30), (30, 60), (60, 120),
 # is also scored on the plates within this spec; smaller plates still count everywhere else.
 MIN_CHAR_HEIGHT = 15.0
 CHAR_HEIGHT_BANDS: tuple[tuple[int, int | None], ...] = ((0, 8), (8, 12), (12, 15), (15, 25), (25, None))
+# Reading confidences a client might act on without a person: how many plates clear each, and how many of
+# those are read right (``by_confidence``).
+CONFIDENCE_THRESHOLDS: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95)
 
 
 class PlateOutcome(NamedTuple):
@@ -39,6 +42,7 @@ class PlateOutcome(NamedTuple):
     detected: bool
     exact: bool
     char_height: float | None = None  # its characters' height in px, where the label knows it
+    confidence: float | None = None  # of the plate read where it was found
 
     @property
     def in_spec(self) -> bool:
@@ -92,7 +96,7 @@ def score_image(result: PlateResult, truths: Sequence[LabelledPlate], iou: float
         plate = result.plates[matches[ti][0]]
         if truth.text is None:
             continue
-        score.outcomes.append(PlateOutcome(width, True, plate.text == truth.text, truth.char_height))
+        score.outcomes.append(PlateOutcome(width, True, plate.text == truth.text, truth.char_height, plate.confidence))
         if plate.text == truth.text:
             score.read_exact += 1
             score.read_exact_of_detected += 1
@@ -152,6 +156,7 @@ def evaluate_dataset(task: PlateReader, dataset: PlateDataset, batch_size: int =
         intervals["exact_plate_accuracy_in_spec"] = wilson_interval(sum(o.exact for o in in_spec), len(in_spec))
         details |= {"min_char_height_px": MIN_CHAR_HEIGHT, "plates_in_spec": len(in_spec),
                     "by_char_height": by_char_height(sized)}
+    details["by_confidence"] = by_confidence(total.outcomes)
     details["intervals_95"] = {name: [round(low, 4), round(high, 4)] for name, (low, high) in intervals.items()}
     return Metrics(task="plate", dataset=dataset.name, n_samples=len(samples), values=values,
                    details=details | {"errors": errors})
@@ -179,6 +184,18 @@ def by_char_height(outcomes: Sequence[PlateOutcome]) -> dict[str, dict[str, floa
     """The same per character-height band (``CHAR_HEIGHT_BANDS``), for plates whose height is known."""
     return _bands([o for o in outcomes if o.char_height is not None], lambda o: o.char_height or 0.0,
                   CHAR_HEIGHT_BANDS, "px tall")
+
+
+def by_confidence(outcomes: Sequence[PlateOutcome],
+                  thresholds: Sequence[float] = CONFIDENCE_THRESHOLDS) -> dict[str, dict[str, float]]:
+    """For each threshold: ``coverage``, the share of labelled plates found and read with at least that
+    confidence, and ``accuracy``, the share of those read exactly (what acting on them alone would get right)."""
+    out: dict[str, dict[str, float]] = {}
+    for threshold in thresholds:
+        sure = [o for o in outcomes if o.confidence is not None and o.confidence >= threshold]
+        out[f">={threshold:g}"] = {"plates": float(len(sure)), "coverage": len(sure) / max(len(outcomes), 1),
+                                    "accuracy": sum(o.exact for o in sure) / len(sure) if sure else 0.0}
+    return out
 
 
 def ground_truth_crops(dataset: PlateDataset, views: Sequence[tuple[float, float]] | None = None

@@ -3,7 +3,14 @@ from __future__ import annotations
 
 from core.schemas import Box
 from vision.plate.datasets import LabelledPlate
-from vision.plate.evaluate import MIN_CHAR_HEIGHT, PlateOutcome, by_char_height, by_width, score_image
+from vision.plate.evaluate import (
+    MIN_CHAR_HEIGHT,
+    PlateOutcome,
+    by_char_height,
+    by_confidence,
+    by_width,
+    score_image,
+)
 from vision.plate.schemas import Plate, PlateResult
 
 
@@ -39,8 +46,8 @@ def test_outcomes_by_plate_width() -> None:
     result = PlateResult(width=200, height=100, plates=[_plate((40, 40, 140, 70), "XYZ9876"),
                                                         _plate((0, 80, 100, 99), "DEF5556")])
     score, _ = score_image(result, truths)
-    assert score.outcomes == [PlateOutcome(20.0, False, False), PlateOutcome(100.0, True, True),
-                              PlateOutcome(100.0, True, False)]
+    assert score.outcomes == [PlateOutcome(20.0, False, False), PlateOutcome(100.0, True, True, confidence=0.9),
+                              PlateOutcome(100.0, True, False, confidence=0.9)]
     bands = by_width(score.outcomes)
     assert bands["0-30 px"] == {"plates": 1.0, "recall": 0.0, "exact": 0.0}
     assert bands["60-120 px"] == {"plates": 2.0, "recall": 1.0, "exact": 0.5}
@@ -55,7 +62,16 @@ def test_outcomes_carry_the_character_height_and_the_capture_spec() -> None:
                                                         _plate((50, 0, 150, 30), "XYZ9876")])
     score, _ = score_image(result, truths)
     assert [o.in_spec for o in score.outcomes] == [False, True, True]
-    assert score.outcomes[0] == PlateOutcome(40.0, True, False, 7.0)
+    assert score.outcomes[0] == PlateOutcome(40.0, True, False, 7.0, 0.9)
     bands = by_char_height(score.outcomes)
     assert bands == {"0-8 px tall": {"plates": 1.0, "recall": 1.0, "exact": 0.0},
                      "15-25 px tall": {"plates": 1.0, "recall": 1.0, "exact": 1.0}}
+
+
+def test_coverage_and_accuracy_at_each_confidence() -> None:
+    outcomes = [PlateOutcome(100.0, True, True, confidence=0.97), PlateOutcome(100.0, True, False, confidence=0.85),
+                PlateOutcome(100.0, True, True, confidence=0.6), PlateOutcome(100.0, False, False)]
+    table = by_confidence(outcomes, thresholds=(0.5, 0.9, 0.99))
+    assert table[">=0.5"] == {"plates": 3.0, "coverage": 0.75, "accuracy": 2 / 3}
+    assert table[">=0.9"] == {"plates": 1.0, "coverage": 0.25, "accuracy": 1.0}
+    assert table[">=0.99"] == {"plates": 0.0, "coverage": 0.0, "accuracy": 0.0}
