@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 HELD_OUT_SEED = 777_000  # training uses seeds 0.. and 10_000..; this stream is never trained on
-DEVELOPMENT_SEED = 555_000  # never trained on either: settings are chosen here, so held-out stays unbiased
 
 
 @dataclass

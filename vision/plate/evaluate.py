@@ -151,9 +151,10 @@ def evaluate_dataset(task: PlateReader, dataset: PlateDataset, batch_size: int =
     intervals = {"recall@iou": wilson_interval(total.detected, total.truths),
                  "exact_plate_accuracy": wilson_interval(total.read_exact, total.with_text)}
     if sized:  # generated scenes: how tall each plate's characters are is known
-        values["exact_plate_accuracy_in_spec"] = sum(o.exact for o in in_spec) / max(len(in_spec), 1)
+        exact_in_spec = sum(o.exact for o in in_spec)
+        values["exact_plate_accuracy_in_spec"] = exact_in_spec / max(len(in_spec), 1)
         values["recall_in_spec"] = sum(o.detected for o in in_spec) / max(len(in_spec), 1)
-        intervals["exact_plate_accuracy_in_spec"] = wilson_interval(sum(o.exact for o in in_spec), len(in_spec))
+        intervals["exact_plate_accuracy_in_spec"] = wilson_interval(exact_in_spec, len(in_spec))
         details |= {"min_char_height_px": MIN_CHAR_HEIGHT, "plates_in_spec": len(in_spec),
                     "by_char_height": by_char_height(sized)}
     details["by_confidence"] = by_confidence(total.outcomes)
