@@ -66,7 +66,7 @@ def training_crop(rng: np.random.Generator, easy: bool = False,
         return _negative(rng), ""
     plate = render_plate(rng)
     face = Image.fromarray(np.asarray(plate.image) if easy else _glyph_variety(np.asarray(plate.image), rng))
-    low, high = (max(90.0, widths[0]), max(90.0, widths[1])) if easy else widths
+    low, high = (max(90.0, widths[0]), max(90.0, widths[1])) if easy else widths  # easy crops stay large
     width = float(math.exp(rng.uniform(math.log(low), math.log(high))))
     render_w = max(width, 60.0)  # warp at a readable size, then shrink: the way a camera loses detail
     canvas, (bx1, by1, bx2, by2) = plate_in_context(rng, face, render_w, context_h=2.2)
