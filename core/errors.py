@@ -21,6 +21,14 @@ class InvalidInput(AisError, ValueError):
     """The caller sent something the task cannot use (corrupt image, empty text, missing column...)."""
 
 
+class DataFormatError(InvalidInput):
+    """A dataset file does not follow its format; the message names the file and the line."""
+
+    def __init__(self, path: object, line: int | None, problem: str) -> None:
+        where = f"{path}:{line}" if line is not None else f"{path}"
+        super().__init__(f"{where}: {problem}", path=str(path), line=line if line is not None else -1)
+
+
 class PayloadTooLarge(InvalidInput):
     """The input exceeds a configured limit (bytes, pixels, characters, batch items)."""
 
