@@ -77,6 +77,11 @@ def image_request(task: str, field_name: str = "image") -> PayloadBuilder:
     return lambda item: HttpRequest(f"/{task}", files={field_name: ("input.png", image_bytes(item), "image/png")})
 
 
+def image_batch_request(task: str) -> PayloadBuilder:
+    """One image per request on ``/<task>/batch``: the adaptively batched path (``/ocr`` reads whole documents)."""
+    return lambda item: HttpRequest(f"/{task}/batch", files={"images": ("input.png", image_bytes(item), "image/png")})
+
+
 def record_request(task: str) -> PayloadBuilder:
     return lambda item: HttpRequest(f"/{task}", json={"records": [item if isinstance(item, dict) else dict(item)]})
 
@@ -84,7 +89,7 @@ def record_request(task: str) -> PayloadBuilder:
 # The tasks the served section is specified for; others are built from their spec's input kind.
 REQUEST_BUILDERS: dict[str, PayloadBuilder] = {
     "sentiment": text_request("sentiment"),
-    "ocr": image_request("ocr"),
+    "ocr": image_batch_request("ocr"),
 }
 
 

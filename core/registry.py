@@ -19,8 +19,10 @@ from importlib.metadata import entry_points
 from typing import Any, Literal
 
 from core.errors import ConfigError, ModelNotFound
+from core.operations import Operation
 
 TASKS_GROUP = "ais.tasks"
+_CONSTRUCTOR_ARGS = ("weights", "device", "precision")
 
 
 def load_object(path: str) -> Any:
@@ -56,6 +58,11 @@ class TaskSpec:
       uses its full set); the reduced set states its size in its name and sample count
     - ``input_kind``: what one ``predict`` item is on the wire: ``image`` (bytes of an image file),
       ``text`` (a string) or ``record`` (a JSON object); the HTTP layer parses requests accordingly
+    - ``result``: ``"module:Model"`` of one ``predict`` result (the HTTP API's response item)
+    - ``options``: ``"module:Model"`` of the task's options (``extra="forbid"``: a typo is an error
+      naming the option); ``create`` validates options against it
+    - ``operations``: the task's typed operations beside ``predict`` (``core.operations.Operation``);
+      ``serving`` gives each one route, one dispatcher and its OpenAPI entry
     """
 
     name: str
@@ -69,11 +76,46 @@ class TaskSpec:
     datasets: dict[str, str] = field(default_factory=dict)
     quick_datasets: dict[str, str] = field(default_factory=dict)
     input_kind: Literal["image", "text", "record"] = "image"
+    result: str | None = None
+    options: str | None = None
+    operations: tuple[Operation, ...] = ()
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.quick_datasets) - set(self.datasets))
         if unknown:
             raise ConfigError(f"task {self.name!r}: quick_datasets {unknown} name no dataset; known: {sorted(self.datasets)}")
+        names = [op.name for op in self.operations]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"task {self.name!r}: operation names repeat: {names}")
+
+    def operation(self, name: str) -> Operation:
+        for op in self.operations:
+            if op.name == name:
+                return op
+        from core.errors import NotFound
+
+        raise NotFound(f"task {self.name!r} has no operation {name!r}; it has {[op.name for op in self.operations]}")
+
+    def result_model(self) -> Any:
+        return load_object(self.result) if self.result else None
+
+    def options_model(self) -> Any:
+        return load_object(self.options) if self.options else None
+
+    def validate_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        """The options given, checked and coerced by the task's options model (an unknown key is an error)."""
+        model = self.options_model()
+        if model is None:
+            return dict(options)
+        from pydantic import ValidationError
+
+        try:
+            checked = model.model_validate(options)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
+                                 for err in exc.errors(include_url=False, include_input=False))
+            raise ConfigError(f"invalid {self.name} options: {problems}") from exc
+        return {name: getattr(checked, name) for name in options}
 
     def missing_requirements(self) -> list[str]:
         return [m for m in self.requires if importlib.util.find_spec(m) is None]
@@ -88,7 +130,9 @@ class TaskSpec:
             raise ModelNotFound(
                 f"task {self.name!r} needs {', '.join(missing)}; install it with pip install -e '.[{self.extra}]'"
             )
-        return self.task_class()(**kwargs)
+        options = {k: v for k, v in kwargs.items() if k not in _CONSTRUCTOR_ARGS}
+        fixed = {k: v for k, v in kwargs.items() if k in _CONSTRUCTOR_ARGS}
+        return self.task_class()(**fixed, **self.validate_options(options))
 
     def weights_status(self) -> WeightsStatus:
         missing = self.missing_requirements()

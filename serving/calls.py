@@ -18,25 +18,16 @@ import bentoml
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from core.errors import (
-    AisError,
-    InvalidInput,
-    ModelLoading,
-    NotFound,
-    PayloadTooLarge,
-    Unauthorized,
-    UnsupportedMediaType,
-)
+from pydantic import BaseModel
+
+from core.errors import AisError
 from core.registry import get_spec
 from serving.config import DeploymentConfig
-from serving.errors import ServiceBusy, error_body, status_for
-from serving.runtime import ErrorInfo, Operation, WorkItem, WorkResult
+from serving.errors import ServiceBusy, ServiceError, error_body, status_for
+from serving.runtime import ErrorInfo, OperationCall, WorkItem, WorkResult
 from serving.traffic import Route, route
 
 log = logging.getLogger("ais.gateway")
-
-_ERROR_TYPES: dict[str, type[AisError]] = {cls.__name__: cls for cls in (
-    InvalidInput, PayloadTooLarge, UnsupportedMediaType, NotFound, Unauthorized, ModelLoading)}
 
 
 def as_result(value: Any) -> WorkResult:
@@ -45,8 +36,8 @@ def as_result(value: Any) -> WorkResult:
 
 
 def raise_error(error: ErrorInfo) -> None:
-    cls = _ERROR_TYPES.get(error.type, AisError)
-    raise cls(error.message, **error.detail)
+    """Re-raise a task service's error in the gateway with its own class name, message and status."""
+    raise ServiceError(error.type, error.status, error.message, **error.detail)
 
 
 def json_response(body: dict[str, Any], status: int, request_id: str, **headers: str) -> JSONResponse:
@@ -116,12 +107,12 @@ class Call:
         self.payloads, self.results = payloads, results  # for monitoring, after the response is decided
         return results
 
-    async def operate(self, op: str, **args: Any) -> Any:
-        """A non-batched task operation (documents, galleries, fit jobs); raises the service's error."""
-        request = Operation(op=op, version=self.version, tenant=self.tenant, args=args,
-                            request_id=self.request_id)
+    async def operate(self, op: str, request: BaseModel) -> Any:
+        """One of the task's typed operations (documents, galleries, fit jobs); raises the service's error."""
+        call = OperationCall(op=op, version=self.version, tenant=self.tenant, request_id=self.request_id,
+                             args=request.model_dump(mode="python"))
         service = getattr(self.gateway, self.task)
-        result = as_result(await self._run(partial(service.to_async.operate, request)))
+        result = as_result(await self._run(partial(service.to_async.operate, call)))
         if result.error is not None:
             raise_error(result.error)
         return result.result

@@ -32,7 +32,22 @@ class MalformedRequest(InvalidInput):
     """The request body does not parse or does not match the endpoint's schema (HTTP 422)."""
 
 
+class ServiceError(AisError):
+    """An error raised inside a task service, carried to the client with its own class name and status.
+
+    The gateway cannot import every error class a task may raise; the service sends the name, the
+    message and the status it mapped, and this class keeps all three.
+    """
+
+    def __init__(self, type_name: str, status: int, message: str, **detail: object) -> None:
+        super().__init__(message, **detail)
+        self.type_name = type_name
+        self.status = status
+
+
 def status_for(exc: BaseException) -> int:
+    if isinstance(exc, ServiceError):
+        return exc.status
     if isinstance(exc, MalformedRequest):
         return 422
     if isinstance(exc, ServiceBusy):
@@ -45,8 +60,11 @@ def status_for(exc: BaseException) -> int:
 
 def error_body(exc: BaseException, request_id: str) -> dict[str, object]:
     """``{error, detail, request_id}``; internal errors say nothing about internals."""
-    if isinstance(exc, AisError) and status_for(exc) < 500 or isinstance(exc, (ModelLoading, ServiceBusy)):
-        detail: object = {"message": exc.message, **exc.detail} if isinstance(exc, AisError) else str(exc)
-        return {"error": type(exc).__name__, "detail": detail, "request_id": request_id}
+    status = status_for(exc)
+    shown = status < 500 or status == 503 or isinstance(exc, (ModelLoading, ServiceBusy, ConfigError)) or (
+        isinstance(exc, ServiceError) and exc.type_name == "ConfigError")
+    if isinstance(exc, AisError) and shown:
+        name = exc.type_name if isinstance(exc, ServiceError) else type(exc).__name__
+        return {"error": name, "detail": {"message": exc.message, **exc.detail}, "request_id": request_id}
     return {"error": "InternalError", "detail": {"message": "unexpected server error; quote the request_id"},
             "request_id": request_id}

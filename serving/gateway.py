@@ -4,14 +4,14 @@ Served by ``ais serve`` (``bentoml serve serving.gateway:Gateway``). Which tasks
 read from the deployment file named by ``AIS_CONFIG``; each task runs in its own BentoML service
 (own process, adaptive batching) and the gateway calls it through ``bentoml.depends``.
 
-Routes (all need a key except BentoML's /readyz, /livez, /metrics): ``POST /<task>`` one input,
-``POST /<task>/batch`` many, a task's own routes from ``serving/routes/<task>.py`` (documents,
-galleries, fit jobs, planogram checks), ``GET /v1/tasks`` what this deployment serves and
-``GET /v1/monitoring`` data quality and drift.
+Routes (all need a key except BentoML's /readyz, /livez, /metrics, and /openapi.json, /docs):
+``POST /<task>`` one input, ``POST /<task>/batch`` many, one route per typed operation a task
+declares (documents, galleries, fit jobs, planogram checks; ``serving.endpoints``), ``GET /v1/tasks``
+what this deployment serves and ``GET /v1/monitoring`` data quality and drift. ``GET /openapi.json``
+describes every one of them (``serving.openapi``).
 """
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import uuid
@@ -24,15 +24,15 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
 from core.errors import AisError, NotFound
 from core.offline import state_dir
 from core.registry import get_spec
-from serving.calls import Work, json_response, respond
+from serving.calls import json_response
 from serving.config import DeploymentConfig
+from serving.endpoints import task_routes
 from serving.errors import error_body, status_for
-from serving.gateway_routes import predict_route
 from serving.metrics import RequestMetrics
 from serving.monitoring import Monitor, MonitorSettings
 from serving.runtime import CONFIG_ENV, deployment
@@ -74,42 +74,38 @@ async def monitoring_summary(request: Request) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
+    return _route_error(request, status)
+
+
+def _route_error(request: Request, status: int, allow: list[str] | None = None) -> JSONResponse:
+    """404/405 as the same JSON error body as every other error (the path is cut: it is the caller's text)."""
     request_id = uuid.uuid4().hex
-    return json_response({"error": "NotFound" if status == 404 else "HTTPError",
-                  "detail": {"message": f"{request.method} {request.url.path}: "
-                             f"{getattr(exc, 'detail', 'error')}"}, "request_id": request_id}, status, request_id)
+    name, what = ("MethodNotAllowed", "method not allowed") if status == 405 else ("NotFound", "no such route")
+    path = request.url.path[:200]
+    headers = {"Allow": ", ".join(allow)} if allow else {}
+    return json_response({"error": name, "detail": {"message": f"{request.method} {path}: {what}"},
+                          "request_id": request_id}, status, request_id, **headers)
 
 
 def build_app(tasks: list[str]) -> Starlette:
+    from serving.openapi import docs_routes
+
     routes = [Route("/v1/tasks", list_tasks, methods=["GET"]),
-              Route("/v1/monitoring", monitoring_summary, methods=["GET"])]
+              Route("/v1/monitoring", monitoring_summary, methods=["GET"]), *docs_routes(tasks)]
     for task in tasks:
-        # a task's own routes (serving/routes/<task>.py) come first and may replace the generic ones
-        own = task_routes(task)
-        routes.extend(own)
-        taken = {r.path for r in own}
-        for path, many in ((f"/{task}", False), (f"/{task}/batch", True)):
-            if path not in taken:
-                routes.append(Route(path, _endpoint(task, predict_route(many)), methods=["POST"]))
+        routes.extend(task_routes(get_spec(task)))
+    known = list(routes)
+
+    async def unmatched(request: Request) -> JSONResponse:
+        # BentoML hands the gateway only paths one of its routes matches in full; this last route takes
+        # the rest, so an unknown path (or a known one with the wrong method) gets the JSON error body.
+        allow = sorted({method for method in ("GET", "POST", "PUT", "DELETE") for r in known
+                        if r.matches({**request.scope, "method": method})[0] == Match.FULL})
+        return _route_error(request, 405 if allow else 404, allow)
+
+    routes.append(Route("/{path:path}", unmatched, methods=["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD",
+                                                             "OPTIONS"]))
     return Starlette(routes=routes, exception_handlers={404: _http_error, 405: _http_error})
-
-
-def _endpoint(task: str, work: Work) -> Any:
-    async def endpoint(request: Request) -> JSONResponse:
-        return await respond(request, task, work)
-
-    return endpoint
-
-
-def task_routes(task: str) -> list[Route]:
-    """Extra routes of a task from ``serving/routes/<task>.py`` (``ROUTES``: path, method, work)."""
-    try:
-        module = importlib.import_module(f"serving.routes.{task}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"serving.routes.{task}":
-            raise
-        return []
-    return [Route(path, _endpoint(task, work), methods=[method]) for path, method, work in module.ROUTES]
 
 
 def _init(self: Any) -> None:

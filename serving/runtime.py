@@ -36,23 +36,14 @@ class WorkItem(BaseModel):
     tenant: str = ""
 
 
-class Operation(BaseModel):
-    """A non-batched call to a task operation (a document, a gallery change, a fit job...)."""
+class OperationCall(BaseModel):
+    """A call to one of the task's typed operations: its name and its request, already validated by the gateway."""
 
     op: str
     version: str = DEFAULT_VERSION
     tenant: str = ""
     args: dict[str, Any] = {}
     request_id: str = ""
-
-
-class FitJobRequest(BaseModel):
-    """A topic-fit job: documents, the number of topics wanted, optional ISO dates per document."""
-
-    model_config = {"extra": "forbid"}
-    texts: list[str]
-    n_topics: int | None = None
-    dates: list[str] | None = None
 
 
 class ErrorInfo(BaseModel):
@@ -84,15 +75,12 @@ def deployment() -> DeploymentConfig:
     return load_config(path)
 
 
-def tenant_dir(kind: str, tenant: str) -> Path:
-    """Per-tenant data of this deployment (galleries, planograms): one folder per tenant, never shared."""
+def state_root() -> Path:
+    """Where this deployment keeps its state (galleries, planograms, jobs, monitoring, shadow logs)."""
     from core.offline import state_dir
 
     config = deployment()
-    root = Path(config.state_dir) if config.state_dir else state_dir()
-    folder = root / kind / config.client / tenant
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return Path(config.state_dir) if config.state_dir else state_dir()
 
 
 def task_config(task: str) -> TaskConfig:
@@ -100,8 +88,10 @@ def task_config(task: str) -> TaskConfig:
 
 
 def error_info(exc: BaseException) -> ErrorInfo:
+    """An error as it crosses the service boundary: its class name, message and HTTP status travel with it."""
     if isinstance(exc, AisError):
-        return ErrorInfo(type=type(exc).__name__, message=exc.message, status=status_for(exc),
+        type_name = getattr(exc, "type_name", type(exc).__name__)
+        return ErrorInfo(type=type_name, message=exc.message, status=status_for(exc),
                          detail={k: v for k, v in exc.detail.items() if isinstance(v, (str, int, float, bool))})
     return ErrorInfo(type="InternalError", message="unexpected error in the model service", status=500)
 
@@ -114,6 +104,7 @@ class VersionPool:
         self.config = config or task_config(task)
         self.spec = get_spec(task)
         self._tasks: dict[str, Any] = {}
+        self._caches: dict[str, dict[str, Any]] = {}  # per version: open galleries, running jobs...
         self._loading: set[str] = set()
         self._lock = threading.Lock()
 
@@ -184,15 +175,46 @@ class VersionPool:
             return exc
 
 
-def run_operation(pool: VersionPool, handler: Any, request: Operation) -> WorkResult:
-    """Run ``handler(model, request)`` on the requested version; every failure becomes an ErrorInfo."""
+    def cache(self, version: str) -> dict[str, Any]:
+        """What operations of one loaded version keep between calls (owned here, not in module globals)."""
+        with self._lock:
+            return self._caches.setdefault(version, {})
+
+
+def run_operation(pool: VersionPool, call: OperationCall) -> WorkResult:
+    """Validate the call's request against the operation's model and run it; every failure is an ErrorInfo."""
+    from pydantic import ValidationError
+
+    from core.operations import OperationContext
+    from serving.errors import MalformedRequest
+
     started = time.perf_counter()
     try:
-        model = pool.get(request.version)
-        output = handler(model, request)
-        result = output.model_dump(mode="json") if isinstance(output, BaseModel) else output
-        return WorkResult(version=request.version, result=result, latency_ms=(time.perf_counter() - started) * 1000)
+        operation = pool.spec.operation(call.op)
+        if operation.kind != "operation":
+            raise MalformedRequest(f"{call.op!r} is served by predict, not as an operation")
+        try:
+            request = operation.request_model().model_validate(call.args)
+        except ValidationError as exc:
+            raise MalformedRequest(f"invalid {call.op} request: {validation_message(exc)}") from exc
+        model = pool.get(call.version)
+        config = deployment()
+        context = OperationContext(tenant=call.tenant, state_root=state_root(), client=config.client,
+                                   max_pixels=config.limits.max_pixels, max_text_chars=config.limits.max_text_chars,
+                                   cache=pool.cache(call.version))
+        output = operation.run(model, request, context)
+        return WorkResult(version=call.version, result=output.model_dump(mode="json"),
+                          latency_ms=(time.perf_counter() - started) * 1000)
     except Exception as exc:
         if not isinstance(exc, AisError):
-            log.exception("%s operation %s failed", pool.task, request.op)
-        return WorkResult(version=request.version, error=error_info(exc))
+            log.exception("%s operation %s failed", pool.task, call.op)
+        return WorkResult(version=call.version, error=error_info(exc))
+
+
+def validation_message(exc: Any) -> str:
+    """Pydantic's errors as ``field: problem; ...`` without echoing the input (it may be huge or binary)."""
+    parts = []
+    for err in exc.errors(include_url=False, include_input=False)[:20]:
+        where = ".".join(str(p) for p in err["loc"]) or "(body)"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)

@@ -14,4 +14,6 @@ SPEC = TaskSpec(
     bad_input="nlp.sentiment.synth:bad_input",
     datasets={"sst2-dev": "nlp.sentiment.datasets:sst2_dev"},
     input_kind="text",
+    result="nlp.sentiment.schemas:SentimentResult",
+    options="nlp.sentiment.options:SentimentOptions",
 )

@@ -1,4 +1,5 @@
-"""What every task service shares: a pool of model versions and one batchable ``predict`` API."""
+"""What every task service shares: a pool of model versions, one batchable ``predict`` API and one
+``operate`` API that runs any of the task's typed operations (``TaskSpec.operations``)."""
 from __future__ import annotations
 
 import os
@@ -6,17 +7,7 @@ from typing import Any, ClassVar
 
 import bentoml
 
-from core.errors import NotFound
-from serving.runtime import (
-    Operation,
-    VersionPool,
-    WorkItem,
-    WorkResult,
-    deployment,
-    error_info,
-    run_operation,
-    task_config,
-)
+from serving.runtime import OperationCall, VersionPool, WorkItem, WorkResult, deployment, run_operation, task_config
 
 
 class TaskService:
@@ -29,13 +20,9 @@ class TaskService:
         self.pool.warm()
 
 
-def operate(self: TaskService, request: Operation) -> WorkResult:
-    """Dispatch a task operation to the service's ``op_<name>(model, request)`` method."""
-    handler = getattr(self, f"op_{request.op}", None)
-    if handler is None:
-        return WorkResult(version=request.version, error=error_info(
-            NotFound(f"task {self.task!r} has no operation {request.op!r}")))
-    return run_operation(self.pool, handler, request)
+def operate(self: TaskService, call: OperationCall) -> WorkResult:
+    """Run one of the task's declared operations (the one dispatcher every task shares)."""
+    return run_operation(self.pool, call)
 
 
 TaskService.operate = bentoml.api(operate)  # type: ignore[attr-defined]

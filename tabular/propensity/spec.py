@@ -15,4 +15,6 @@ SPEC = TaskSpec(
     bad_input="tabular.propensity.samples:bad_input",
     datasets={"synthetic": "tabular.propensity.samples:evaluation_dataset"},
     input_kind="record",
+    result="tabular.propensity.schemas:Lead",
+    options="tabular.propensity.options:PropensityOptions",
 )

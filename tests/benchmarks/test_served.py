@@ -85,10 +85,10 @@ def test_load_generator_sends_multipart_images(local_server: str) -> None:
     from PIL import Image
 
     request = builder_for(type(SPEC)(**{**SPEC.__dict__, "name": "ocr"}))(Image.new("RGB", (8, 8)))
-    assert request.path == "/ocr" and request.files is not None
+    assert request.path == "/ocr/batch" and request.files is not None
     run_load(local_server, [request], concurrency=1, max_requests=1, max_seconds=10)
     seen = _Handler.seen[0]
-    assert seen["type"].startswith("multipart/form-data") and b'name="image"' in seen["body"] and b"PNG" in seen["body"]
+    assert seen["type"].startswith("multipart/form-data") and b'name="images"' in seen["body"] and b"PNG" in seen["body"]
 
 
 def test_only_loopback_and_connection_errors_are_counted() -> None:

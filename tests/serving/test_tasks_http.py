@@ -175,10 +175,10 @@ def test_topics_fit_job_then_assign_with_it(server: str) -> None:
                                                                          "bank profits fell this quarter"]},
                    headers=a, timeout=60)
     assert r.status_code == 200, r.text
-    first, second = r.json()["results"]
+    first, second = r.json()["result"]["results"]
     assert first["topic"] != second["topic"]
     default = httpx.post(f"{server}/topics/assign", json={"texts": ["stocks rallied on wall street"]}, headers=a)
-    assert default.status_code == 200 and len(default.json()["results"]) == 1
+    assert default.status_code == 200 and len(default.json()["result"]["results"]) == 1
     bad = httpx.post(f"{server}/topics/fit", json={"texts": ["only", "three", "docs"], "n_topicz": 2}, headers=a)
     assert bad.status_code == 422
 

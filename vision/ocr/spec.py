@@ -1,6 +1,7 @@
 """Registry entry of the OCR task (light: imports only ``core``)."""
 from __future__ import annotations
 
+from core.operations import Operation
 from core.registry import TaskSpec
 
 SPEC = TaskSpec(
@@ -16,4 +17,11 @@ SPEC = TaskSpec(
               "rotated": "vision.ocr.datasets:rotated_pages"},
     quick_datasets={"rendered": "vision.ocr.datasets:rendered_quick",
                     "rotated": "vision.ocr.datasets:rotated_quick"},
+    result="vision.ocr.schemas:OcrResult",
+    options="vision.ocr.schemas:OcrOptions",
+    operations=(
+        Operation("read", "POST", "/ocr", "vision.ocr.operations:read", "vision.ocr.operations:ReadRequest",
+                  "vision.ocr.schemas:DocumentResult",
+                  "Read one image, multi-page TIFF or PDF (pages=1-3): every page, the same schema for all"),
+    ),
 )

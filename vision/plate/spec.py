@@ -13,4 +13,6 @@ SPEC = TaskSpec(
     samples="vision.plate.synth:sample_inputs",
     bad_input="vision.plate.synth:bad_input",
     datasets={"synthetic": "vision.plate.datasets:synthetic_held_out", "br": "vision.plate.datasets:br_real"},
+    result="vision.plate.schemas:PlateResult",
+    options="vision.plate.schemas:PlateOptions",
 )

@@ -1,1 +1,0 @@
-"""Task-specific HTTP routes (``ROUTES = [(path, method, work), ...]``) beyond the generic predict ones."""
