@@ -117,6 +117,13 @@ class DeploymentConfig(_Strict):
             raise ValueError(f"unknown task(s) {unknown}; registered: {sorted(known)}")
         if not any(t.enabled for t in tasks.values()):
             raise ValueError("no task is enabled")
+        from core.registry import get_spec
+
+        for name, task in tasks.items():
+            try:  # a typo in an option fails here, naming it, not when a model first loads
+                get_spec(name).validate_options(task.options)
+            except ConfigError as exc:
+                raise ValueError(f"tasks.{name}.options: {exc.message}") from exc
         return tasks
 
     def enabled_tasks(self) -> list[str]:

@@ -58,12 +58,16 @@ class BatchItemError(BaseModel):
     error: ItemError
 
 
+class _AnyResult(BaseModel):
+    """A task that declares no result model answers a JSON object."""
+
+    model_config = {"extra": "allow"}
+
+
 def _schemas(specs: list[TaskSpec]) -> tuple[dict[str, Any], dict[tuple[type[BaseModel], str], Any]]:
     models: list[tuple[type[BaseModel], Any]] = [(ErrorBody, "serialization"), (BatchItemError, "serialization")]
     for spec in specs:
-        result = spec.result_model()
-        if result is not None:
-            models.append((result, "serialization"))
+        models.append((spec.result_model() or _AnyResult, "serialization"))
         for op in spec.operations:
             if op.kind == "operation":
                 models.append((op.request_model(), "validation"))
@@ -126,7 +130,7 @@ def _predict_body(spec: TaskSpec, many: bool) -> dict[str, Any]:
 
 
 def _predict_path(spec: TaskSpec, refs: Any, many: bool, summary: str | None = None) -> dict[str, Any]:
-    result = _ref(refs, spec.result_model(), "serialization")
+    result = _ref(refs, spec.result_model() or _AnyResult, "serialization")
     ok = (_envelope({"type": "array", "items": {"anyOf": [result, {"$ref": REF.format(model="BatchItemError")}]}},
                     key="results") if many else _envelope(result))
     return {"post": {"tags": [spec.name], "operationId": f"{spec.name}_predict{'_batch' if many else ''}",

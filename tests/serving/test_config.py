@@ -54,3 +54,12 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
     save_config(config, path)
     assert load_config(path) == config
     assert len(hash_key("k")) == 64
+
+
+def test_a_mistyped_task_option_fails_the_config_naming_it() -> None:
+    from core.errors import ConfigError
+    from serving.config import parse_config
+
+    with pytest.raises(ConfigError, match="neutral_bnad"):
+        parse_config({"client": "c", "tasks": {"sentiment": {"options": {"neutral_bnad": 0.1}}}})
+    assert parse_config({"client": "c", "tasks": {"sentiment": {"options": {"neutral_band": 0.1}}}})

@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# MTCNN's first stage looks at 12x12 windows: a smaller image holds no face it can find, and its
+# image pyramid is empty (torch.cat of no tensors), so such images are answered "no face" directly.
+MIN_DETECTABLE_SIDE = 12
+
+
 @dataclass(frozen=True)
 class DetectedFace:
     """A face in pixel coordinates: ``box`` is xyxy, ``landmarks`` is 5x2 (eyes, nose, mouth corners)."""
@@ -61,7 +66,8 @@ class FaceDetector:
         scaled, scales = zip(*(self._downscale(image) for image in images))
         by_size: dict[tuple[int, int], list[int]] = defaultdict(list)
         for index, image in enumerate(scaled):
-            by_size[image.size].append(index)
+            if min(image.size) >= MIN_DETECTABLE_SIDE:  # smaller: no face can be found (and MTCNN crashes)
+                by_size[image.size].append(index)
         # MTCNN stacks a list into one tensor, so only same-size images can share a forward pass.
         for indices in by_size.values():
             batch = [scaled[i] for i in indices]

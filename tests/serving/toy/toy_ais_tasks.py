@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from core.device import Placement
+from core.errors import ModelNotFound
+from core.operations import Operation, OperationContext, OperationRequest
 from core.images import load_image
 from core.registry import TaskSpec, WeightsStatus
 from core.schemas import Metrics
@@ -59,6 +61,23 @@ def ok() -> WeightsStatus:
     return WeightsStatus(True, "none needed")
 
 
+class LookupRequest(OperationRequest):
+    name: str
+
+
+class LookupResult(BaseModel):
+    name: str
+    label: str
+    tenant: str
+
+
+def lookup(task: ToyText, request: LookupRequest, context: OperationContext) -> LookupResult:
+    """A toy operation: ``missing`` raises the error a real task raises for an unknown model."""
+    if request.name == "missing":
+        raise ModelNotFound(f"no model named {request.name!r}")
+    return LookupResult(name=request.name, label=task.label, tenant=context.tenant)
+
+
 def samples(n: int) -> list[str]:
     return ["hello"] * n
 
@@ -66,4 +85,8 @@ def samples(n: int) -> list[str]:
 IMAGE_SPEC = TaskSpec(name="toyimage", summary="toy image task", task="toy_ais_tasks:ToyImage", extra="dev",
                       weights="toy_ais_tasks:ok", samples="toy_ais_tasks:samples", input_kind="image")
 TEXT_SPEC = TaskSpec(name="toytext", summary="toy text task", task="toy_ais_tasks:ToyText", extra="dev",
-                     weights="toy_ais_tasks:ok", samples="toy_ais_tasks:samples", input_kind="text")
+                     weights="toy_ais_tasks:ok", samples="toy_ais_tasks:samples", input_kind="text",
+                     result="toy_ais_tasks:ToyTextResult",
+                     operations=(Operation("lookup", "POST", "/toytext/lookup", "toy_ais_tasks:lookup",
+                                           "toy_ais_tasks:LookupRequest", "toy_ais_tasks:LookupResult",
+                                           "a toy operation"),))
