@@ -80,3 +80,12 @@ def test_since_beyond_the_bound_is_a_400(since: str) -> None:
 
 def test_since_within_the_bound_parses() -> None:
     assert parse_duration("3650d").days == 3650
+
+
+def test_the_report_names_an_unreadable_window(tmp_path: Path, clock: Clock) -> None:
+    from serving.monitoring.report import _quality_section
+    from serving.monitoring.schemas import MonitoringSummary, UnreadableWindow
+
+    summary = MonitoringSummary(client="acme", since=0, until=1, windows=[], unreadable=[
+        UnreadableWindow(task="propensity", version="v1", window_start=0, length_s=3600, reason="sum_sq: null")])
+    assert any("propensity:v1" in line and "cannot be summarised" in line for line in _quality_section(summary))
