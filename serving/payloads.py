@@ -60,7 +60,9 @@ async def form_parts(request: Request, limits: Limits) -> tuple[dict[str, list[b
     try:
         form = await request.form(max_files=max_files, max_fields=max_fields)
     except Exception as exc:
-        if str(exc).startswith("Too many"):  # Starlette's words for max_files / max_fields: a limit, as for items
+        # Starlette's words for max_files / max_fields (a MultiPartException, or an HTTPException 400 wrapping
+        # it when the request runs in an app): a limit like any other number of items, so 413
+        if str(getattr(exc, "detail", exc)).startswith("Too many"):
             raise PayloadTooLarge(f"multipart body has too many parts: {exc} (at most {limits.max_batch_items} "
                                   "items per request)", limit=limits.max_batch_items) from exc
         raise MalformedRequest(f"multipart body does not parse: {exc}") from exc

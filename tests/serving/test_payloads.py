@@ -16,7 +16,7 @@ from serving.payloads import form_parts, image_items, json_body, query_int, reco
 LIMITS = Limits(max_batch_items=4)
 
 
-def _request(body: bytes, content_type: str) -> Request:
+def _request(body: bytes, content_type: str, in_app: bool = True) -> Request:
     sent = False
 
     async def receive() -> dict[str, Any]:
@@ -27,14 +27,16 @@ def _request(body: bytes, content_type: str) -> Request:
         return {"type": "http.request", "body": body, "more_body": False}
 
     headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
-    return Request({"type": "http", "method": "POST", "path": "/", "headers": headers, "query_string": b""},
-                   receive)
+    scope = {"type": "http", "method": "POST", "path": "/", "headers": headers, "query_string": b""}
+    if in_app:  # Starlette wraps multipart errors in an HTTPException(400) when an app runs the request
+        scope["app"] = object()
+    return Request(scope, receive)
 
 
-def _multipart(files: list[tuple[str, bytes]], data: dict[str, str] | None = None) -> Request:
+def _multipart(files: list[tuple[str, bytes]], data: dict[str, str] | None = None, in_app: bool = True) -> Request:
     built = httpx.Request("POST", "http://x/", files=[(n, (f"{i}.bin", b, "application/octet-stream"))
                                                      for i, (n, b) in enumerate(files)], data=data)
-    return _request(built.read(), built.headers["content-type"])
+    return _request(built.read(), built.headers["content-type"], in_app)
 
 
 def _run(reader: Any, request: Request, **kwargs: Any) -> Any:
@@ -90,15 +92,17 @@ def test_csv_cell_over_the_csv_field_limit_is_400() -> None:
     assert status_for(info.value) == 400
 
 
-def test_too_many_files_is_413_like_too_many_items() -> None:
-    request = _multipart([("images", b"x")] * (LIMITS.max_batch_items + 2))
+@pytest.mark.parametrize("in_app", [True, False])
+def test_too_many_files_is_413_like_too_many_items(in_app: bool) -> None:
+    request = _multipart([("images", b"x")] * (LIMITS.max_batch_items + 2), in_app=in_app)
     with pytest.raises(PayloadTooLarge) as info:
         _run(image_items, request, many=True)
     assert status_for(info.value) == 413
 
 
-def test_too_many_form_fields_is_413() -> None:
-    request = _multipart([("image", b"x")], {f"f{i}": "v" for i in range(LIMITS.max_batch_items + 20)})
+@pytest.mark.parametrize("in_app", [True, False])
+def test_too_many_form_fields_is_413(in_app: bool) -> None:
+    request = _multipart([("image", b"x")], {f"f{i}": "v" for i in range(LIMITS.max_batch_items + 20)}, in_app)
     with pytest.raises(PayloadTooLarge):
         anyio.run(lambda: form_parts(request, LIMITS))
 
