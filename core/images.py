@@ -108,11 +108,17 @@ def decode_pages(data: bytes, limits: ImageLimits = _DEFAULT_LIMITS) -> list[Ima
     pages: list[Image.Image] = []
     multi_page = img.format == "TIFF" and getattr(img, "n_frames", 1) > 1
     frames = ImageSequence.Iterator(img) if multi_page else [img]
+    total = 0
     try:
         for index, frame in enumerate(frames):
             if index >= limits.max_pages:
                 raise PayloadTooLarge(f"document has more than {limits.max_pages} pages", limit=limits.max_pages)
             _check_pixels(frame, limits, index)
+            total += frame.size[0] * frame.size[1]
+            if total > limits.document_pixels:  # pixels x pages, checked before this page is decoded
+                raise PayloadTooLarge(f"the first {index + 1} pages are {total:,} pixels together; the limit is "
+                                      f"{limits.document_pixels:,} per document", pixels=total,
+                                      limit=limits.document_pixels)
             pages.append(_materialise(frame, index))
     except (OSError, EOFError) as exc:  # a broken page table while seeking
         raise InvalidInput(f"multi-page image is corrupt: {exc}") from exc

@@ -59,6 +59,14 @@ class ImageLimits(BaseModel):
     max_bytes: int = Field(25 * 1024 * 1024, gt=0)
     max_pixels: int = Field(50_000_000, gt=0)
     max_pages: int = Field(50, gt=0)
+    max_document_pixels: int | None = Field(
+        None, gt=0, description="pixels of all pages of one document together (PDF, multi-page TIFF); "
+        "None: max_pixels, so a document costs at most what one image may")
+
+    @property
+    def document_pixels(self) -> int:
+        """The pixels x pages budget of one document."""
+        return self.max_document_pixels if self.max_document_pixels is not None else self.max_pixels
 
 
 class TextLimits(BaseModel):

@@ -1,4 +1,4 @@
-"""Text validation: empty, whitespace-only, over-long and non-UTF-8 inputs become ``InvalidInput``.
+"""Text validation: empty, whitespace-only, over-long, non-UTF-8 and lone-surrogate inputs become ``InvalidInput``.
 
 >>> validate_text("  great film ")
 'great film'
@@ -32,6 +32,11 @@ def validate_text(text: str | bytes, limits: TextLimits = _DEFAULT_LIMITS, *, fi
         raise InvalidInput(f"{field} must be a string, got {type(text).__name__}", field=field)
     if "\x00" in text:
         raise InvalidInput(f"{field} contains a NUL character", field=field)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone UTF-16 surrogate, e.g. from the JSON escape \ud800
+        raise InvalidInput(f"{field} contains a lone surrogate (U+{ord(text[exc.start]):04X} at position "
+                           f"{exc.start}): not valid Unicode", field=field, offset=exc.start) from exc
     stripped = unicodedata.normalize("NFC", text).strip()
     if not stripped:
         raise InvalidInput(f"{field} is empty or whitespace only", field=field)

@@ -1,13 +1,18 @@
 """Turning HTTP requests into task inputs: images (multipart or raw bytes), texts (JSON), records (JSON or CSV).
 
 Every problem becomes a ``core`` error the gateway maps to 4xx: a body that does not parse or
-does not match the schema → ``MalformedRequest`` (422); a non-image upload → 415; too big → 413.
+does not match the schema → ``MalformedRequest`` (422); a non-image upload → 415; too big or too
+many items (files, form fields, texts, records) → 413.
+
+>>> query_int("20", "limit", 100, minimum=1, maximum=1000)
+20
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -21,6 +26,9 @@ from serving.config import Limits
 from serving.errors import MalformedRequest
 
 IMAGE_FIELDS = ("image", "images", "file", "files")
+# a JSON \uD800-\uDFFF escape: only then can a parsed string hold a lone surrogate (not encodable as UTF-8)
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_QUERY_INT = re.compile(r"[+-]?[0-9]{1,18}")
 
 
 async def read_body(request: Request, limits: Limits) -> bytes:
@@ -48,9 +56,15 @@ async def form_parts(request: Request, limits: Limits) -> tuple[dict[str, list[b
     if media_type(request) != "multipart/form-data":
         raise UnsupportedMediaType("send multipart/form-data (an image file plus form fields)")
     await read_body(request, limits)  # enforces the size limit before parsing (Starlette caches it)
+    max_files, max_fields = limits.max_batch_items + 1, limits.max_batch_items + 8
     try:
-        form = await request.form(max_files=limits.max_batch_items + 1, max_fields=limits.max_batch_items + 8)
+        form = await request.form(max_files=max_files, max_fields=max_fields)
     except Exception as exc:
+        # Starlette's words for max_files / max_fields (a MultiPartException, or an HTTPException 400 wrapping
+        # it when the request runs in an app): a limit like any other number of items, so 413
+        if str(getattr(exc, "detail", exc)).startswith("Too many"):
+            raise PayloadTooLarge(f"multipart body has too many parts: {exc} (at most {limits.max_batch_items} "
+                                  "items per request)", limit=limits.max_batch_items) from exc
         raise MalformedRequest(f"multipart body does not parse: {exc}") from exc
     files: dict[str, list[bytes]] = {}
     fields: dict[str, str] = {}
@@ -102,9 +116,34 @@ async def json_body(request: Request, limits: Limits) -> Any:
         raise UnsupportedMediaType(f"content type {kind!r} is not accepted here; send application/json")
     raw = await read_body(request, limits)
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MalformedRequest(f"body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise MalformedRequest("body is JSON nested too deeply") from exc
+    except ValueError as exc:  # an integer past Python's int/str digit limit (4,300 digits)
+        raise MalformedRequest(f"body has a number with too many digits: {exc}") from exc
+    if _SURROGATE_ESCAPE.search(raw) and not _encodable(body):
+        raise MalformedRequest("body has a string with a lone UTF-16 surrogate (\\ud800-\\udfff): not valid Unicode")
+    return body
+
+
+def _encodable(value: Any) -> bool:
+    """Every string in a parsed JSON value (keys included) encodes as UTF-8; iterative, so depth costs no stack."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
 
 
 async def text_items(request: Request, limits: Limits, *, many: bool) -> list[str]:
@@ -150,7 +189,7 @@ async def record_items(request: Request, limits: Limits, *, many: bool) -> list[
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InvalidInput(f"CSV is not valid UTF-8 at byte {exc.start}") from exc
-        records: list[Any] = [{k: _cell(v) for k, v in row.items()} for row in csv.DictReader(io.StringIO(text))]
+        records: list[Any] = _csv_records(text)
         if not records:
             raise InvalidInput("CSV has a header but no rows (or is empty)")
     else:
@@ -168,6 +207,39 @@ async def record_items(request: Request, limits: Limits, *, many: bool) -> list[
     if len(records) > limits.max_batch_items:
         raise PayloadTooLarge(f"{len(records)} records; the limit is {limits.max_batch_items} per request")
     return records
+
+
+def _csv_records(text: str) -> list[dict[str, Any]]:
+    """CSV rows as records; a row with more cells than the header, or a malformed CSV, is ``InvalidInput``."""
+    reader = csv.DictReader(io.StringIO(text))
+    records = []
+    try:
+        for row in reader:
+            if None in row:  # DictReader files the cells past the header under the key None
+                raise InvalidInput(f"CSV line {reader.line_num} has {len(reader.fieldnames or []) + len(row[None])} "
+                                   f"cells; the header has {len(reader.fieldnames or [])}", line=reader.line_num)
+            records.append({k: _cell(v) for k, v in row.items()})
+    except csv.Error as exc:
+        raise InvalidInput(f"CSV does not parse at line {reader.line_num}: {exc}", line=reader.line_num) from exc
+    return records
+
+
+def query_int(value: str | None, name: str, default: int, *, minimum: int, maximum: int) -> int:
+    """A query parameter as an integer in ``[minimum, maximum]`` (``default`` when absent), else ``MalformedRequest``.
+
+    Only plain ASCII decimals of at most 18 digits parse, so no value can overflow a database integer.
+    """
+    if value is None:
+        return default
+    text = value.strip()
+    if not _QUERY_INT.fullmatch(text):
+        raise MalformedRequest(f"{name!r} must be an integer from {minimum} to {maximum}, got {value[:40]!r}",
+                               parameter=name)
+    number = int(text)
+    if not minimum <= number <= maximum:
+        raise MalformedRequest(f"{name!r} must be an integer from {minimum} to {maximum}, got {number}",
+                               parameter=name, minimum=minimum, maximum=maximum)
+    return number
 
 
 def _cell(value: str | None) -> Any:

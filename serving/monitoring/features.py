@@ -20,6 +20,7 @@ IMAGE_FEATURES = ("width", "height", "aspect", "brightness", "contrast", "blur")
 TEXT_FEATURES = ("chars", "tokens", "mean_token_len", "non_ascii_share", "digit_share", "upper_share",
                  "punct_share")
 _PUNCT = frozenset(string.punctuation)
+MAX_NAME_CHARS = 64
 Value = float | str | None
 
 
@@ -79,7 +80,7 @@ def record_features(record: dict[str, Any]) -> dict[str, Value]:
     for name, value in record.items():
         if not isinstance(name, str) or is_id_column(name):
             continue
-        out[name] = scalar(value)
+        out[name[:MAX_NAME_CHARS]] = scalar(value)  # a column name is stored: a 1 MB one is cut, not kept
     return out
 
 
@@ -105,7 +106,10 @@ def scalar(value: Any) -> Value:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float, np.integer, np.floating)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer of hundreds of digits: counted as an unusable number downstream
+            number = math.inf if value > 0 else -math.inf
         return None if math.isnan(number) else number
     if isinstance(value, str):
         stripped = value.strip()

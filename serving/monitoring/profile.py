@@ -25,7 +25,7 @@ from serving.monitoring.features import (
     text_features,
 )
 from serving.monitoring.schemas import FeatureStats, Kind, Profile, ReferenceProfile
-from serving.monitoring.sketch import OTHER, CategoryCounts, NumericSketch
+from serving.monitoring.sketch import OTHER, CategoryCounts, NumericSketch, category_key, is_summable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -115,7 +115,7 @@ def build_profile(kind: Kind, rows: Sequence[dict[str, Value]], reference: Profi
                 continue
             if stats.type == "numeric":
                 number = _as_number(value)
-                if number is None:
+                if number is None or not is_summable(number):  # 1e308 or inf: unusable, like text here
                     stats.invalid += 1
                     violated = violated or name in expected
                     continue
@@ -125,7 +125,7 @@ def build_profile(kind: Kind, rows: Sequence[dict[str, Value]], reference: Profi
                         and not ref.numeric.min <= number <= ref.numeric.max:  # type: ignore[operator]
                     stats.out_of_range += 1
             else:
-                text = value if isinstance(value, str) else f"{value:g}"
+                text = category_key(value if isinstance(value, str) else f"{value:g}")
                 categories[name].append(text)
                 ref = reference.features.get(name) if reference is not None else None
                 if ref is not None and ref.categorical is not None and OTHER not in ref.categorical.counts \

@@ -37,7 +37,9 @@ def _quality_section(summary: MonitoringSummary) -> list[str]:
     for w in worst:
         cols = ", ".join(f"`{k}` ({v})" for k, v in sorted(w.quality.unknown_columns.items()))
         lines.append(f"- {w.task}:{w.version} {format_time(w.window_start)}: unknown columns {cols}")
-    return lines + ([""] if worst else [])
+    for u in summary.unreadable:
+        lines.append(f"- {u.task}:{u.version} {format_time(u.window_start)}: cannot be summarised ({u.reason})")
+    return lines + ([""] if worst or summary.unreadable else [])
 
 
 def _drift_section(windows: list[WindowSummary], out_dir: Path) -> list[str]:

@@ -168,6 +168,16 @@ class WindowSummary(BaseModel):
     drift: DriftReport | None = Field(None, description="None when no reference profile is registered")
 
 
+class UnreadableWindow(BaseModel):
+    """A stored window that cannot be summarised (e.g. written by an older version); the others still are."""
+
+    task: str
+    version: str
+    window_start: int
+    length_s: int
+    reason: str
+
+
 class MonitoringSummary(BaseModel):
     """Everything the report shows, as JSON: what an HTTP endpoint can return."""
 
@@ -175,5 +185,7 @@ class MonitoringSummary(BaseModel):
     since: int
     until: int
     windows: list[WindowSummary]
+    unreadable: list[UnreadableWindow] = Field(default_factory=list,
+                                               description="windows in the period that cannot be summarised")
     missing_references: list[str] = Field(default_factory=list, description="task:version seen without a reference")
     evaluations: list[dict] = Field(default_factory=list, description="stored fairness and target-drift reports")

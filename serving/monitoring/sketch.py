@@ -19,6 +19,20 @@ from pydantic import BaseModel, Field
 GAMMA = 1.02  # bucket width: every value is kept within ±1% of itself
 MAX_CATEGORIES = 200  # beyond this, rare categories pool into OTHER so a free-text column stays small
 OTHER = "__other__"
+# |values| above this are not summed: a sum of squares of 1e308 overflows to inf, which JSON stores as null
+MAX_ABS_VALUE = 1e100
+MAX_CATEGORY_CHARS = 64  # a longer "category" is free text (a name, a note): counted, never stored
+LONG = "__long__"
+
+
+def is_summable(value: float) -> bool:
+    """Finite and at most ``MAX_ABS_VALUE`` in size: moments of such values stay finite."""
+    return math.isfinite(value) and abs(value) <= MAX_ABS_VALUE
+
+
+def category_key(value: str) -> str:
+    """The key a category is counted under: itself, or ``__long__`` past ``MAX_CATEGORY_CHARS`` characters."""
+    return value if len(value) <= MAX_CATEGORY_CHARS else LONG
 
 
 class NumericSketch(BaseModel):
@@ -35,9 +49,12 @@ class NumericSketch(BaseModel):
     max: float | None = None
 
     def add(self, values: Iterable[float] | np.ndarray) -> None:
-        """Add finite values (callers count NaN/None as missing before calling)."""
+        """Add summable values (callers count NaN/None as missing and huge values as invalid before calling).
+
+        Non-finite values and values beyond ``MAX_ABS_VALUE`` are skipped, so every stored moment is finite.
+        """
         arr = np.asarray(values, dtype=np.float64).ravel()
-        arr = arr[np.isfinite(arr)]
+        arr = arr[np.isfinite(arr) & (np.abs(arr) <= MAX_ABS_VALUE)]
         if arr.size == 0:
             return
         log_gamma = math.log(self.gamma)
@@ -112,19 +129,21 @@ class NumericSketch(BaseModel):
 
 
 class CategoryCounts(BaseModel):
-    """Counts per category, rare ones pooled into ``__other__`` past ``MAX_CATEGORIES``."""
+    """Counts per category, rare ones pooled into ``__other__`` past ``MAX_CATEGORIES``, long ones as ``__long__``."""
 
     counts: dict[str, int] = Field(default_factory=dict)
     count: int = 0
 
     def add(self, values: Iterable[str]) -> None:
         for value in values:
+            value = category_key(value)
             key = value if value in self.counts or len(self.counts) < MAX_CATEGORIES else OTHER
             self.counts[key] = self.counts.get(key, 0) + 1
             self.count += 1
 
     def merge(self, other: CategoryCounts) -> None:
         for key, n in other.counts.items():
+            key = category_key(key)
             key = key if key in self.counts or len(self.counts) < MAX_CATEGORIES else OTHER
             self.counts[key] = self.counts.get(key, 0) + n
         self.count += other.count

@@ -5,16 +5,19 @@ Only profiles (sketches and counts) are written; the payloads a client sent neve
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from serving.monitoring.profile import safe_name
-from serving.monitoring.schemas import WindowProfile
+from serving.monitoring.schemas import UnreadableWindow, WindowProfile
+
+log = logging.getLogger("ais.monitoring")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS windows (
@@ -25,6 +28,14 @@ CREATE TABLE IF NOT EXISTS evaluations (
     id INTEGER PRIMARY KEY AUTOINCREMENT, created REAL NOT NULL, type TEXT NOT NULL,
     task TEXT NOT NULL, version TEXT NOT NULL, body TEXT NOT NULL);
 """
+
+
+def _parse(body: str) -> WindowProfile | str:
+    """A stored window, or why it cannot be read (the first few validation errors)."""
+    try:
+        return WindowProfile.model_validate_json(body)
+    except ValidationError as exc:
+        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3])
 
 
 def store_path(state_dir: Path, client: str) -> Path:
@@ -60,11 +71,14 @@ class MonitorStore:
                 row = conn.execute("SELECT body FROM windows WHERE task=? AND version=? AND start=? AND length_s=?",
                                    key).fetchone()
                 merged = window
-                if row is not None:
-                    merged = WindowProfile.model_validate_json(row[0])
+                stored = _parse(row[0]) if row is not None else None
+                if isinstance(stored, WindowProfile):
+                    merged = stored
                     merged.merge(window)
                     for field in ("requests", "rejected", "item_errors", "sampled"):
                         setattr(merged, field, getattr(merged, field) + getattr(window, field))
+                elif stored is not None:  # unreadable (an older version's bug): start it afresh, never stay stuck
+                    log.warning("monitoring: replacing the unreadable window %s: %s", key, stored)
                 conn.execute("INSERT OR REPLACE INTO windows VALUES (?, ?, ?, ?, ?, ?, ?)",
                              (*key, window.kind, merged.model_dump_json(), time.time()))
                 conn.execute("COMMIT")
@@ -74,15 +88,29 @@ class MonitorStore:
         return merged
 
     def windows(self, since: int, until: int | None = None, task: str | None = None) -> list[WindowProfile]:
-        """Windows starting in [since, until), oldest first."""
-        query = "SELECT body FROM windows WHERE start + length_s > ? AND start < ?"
+        """Readable windows overlapping [since, until), oldest first (see ``read_windows`` for the others)."""
+        return self.read_windows(since, until, task)[0]
+
+    def read_windows(self, since: int, until: int | None = None, task: str | None = None
+                     ) -> tuple[list[WindowProfile], list[UnreadableWindow]]:
+        """Windows overlapping [since, until), oldest first, and those whose stored body no longer validates."""
+        query = "SELECT task, version, start, length_s, body FROM windows WHERE start + length_s > ? AND start < ?"
         args: list[Any] = [since, until if until is not None else 2 ** 62]
         if task:
             query += " AND task = ?"
             args.append(task)
         with self._lock:
             rows = self._connection().execute(query + " ORDER BY start, task, version", args).fetchall()
-        return [WindowProfile.model_validate_json(r[0]) for r in rows]
+        readable, unreadable = [], []
+        for task_, version, start, length_s, body in rows:
+            parsed = _parse(body)
+            if isinstance(parsed, WindowProfile):
+                readable.append(parsed)
+            else:
+                unreadable.append(UnreadableWindow(task=task_, version=version, window_start=start,
+                                                   length_s=length_s, reason=f"stored window does not validate: "
+                                                   f"{parsed}"))
+        return readable, unreadable
 
     def add_evaluation(self, type_: str, task: str, version: str, body: BaseModel, created: float | None = None) -> None:
         with self._lock:

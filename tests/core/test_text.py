@@ -41,3 +41,10 @@ def test_batch_names_the_bad_index() -> None:
         validate_texts(["fine", " "])
     with pytest.raises(InvalidInput, match="list of texts"):
         validate_texts("a single string")  # type: ignore[arg-type]
+
+
+def test_lone_surrogate_is_invalid_input() -> None:
+    # json.loads('"\\ud800 good"') gives such a string; it cannot be encoded (a 500 deep in the tokenizer before)
+    with pytest.raises(InvalidInput, match="surrogate.*position 0"):
+        validate_text("\ud800 good")
+    assert validate_text("\U0001F600 good") == "\U0001F600 good"

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = "1"
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$")
 MAX_NAME_CHARS = 200
+MAX_PAGE = 10_000  # persons per page of list_persons
+MAX_OFFSET = 2**62
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -204,8 +206,9 @@ class GalleryStore:
 
     def list_persons(self, tenant: str, *, limit: int = 1000, offset: int = 0) -> list[Person]:
         check_id(tenant, "tenant")
-        if limit <= 0 or offset < 0:
-            raise InvalidInput("limit must be positive and offset not negative")
+        if not 1 <= limit <= MAX_PAGE or not 0 <= offset <= MAX_OFFSET:  # SQLite integers end at 2**63 - 1
+            raise InvalidInput(f"limit must be from 1 to {MAX_PAGE:,} and offset from 0 to {MAX_OFFSET:,}",
+                               limit=MAX_PAGE)
         with self._lock:
             rows = self._db.execute(
                 "SELECT p.person_id, p.display_name, p.created_at, p.updated_at, COUNT(e.id), COUNT(e.face_image) "

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 from PIL import Image
@@ -60,7 +61,12 @@ def is_pdf(data: bytes) -> bool:
 
 
 def render_pdf(data: bytes, pages: str | None = None, dpi: int = 200, limits: ImageLimits = _LIMITS) -> DocumentPages:
-    """Render the chosen pages of a PDF to RGB images at ``dpi``; a broken PDF is ``InvalidInput``."""
+    """Render the chosen pages of a PDF to RGB images at ``dpi``; a broken PDF is ``InvalidInput``.
+
+    Every page's size is read first, and the pixels of each page (``limits.max_pixels``) and of all
+    of them together (``limits.document_pixels``) are checked before any page is rendered: a 1 kB
+    blank PDF can ask for gigabytes of bitmaps.
+    """
     import pypdfium2 as pdfium
 
     if len(data) > limits.max_bytes:
@@ -76,13 +82,11 @@ def render_pdf(data: bytes, pages: str | None = None, dpi: int = 200, limits: Im
         numbers = parse_pages(pages, n_pages)
         if len(numbers) > limits.max_pages:
             raise PayloadTooLarge(f"{len(numbers)} pages asked for; the limit is {limits.max_pages}")
+        _check_pdf_pixels(pdf, numbers, dpi, limits)
         images = []
         for number in numbers:
             page = pdf[number - 1]
             try:
-                width_pt, height_pt = page.get_size()
-                if width_pt * height_pt * (dpi / 72) ** 2 > limits.max_pixels:
-                    raise PayloadTooLarge(f"page {number} at {dpi} dpi exceeds {limits.max_pixels:,} pixels")
                 bitmap = page.render(scale=dpi / 72)
                 images.append(bitmap.to_pil().convert("RGB"))
             except pdfium.PdfiumError as exc:
@@ -94,13 +98,43 @@ def render_pdf(data: bytes, pages: str | None = None, dpi: int = 200, limits: Im
         pdf.close()
 
 
-def load_document(data: bytes, pages: str | None = None, dpi: int = 200) -> DocumentPages:
-    """A PDF (rendered at ``dpi``) or any image core accepts (every TIFF page), restricted to ``pages``."""
+def _check_pdf_pixels(pdf: object, numbers: list[int], dpi: int, limits: ImageLimits) -> None:
+    """Pixels per page and pixels x pages at ``dpi``, from the page sizes alone (nothing rendered yet)."""
+    import pypdfium2 as pdfium
+
+    scale, total = dpi / 72, 0
+    for number in numbers:
+        try:
+            width_pt, height_pt = pdf.get_page_size(number - 1)  # type: ignore[attr-defined]
+        except pdfium.PdfiumError as exc:
+            raise InvalidInput(f"page {number} of the PDF cannot be read: {exc}") from exc
+        if not (math.isfinite(width_pt) and math.isfinite(height_pt)):
+            raise InvalidInput(f"page {number} of the PDF has no valid size")
+        pixels = math.ceil(abs(width_pt) * scale) * math.ceil(abs(height_pt) * scale)  # as pdfium renders it
+        if pixels > limits.max_pixels:
+            raise PayloadTooLarge(f"page {number} at {dpi} dpi is {pixels:,} pixels; the limit is "
+                                  f"{limits.max_pixels:,} per page", page=number, pixels=pixels,
+                                  limit=limits.max_pixels)
+        total += pixels
+    if total > limits.document_pixels:
+        raise PayloadTooLarge(
+            f"{len(numbers)} pages at {dpi} dpi are {total:,} pixels together; the limit is "
+            f"{limits.document_pixels:,} per document (ask for fewer pages, e.g. pages=1-3)",
+            pixels=total, limit=limits.document_pixels)
+
+
+def load_document(data: bytes, pages: str | None = None, dpi: int = 200, limits: ImageLimits = _LIMITS
+                  ) -> DocumentPages:
+    """A PDF (rendered at ``dpi``) or any image core accepts (every TIFF page), restricted to ``pages``.
+
+    ``limits`` bound bytes, pixels per page and pixels x pages (serving passes the deployment's
+    ``max_bytes`` and ``max_pixels``); a document over them is ``PayloadTooLarge``.
+    """
     data = bytes(data)
     if not data:
         raise InvalidInput("document is empty (0 bytes)")
     if is_pdf(data):
-        return render_pdf(data, pages, dpi)
-    images = decode_pages(data)
+        return render_pdf(data, pages, dpi, limits)
+    images = decode_pages(data, limits)
     numbers = parse_pages(pages, len(images))
     return DocumentPages(images=[images[n - 1] for n in numbers], numbers=numbers, n_pages=len(images))

@@ -25,7 +25,7 @@ from core.device import Placement
 from core.errors import ConfigError, InvalidInput
 from core.images import ImageInput, load_image
 from core.offline import state_dir
-from core.schemas import Box, Metrics
+from core.schemas import Box, ImageLimits, Metrics
 from core.task import BaseTask
 from vision.ocr.documents import load_document
 from vision.ocr.engine import EasyOcrEngine, Quad
@@ -114,11 +114,18 @@ class OcrReader(BaseTask[ImageInput, OcrResult]):
             results.append(self._assemble(page, page_readings, number))
         return results
 
-    def read_document(self, data: bytes, pages: str | None = None) -> DocumentResult:
-        """Read a PDF (pages rendered at ``pdf_dpi``) or a multi-page image; ``pages`` like ``"1-3,5"``."""
+    def read_document(self, data: bytes, pages: str | None = None, *, max_bytes: int | None = None,
+                      max_pixels: int | None = None) -> DocumentResult:
+        """Read a PDF (pages rendered at ``pdf_dpi``) or a multi-page image; ``pages`` like ``"1-3,5"``.
+
+        ``max_pixels`` bounds each page and all pages together (pixels x pages, checked before a PDF
+        page is rendered); serving passes its deployment's ``limits.max_pixels`` and ``max_bytes``.
+        """
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise InvalidInput(f"read_document expects the file's bytes, got {type(data).__name__}")
-        document = load_document(bytes(data), pages, dpi=self.config.pdf_dpi)
+        defaults = ImageLimits()
+        limits = ImageLimits(max_bytes=max_bytes or defaults.max_bytes, max_pixels=max_pixels or defaults.max_pixels)
+        document = load_document(bytes(data), pages, dpi=self.config.pdf_dpi, limits=limits)
         results = self.read_images(document.images, document.numbers)
         return DocumentResult(n_pages=document.n_pages, pages=results)
 

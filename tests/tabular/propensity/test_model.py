@@ -58,6 +58,22 @@ def test_bad_records_name_the_columns(task: PropensityModel) -> None:
     with pytest.raises(InvalidInput, match="non-numeric.*age"):
         task.predict([{**good, "age": "forty"}])
     # income may be missing: it is imputed as in training
+    assert task.predict([{**good, "amount_1m": 1e12}])[0].score >= 0
+
+
+@needs_default
+@pytest.mark.parametrize("value", [math.inf, -math.inf, "inf", "Infinity", "-inf", 1e400, 1e308, 1e13, 10 ** 400,
+                                   "9" * 400],
+                         ids=["inf", "-inf", "str-inf", "Infinity", "str-minus-inf", "1e400", "1e308", "1e13",
+                              "int-400-digits", "str-400-digits"])
+def test_non_finite_and_out_of_range_numbers_are_rejected_like_nan(task: PropensityModel, value: object) -> None:
+    # Infinity, 1e400 and "inf" were scored (0.0002 -> 0.19) and a 400-digit integer was an OverflowError (500)
+    good = sample_inputs(1)[0]
+    for column in ("amount_1m", "income"):  # required and nullable alike
+        with pytest.raises(InvalidInput, match=f"out-of-range.*{column}") as info:
+            task.predict([{**good, column: value}])
+        assert info.value.detail["columns"] == [column]
+# income may be missing: it is imputed as in training
     assert task.predict([{**good, "income": None}])[0].score >= 0
     with pytest.raises(InvalidInput):
         task.predict(["not a record"])

@@ -105,3 +105,11 @@ def test_delete_erases_embedding_and_image_bytes_from_the_files(store: GallerySt
     assert store.integrity_check() == "ok"
     with pytest.raises(NotFound):
         store.get_person("acme", "gone")
+
+
+@pytest.mark.parametrize(("limit", "offset"), [(2**63, 0), (0, 0), (10_001, 0), (10, -1), (10, 2**63)])
+def test_list_persons_refuses_limits_sqlite_cannot_hold(store: GalleryStore, limit: int, offset: int) -> None:
+    # GET /face/persons?limit=9223372036854775808 was an OverflowError in SQLite (HTTP 500)
+    with pytest.raises(InvalidInput, match="limit must be from 1"):
+        store.list_persons("acme", limit=limit, offset=offset)
+    assert store.list_persons("acme", limit=10_000, offset=0) == []

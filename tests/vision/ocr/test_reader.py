@@ -36,3 +36,19 @@ def test_bundled_weights_status_matches_the_spec() -> None:
     if SPEC.missing_requirements():
         pytest.skip("ocr extra not installed")
     assert status().available, status().message
+
+
+def test_read_document_bounds_pdf_pixels_with_the_callers_max_pixels_before_loading_anything() -> None:
+    import io
+
+    import pypdfium2 as pdfium
+
+    from core.errors import PayloadTooLarge
+
+    pdf = pdfium.PdfDocument.new()
+    for _ in range(2):
+        pdf.new_page(720, 720)  # 2000 x 2000 px at the default 200 dpi
+    buf = io.BytesIO()
+    pdf.save(buf)
+    with pytest.raises(PayloadTooLarge, match="7,000,000 per document"):
+        OcrReader(device="cpu").read_document(buf.getvalue(), max_pixels=7_000_000)
