@@ -150,6 +150,7 @@ class OperationContext:
     state_root: Path
     client: str = "local"
     max_pixels: int = 50_000_000
+    max_bytes: int = 25 * 1024 * 1024
     max_text_chars: int = 20_000
     cache: dict[str, Any] = field(default_factory=dict)
 

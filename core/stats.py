@@ -60,6 +60,6 @@ def bootstrap_interval(statistic: Callable[[list[T]], float], items: Sequence[T]
     if not finite:
         raise ValueError("the statistic is not finite on any resample")
     tail = (1.0 - confidence) / 2.0
-    low = finite[min(len(finite) - 1, int(math.floor(tail * len(finite))))]
-    high = finite[max(0, int(math.ceil((1.0 - tail) * len(finite))) - 1)]
+    low = finite[min(len(finite) - 1, math.floor(tail * len(finite)))]
+    high = finite[max(0, math.ceil((1.0 - tail) * len(finite)) - 1)]
     return low, high

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
@@ -15,15 +14,15 @@ from typing import Any
 
 import anyio
 import bentoml
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-
-from pydantic import BaseModel
 
 from core.errors import AisError
 from core.registry import get_spec
 from serving.config import DeploymentConfig
 from serving.errors import ServiceBusy, ServiceError, error_body, status_for
+from serving.request_ids import request_id_from
 from serving.runtime import ErrorInfo, OperationCall, WorkItem, WorkResult
 from serving.traffic import Route, route
 
@@ -128,7 +127,7 @@ Work = Callable[[Request, Call], Awaitable[dict[str, Any]]]
 
 async def respond(request: Request, task: str, work: Work) -> JSONResponse:
     gateway = bentoml.get_current_service()
-    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    request_id = request_id_from(request.headers)
     started = time.perf_counter()
     version, status, call = "-", 500, None
     try:

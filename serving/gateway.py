@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from serving.endpoints import task_routes
 from serving.errors import error_body, status_for
 from serving.metrics import RequestMetrics
 from serving.monitoring import Monitor, MonitorSettings
+from serving.request_ids import request_id_from
 from serving.runtime import CONFIG_ENV, deployment
 from serving.services import service_for
 from serving.shadow import ShadowRecorder
@@ -45,7 +45,7 @@ log = logging.getLogger("ais.gateway")
 
 async def list_tasks(request: Request) -> JSONResponse:
     gateway = bentoml.get_current_service()
-    request_id = uuid.uuid4().hex
+    request_id = request_id_from(request.headers)
     try:
         config, keys = gateway.watcher.current()
         keys.authenticate(request.headers)
@@ -59,7 +59,7 @@ async def list_tasks(request: Request) -> JSONResponse:
 async def monitoring_summary(request: Request) -> JSONResponse:
     """``GET /v1/monitoring?since=7d``: data quality and drift per window for this deployment."""
     gateway = bentoml.get_current_service()
-    request_id = uuid.uuid4().hex
+    request_id = request_id_from(request.headers)
     try:
         _, keys = gateway.watcher.current()
         keys.authenticate(request.headers)
@@ -79,7 +79,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 def _route_error(request: Request, status: int, allow: list[str] | None = None) -> JSONResponse:
     """404/405 as the same JSON error body as every other error (the path is cut: it is the caller's text)."""
-    request_id = uuid.uuid4().hex
+    request_id = request_id_from(request.headers)
     name, what = ("MethodNotAllowed", "method not allowed") if status == 405 else ("NotFound", "no such route")
     path = request.url.path[:200]
     headers = {"Allow": ", ".join(allow)} if allow else {}

@@ -200,7 +200,8 @@ def run_operation(pool: VersionPool, call: OperationCall) -> WorkResult:
         model = pool.get(call.version)
         config = deployment()
         context = OperationContext(tenant=call.tenant, state_root=state_root(), client=config.client,
-                                   max_pixels=config.limits.max_pixels, max_text_chars=config.limits.max_text_chars,
+                                   max_pixels=config.limits.max_pixels, max_bytes=config.limits.max_bytes,
+                                   max_text_chars=config.limits.max_text_chars,
                                    cache=pool.cache(call.version))
         output = operation.run(model, request, context)
         return WorkResult(version=call.version, result=output.model_dump(mode="json"),

@@ -80,7 +80,7 @@ class FitJobs:
             with self._lock:
                 self._models[job.job_id] = fitted
             job.status = "done"
-        except Exception as exc:  # noqa: BLE001 - a failed fit is reported in the job, never lost
+        except Exception as exc:
             if not isinstance(exc, AisError):
                 log.exception("topic fit job %s failed", job.job_id)
             message = exc.message if isinstance(exc, AisError) else "unexpected error while fitting"

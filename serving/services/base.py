@@ -7,7 +7,15 @@ from typing import Any, ClassVar
 
 import bentoml
 
-from serving.runtime import OperationCall, VersionPool, WorkItem, WorkResult, deployment, run_operation, task_config
+from serving.runtime import (
+    OperationCall,
+    VersionPool,
+    WorkItem,
+    WorkResult,
+    deployment,
+    run_operation,
+    task_config,
+)
 
 
 class TaskService:

@@ -127,8 +127,6 @@ def test_monitoring_since_99999999999999999999d_is_400(server: str) -> None:
     assert _is_4xx(r, 400), r.text
 
 
-@pytest.mark.xfail(strict=True, reason="the lead wires serving.request_ids.request_id_from into the routes; "
-                                       "remove this marker then")
 @pytest.mark.parametrize("value", ["x" * 8000, "<script>alert(1)</script>"])
 def test_x_request_id_of_8000_chars_or_script_is_replaced(server: str, value: str) -> None:
     r = httpx.post(f"{server}/sentiment", json={"text": "a fine film"}, headers={**A, "X-Request-Id": value},

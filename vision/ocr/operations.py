@@ -19,4 +19,5 @@ class ReadRequest(OperationRequest):
 
 def read(reader: Any, request: ReadRequest, context: OperationContext) -> DocumentResult:
     """Every page asked for, in reading order; a plain image is a one-page document (same schema as a PDF)."""
-    return reader.read_document(request.image, request.pages)
+    return reader.read_document(request.image, request.pages, max_bytes=context.max_bytes,
+                                max_pixels=context.max_pixels)

@@ -12,8 +12,8 @@ from pydantic import BaseModel
 
 from core.device import Placement
 from core.errors import ModelNotFound
-from core.operations import Operation, OperationContext, OperationRequest
 from core.images import load_image
+from core.operations import Operation, OperationContext, OperationRequest
 from core.registry import TaskSpec, WeightsStatus
 from core.schemas import Metrics
 from core.task import BaseTask
