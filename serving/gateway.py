@@ -35,6 +35,7 @@ from serving.errors import error_body, status_for
 from serving.metrics import RequestMetrics
 from serving.monitoring import Monitor, MonitorSettings
 from serving.request_ids import request_id_from
+from serving.route_errors import JsonRouteErrors
 from serving.runtime import CONFIG_ENV, deployment
 from serving.services import service_for
 from serving.shadow import ShadowRecorder
@@ -74,7 +75,8 @@ async def monitoring_summary(request: Request) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
-    return _route_error(request, status)
+    allow = (getattr(exc, "headers", None) or {}).get("Allow")
+    return _route_error(request, status, [m.strip() for m in allow.split(",")] if allow else None)
 
 
 def _route_error(request: Request, status: int, allow: list[str] | None = None) -> JSONResponse:
@@ -85,6 +87,9 @@ def _route_error(request: Request, status: int, allow: list[str] | None = None) 
     headers = {"Allow": ", ".join(allow)} if allow else {}
     return json_response({"error": name, "detail": {"message": f"{request.method} {path}: {what}"},
                           "request_id": request_id}, status, request_id, **headers)
+
+
+BENTOML_GET_ROUTES = ("/readyz", "/livez", "/metrics")  # BentoML answers these before the gateway's routes
 
 
 def build_app(tasks: list[str]) -> Starlette:
@@ -101,10 +106,12 @@ def build_app(tasks: list[str]) -> Starlette:
         # the rest, so an unknown path (or a known one with the wrong method) gets the JSON error body.
         allow = sorted({method for method in ("GET", "POST", "PUT", "DELETE") for r in known
                         if r.matches({**request.scope, "method": method})[0] == Match.FULL})
+        if request.url.path in BENTOML_GET_ROUTES:
+            allow = ["GET"]
         return _route_error(request, 405 if allow else 404, allow)
 
     routes.append(Route("/{path:path}", unmatched, methods=["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD",
-                                                             "OPTIONS"]))
+                                                             "OPTIONS", "TRACE"]))
     return Starlette(routes=routes, exception_handlers={404: _http_error, 405: _http_error})
 
 
@@ -129,3 +136,4 @@ _namespace["__doc__"] = "ai-services gateway"
 Gateway = bentoml.service(name="ais-gateway", workers=1, threads=32,
                           traffic={"timeout": deployment().limits.timeout_s + 5})(
     bentoml.asgi_app(app, path="/")(type("Gateway", (), _namespace)))
+Gateway.add_asgi_middleware(JsonRouteErrors)

@@ -12,7 +12,8 @@ from pydantic import AliasChoices, BaseModel, Field, model_validator
 from core.operations import File, OperationContext, OperationRequest, bounded_int
 from vision.face.schemas import DeleteResult, EnrollResult, IdentifyResult, Person, VerifyResult
 
-PersonId = Annotated[str, Field(min_length=1, max_length=128)]
+PersonId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$",
+                                description="letters, digits and _.:@- (starting with a letter or digit)")]
 ImageFile = Annotated[bytes, File()]
 
 
