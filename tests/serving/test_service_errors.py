@@ -70,3 +70,4 @@ def test_openapi_document_and_docs_page(server: str) -> None:
     page = httpx.get(f"{server}/docs")
     assert page.status_code == 200 and "swagger-ui" in page.text
     assert httpx.get(f"{server}/docs/static/swagger-ui-bundle.js").status_code == 200
+

@@ -189,3 +189,45 @@ def test_broken_multipart_csv_is_422_not_500(server: str) -> None:
     r = httpx.post(f"{server}/propensity/batch", content=b"--x\r\nnot a form",
                    headers={"Authorization": f"Bearer {KEY_A}", "Content-Type": "multipart/form-data; boundary=x"})
     assert r.status_code == 422, r.text
+
+
+def test_ocr_answers_a_png_and_a_one_page_pdf_with_the_same_schema(server: str) -> None:
+    """Regression: a plain image came back as a hand-built dict without the document's ``text``."""
+    _need("ocr")
+    from PIL import ImageDraw
+
+    page = Image.new("RGB", (480, 160), "white")
+    ImageDraw.Draw(page).text((20, 60), "INVOICE 2041 TOTAL 17.50", fill="black")
+    png, pdf = io.BytesIO(), io.BytesIO()
+    page.save(png, "PNG")
+    page.save(pdf, "PDF", resolution=72.0)
+    headers = {"Authorization": f"Bearer {KEY_A}"}
+    answers = [httpx.post(f"{server}/ocr", files={"image": (name, data.getvalue(), kind)}, headers=headers, timeout=300)
+               for name, data, kind in (("p.png", png, "image/png"), ("p.pdf", pdf, "application/pdf"))]
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+    results = [a.json()["result"] for a in answers]
+    assert set(results[0]) == set(results[1]) >= {"n_pages", "pages", "text"}
+    assert [r["n_pages"] for r in results] == [1, 1] and set(results[0]["pages"][0]) == set(results[1]["pages"][0])
+    assert "2041" in results[0]["text"] and "2041" in results[1]["text"]
+
+
+def test_the_python_client_calls_predict_and_typed_operations(server: str, shared_data: Path) -> None:
+    _need("sentiment")
+    _need("face")
+    from serving.client import AisClient, ApiError
+    from vision.face.schemas import EnrollResult, Person
+
+    with AisClient(server, KEY_B) as client:
+        good, = client.predict("sentiment", ["a gripping, beautifully shot film"])
+        assert good.label == "positive"
+        photo = next((shared_data / "faces" / "knn" / "train").glob("*/*.jpg"))
+        enrolled = client.call("face", "enroll", name="Client Test", images=[photo])
+        assert isinstance(enrolled, EnrollResult) and enrolled.added == 1
+        person = client.call("face", "get_person", person_id=enrolled.person.person_id)
+        assert isinstance(person, Person) and person.display_name == "Client Test"
+        client.call("face", "delete_person", person_id=person.person_id)
+        with pytest.raises(ApiError) as gone:
+            client.call("face", "get_person", person_id=person.person_id)
+        assert gone.value.status == 404 and gone.value.error == "NotFound"
+        with pytest.raises(ValueError, match="top_kk"):
+            client.call("face", "identify", image=photo, top_kk=3)  # refused before anything is sent
