@@ -47,7 +47,7 @@ def test_schemathesis_finds_no_5xx_and_no_schema_mismatch(server: str, tmp_path:
     command = [str(st), "run", f"{server}/openapi.json", "-H", f"Authorization: Bearer {KEY}", "--checks", CHECKS,
                "--max-examples", "5", "--max-time", "240", "--seed", "7", "--no-shrink", "--request-timeout", "90",
                "--workers", "1", "--no-color"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=420, cwd=tmp_path)
+    done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=420, cwd=tmp_path)
     summary = done.stdout[-6000:]
     assert done.returncode == 0, summary
     assert " passed" in summary and "failure" not in summary.split("SUMMARY")[-1].lower(), summary
