@@ -37,8 +37,19 @@ def run(
     ),
     data: Path | None = typer.Option(None, help="generic mode: a CSV/Parquet file"),
     target: str | None = typer.Option(None, help="generic mode: binary target column"),
-    id_column: str | None = typer.Option(None, "--id", help="generic mode: id column"),
+    id_column: str | None = typer.Option(None, "--id", help="generic mode: id column (default: row number)"),
     month_column: str | None = typer.Option(None, "--month-col", help="generic mode: month column"),
+    order_column: str | None = typer.Option(
+        None, "--order-col", help="generic mode: a column giving the time order (date or sequence number)"
+    ),
+    rows_in_time_order: bool = typer.Option(
+        False, "--rows-in-time-order", help="generic mode: the file's rows are in time order"
+    ),
+    test_fraction: float = typer.Option(0.2, help="generic mode: share of the latest labelled rows for the test"),
+    drop: list[str] | None = typer.Option(
+        None, "--drop", help="generic mode: a column never to use (repeatable), e.g. --drop duration"
+    ),
+    data_format: str = typer.Option("auto", help="generic mode: auto, csv, parquet, excel or coil"),
     trials: int = typer.Option(10, help="Optuna trials on the out-of-time validation months"),
     tune_timeout: float = typer.Option(180.0, help="Optuna time budget in seconds"),
     seed: int = typer.Option(0),
@@ -60,6 +71,11 @@ def run(
             target=target,
             id_column=id_column,
             month_column=month_column,
+            order_column=order_column,
+            rows_in_time_order=rows_in_time_order,
+            test_fraction=test_fraction,
+            drop_columns=drop or None,
+            data_format=data_format,
             n_trials=trials,
             tune_timeout_s=tune_timeout,
             seed=seed,
@@ -71,9 +87,12 @@ def run(
     )
     b, g = result.metrics["baseline"], result.metrics["boosted"]
     typer.echo(
-        f"baseline PR-AUC {b['pr_auc']:.4f} lift@10% {b['lift_at_10pct']:.2f} | "
-        f"LightGBM PR-AUC {g['pr_auc']:.4f} lift@10% {g['lift_at_10pct']:.2f}"
+        f"test: baseline PR-AUC {b['pr_auc']:.4f} lift@10% {b['lift_at_10pct']:.2f} | "
+        f"LightGBM PR-AUC {g['pr_auc']:.4f} lift@10% {g['lift_at_10pct']:.2f} | "
+        f"chosen: {result.metrics['chosen_model']}"
     )
+    if "why" in result.metrics:
+        typer.echo(f"why: {result.metrics['why']}")
     typer.echo(f"report: {result.report}\nleads:  {result.leads}\nmodel:  {result.model}")
     typer.echo("timings (s): " + json.dumps(result.timings))
 
@@ -97,6 +116,11 @@ def train(
         target=None,
         id_column=None,
         month_column=None,
+        order_column=None,
+        rows_in_time_order=False,
+        test_fraction=0.2,
+        drop=None,
+        data_format="auto",
         trials=trials,
         tune_timeout=180.0,
         seed=seed,
