@@ -224,6 +224,42 @@ def run_bancassurance(options: RunOptions) -> RunResult:
     return run_result
 
 
+
+def _train_all(
+    fit: pd.DataFrame,
+    valid: pd.DataFrame,
+    test: pd.DataFrame,
+    columns: list[str],
+    cfg: Any,
+    version: str,
+    src: Any,
+    metadata: dict[str, Any],
+) -> TrainResult:
+    """Propensity models, then the segmenter and the premium model (when policies are known), in one bundle."""
+    import pandas as pd
+
+    from tabular.propensity.premium import PremiumModel, premium_targets
+    from tabular.propensity.segment import Segmenter
+    from tabular.propensity.train import train_propensity
+
+    result = train_propensity(fit, valid, test, columns, cfg, "bancassurance", version, metadata)
+    bundle = result.bundle
+    bundle.segmenter = Segmenter.for_frame(fit[columns], seed=cfg.seed).fit(fit, fit["label"].to_numpy())
+    bundle.metadata["segments"] = bundle.segmenter.profiles
+    if src is not None:
+        train_rows = fit[fit["label"] == 1]
+        train_rows = pd.concat([train_rows, valid[valid["label"] == 1]], ignore_index=True)
+        y_train = premium_targets(src.policies, train_rows)
+        test_rows = test[test["label"] == 1]
+        y_test = premium_targets(src.policies, test_rows)
+        if len(train_rows) >= 20 and len(test_rows) >= 5:
+            model = PremiumModel(seed=cfg.seed).fit(train_rows, y_train)
+            model.evaluate(test_rows, y_test, y_train)
+            bundle.premium = model
+            bundle.metadata["premium_metrics_test"] = model.metrics
+    return result
+
+
 def _hidden_truth(future: Path) -> set[str] | None:
     """Customer ids that really convert in the lead month (kept by the generator; generated data only)."""
     if not future.exists():

@@ -231,3 +231,47 @@ def build_default(
         shutil.copy(result.model.parent / "metadata.json", DEFAULT_MODEL_DIR / "metadata.json")
     size = (DEFAULT_MODEL_DIR / "model.joblib").stat().st_size
     typer.echo(f"default model -> {DEFAULT_MODEL_DIR} ({size / 1e6:.2f} MB)")
+
+
+@app.command()
+def evaluate(
+    data: Path = typer.Option(..., help="labelled file: CSV (any dialect), Parquet, or a CoIL whitespace table"),
+    target: str | None = typer.Option(None, help="binary target column (CoIL: the last column, 'target')"),
+    data_format: str = typer.Option("auto", "--format", help="auto, csv, parquet, excel or coil"),
+    test: Path | None = typer.Option(None, help="a second file in the same layout: its rows are the test set"),
+    test_targets: Path | None = typer.Option(None, help="CoIL: the test file's targets, one per line"),
+    id_column: str | None = typer.Option(None, "--id"),
+    order_column: str | None = typer.Option(None, "--order-col", help="column giving the time order"),
+    rows_in_time_order: bool = typer.Option(False, "--rows-in-time-order"),
+    test_fraction: float = typer.Option(0.2, help="share of the latest (or hashed) rows for the test"),
+    drop: list[str] | None = typer.Option(None, "--drop", help="a column never to use (repeatable)"),
+    trials: int = typer.Option(4, help="Optuna trials for LightGBM on the validation data"),
+    tune_timeout: float = typer.Option(120.0),
+    seed: int = typer.Option(0),
+    workdir: Path | None = typer.Option(None),
+    out: Path | None = typer.Option(None, help="write the Metrics JSON here"),
+) -> None:
+    """Evaluate generic mode on a labelled set: chosen model vs the logistic baseline, 95% intervals."""
+    from tabular.propensity.generic import evaluate_file
+
+    options = _options(
+        month="generic",
+        workdir=_workdir(workdir),
+        data=data,
+        data_format=data_format,
+        target=target or ("target" if data_format == "coil" else None),
+        id_column=id_column,
+        order_column=order_column,
+        rows_in_time_order=rows_in_time_order,
+        test_fraction=test_fraction,
+        drop_columns=drop or None,
+        n_trials=trials,
+        tune_timeout_s=tune_timeout,
+        seed=seed,
+    )
+    metrics, _ = evaluate_file(options, test, test_targets)
+    typer.echo(metrics.table())
+    typer.echo(f"chosen: {metrics.details['chosen_model']} ({metrics.details['why']})")
+    typer.echo(f"split: {metrics.details['split']}")
+    if out:
+        out.write_text(metrics.model_dump_json(indent=2))

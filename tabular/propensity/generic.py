@@ -30,6 +30,7 @@ from tabular.propensity.tables import Column, Table
 if TYPE_CHECKING:
     import pandas as pd
 
+    from core.schemas import Metrics
     from tabular.propensity.profile import TableProfile
     from tabular.propensity.readers import ReadInfo
     from tabular.propensity.selection import Selection
@@ -102,8 +103,23 @@ def _stem(path: Path) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in name)[:40] or "data"
 
 
-def prepare(options: RunOptions, workdir: Path) -> Prepared:
-    """Read, load into the warehouse, profile, split. No model yet."""
+def _read_test_file(path: Path, fmt: str, targets: Path | None, columns: list[str]) -> pd.DataFrame:
+    from tabular.propensity.readers import read_client_file, read_coil_file
+
+    frame = read_coil_file(path, targets)[0] if fmt == "coil" and targets else read_client_file(path, fmt)[0]
+    if list(frame.columns) != columns:
+        raise InvalidInput(
+            f"the test file {path.name} has columns {list(frame.columns)[:8]}..., the data file {columns[:8]}...",
+            path=str(path),
+        )
+    return frame
+
+
+def prepare(
+    options: RunOptions, workdir: Path, test_path: Path | None = None, test_targets: Path | None = None
+) -> Prepared:
+    """Read, load into the warehouse, profile, split. No model yet. ``test_path``: a second file in the
+    same layout whose rows are the test set (e.g. the CoIL evaluation table, targets in ``test_targets``)."""
     import pandas as pd
 
     from tabular.propensity.ingest import Warehouse, content_id
@@ -120,6 +136,10 @@ def prepare(options: RunOptions, workdir: Path) -> Prepared:
         raise InvalidInput(
             f"columns {missing} are not in {path.name}; it has {list(raw.columns)}", missing=missing
         )
+    n_data_rows = len(raw)
+    if test_path is not None:
+        test_raw = _read_test_file(Path(test_path), options.data_format, test_targets, list(raw.columns))
+        raw = pd.concat([raw, test_raw], ignore_index=True)
     raw.insert(0, ROW, np.arange(1, len(raw) + 1, dtype=np.int64))
     id_column = options.id_column or ROW
     key = (id_column, options.month_column) if options.month_column else (id_column,)
@@ -159,7 +179,19 @@ def prepare(options: RunOptions, workdir: Path) -> Prepared:
         raise InvalidInput(f"target column {options.target!r} needs both outcomes among the labelled rows")
     unlabelled = frame[np.isnan(y)]
     valid_mask: np.ndarray | None = None
-    if options.month_column:
+    if test_path is not None:
+        is_test = labelled[ROW].to_numpy() > n_data_rows
+        train, test = labelled[~is_test].reset_index(drop=True), labelled[is_test].reset_index(drop=True)
+        if order_column:
+            n_valid = max(1, int(round(len(train) * VALID_FRACTION)))
+            valid_mask = np.arange(len(train)) >= len(train) - n_valid
+        split_note = (
+            f"test = the {len(test):,} rows of {Path(test_path).name}; train = the {len(train):,} labelled rows of "
+            f"{path.name}; model choice "
+            + ("out of time on the train rows' order" if order_column else "by 5-fold cross-validation")
+        )
+        to_score = unlabelled if len(unlabelled) else frame[frame[ROW].to_numpy() > n_data_rows]
+    elif options.month_column:
         order = pd.to_datetime(labelled[options.month_column].astype("string"), errors="coerce", format="mixed")
         labelled["_period"] = (
             order.dt.to_period("M").astype(str).to_numpy()
@@ -175,7 +207,7 @@ def prepare(options: RunOptions, workdir: Path) -> Prepared:
         test = labelled[labelled["_period"].isin(test_p)].reset_index(drop=True)
         valid_mask = train["_period"].isin(valid_p).to_numpy()
         split_note = (
-            f"out of time by `{options.month_column}`: train {fit_p[0]}..{valid_p[-1]} (validation "
+            f"out-of-time by `{options.month_column}`: train {fit_p[0]}..{valid_p[-1]} (validation "
             f"{valid_p[0]}..{valid_p[-1]}), test {test_p[0]}..{test_p[-1]}"
         )
         last = frame[options.month_column].astype(str) == str(frame[options.month_column].astype(str).max())
@@ -192,7 +224,7 @@ def prepare(options: RunOptions, workdir: Path) -> Prepared:
         n_valid = max(1, int(round(len(train) * VALID_FRACTION)))
         valid_mask = np.arange(len(train)) >= len(train) - n_valid
         split_note = (
-            f"out of time by {order_note}: train = first {len(train):,} labelled rows "
+            f"out-of-time by {order_note}: train = first {len(train):,} labelled rows "
             f"({1 - options.test_fraction:.0%}; validation = its last {n_valid:,}), test = last {len(test):,}"
         )
         to_score = unlabelled if len(unlabelled) else frame[frame["customer_id"].isin(test["customer_id"])]
@@ -312,3 +344,54 @@ def run_generic(options: RunOptions) -> RunResult:
         stage,
     )
 
+
+
+def evaluate_file(
+    options: RunOptions, test_path: Path | None = None, test_targets: Path | None = None
+) -> tuple[Metrics, Selection]:
+    """``ais propensity evaluate``: generic mode's split and model choice on a labelled file, then the
+    chosen model's test metrics with 95% intervals, the logistic baseline beside them
+    (``Metrics.baselines``) and ``origin="labelled"`` (a client's or a public set labelled by others)."""
+    from core.schemas import Metrics
+    from tabular.propensity.evaluate import bucket_size, metric_intervals
+    from tabular.propensity.selection import LIGHTGBM, LOGISTIC, select_and_refit
+    from tabular.propensity.train import TrainConfig
+
+    prep = prepare(options, Path(options.workdir), test_path, test_targets)
+    cfg = TrainConfig(n_trials=options.n_trials, tune_timeout_s=options.tune_timeout_s, seed=options.seed)
+    sel = select_and_refit(
+        prep.train, prep.test, prep.columns, cfg, valid_mask=prep.valid_mask, version="evaluation",
+        metadata={"data": {"kind": "generic", "file": str(options.data), "split": prep.split_note}},
+    )
+    y = prep.test["label"].to_numpy()
+    scores = sel.test_scores[sel.chosen]
+    k = bucket_size(len(y), 0.1)
+    top = np.argsort(-scores, kind="stable")[:k]
+    values = {
+        **{m: float(v) for m, v in sel.test[sel.chosen].as_dict().items() if m not in ("n", "positives")},
+        "buyers_in_top10pct": float(y[top].sum()),
+    }
+    baselines = {
+        "logistic regression": {m: float(v) for m, v in sel.test[LOGISTIC].as_dict().items() if m in values},
+        "lightgbm": {m: float(v) for m, v in sel.test[LIGHTGBM].as_dict().items() if m in values},
+    }
+    metrics = Metrics(
+        task="propensity",
+        dataset=Path(options.data).name + (f" + {Path(test_path).name}" if test_path else ""),
+        n_samples=len(y),
+        values=values,
+        intervals=metric_intervals(y, scores, seed=options.seed),
+        origin="labelled",
+        baselines=baselines,
+        details={
+            "positives": int(y.sum()),
+            "train_rows": len(prep.train),
+            "chosen_model": sel.chosen,
+            "why": sel.why,
+            "validation_protocol": sel.protocol,
+            "split": prep.split_note,
+            "read": prep.info.describe(),
+            "flags": {c.name: c.flags for c in prep.profile.columns if c.flags},
+        },
+    )
+    return metrics, sel

@@ -151,8 +151,6 @@ def profile_table(
         else:
             kind = "categorical"
         col = ColumnProfile(name, kind, non_null, distinct, example)
-        if kind == "categorical" and distinct > 30:
-            col.flags.append(f"high cardinality ({distinct} values): top 30 one-hot, rest grouped")
         is_integer = pd.api.types.is_integer_dtype(s)
         unique_share = distinct / max(non_null, 1)
         id_named = bool(_tokens(name) & ID_WORDS) and unique_share > 0.5
@@ -160,6 +158,8 @@ def profile_table(
             (unique_share >= 0.95 and (kind == "categorical" or is_integer)) or id_named
         ) and non_null > 20:
             col.flags.append(f"ID-like ({unique_share:.0%} distinct)")
+        elif kind == "categorical" and distinct > 30:
+            col.flags.append(f"high cardinality ({distinct} values): top 30 one-hot, rest grouped")
         if _tokens(name) & POST_OUTCOME_WORDS:
             col.flags.append("leakage suspect: its name says it may be known only after the outcome")
         if name in bookkeeping:

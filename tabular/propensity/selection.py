@@ -155,7 +155,7 @@ def select_and_refit(
             train[~valid_mask], train[valid_mask], columns, cfg
         )
         protocol = (
-            f"out of time: fitted on the earliest {int((~valid_mask).sum()):,} training rows, validated on "
+            f"out-of-time: fitted on the earliest {int((~valid_mask).sum()):,} training rows, validated on "
             f"the next {int(valid_mask.sum()):,}"
         )
     else:
