@@ -187,8 +187,8 @@ def run_bancassurance(options: RunOptions) -> RunResult:
     if result is not None:
         d = result.default_report
         sections += [
-            f"LightGBM with default parameters: PR-AUC {d.pr_auc:.4f}, lift@10% {d.lift_at_10pct:.2f}; "
-            f"Optuna trials: {len(result.trials)}.",
+            (f"LightGBM with default parameters: PR-AUC {d.pr_auc:.4f}, lift@10% {d.lift_at_10pct:.2f}; "
+            f"Optuna trials: {len(result.trials)}."),
             "",
             "Top features (gain share): " + ", ".join(f"{n} {v:.3f}" for n, v in result.importances[:12]),
             "",

@@ -30,7 +30,7 @@ def _arrays(
 
 def bucket_size(n: int, bucket: float) -> int:
     """A bucket given as a count (int) or a share of the population (0 < float < 1)."""
-    k = int(round(n * bucket)) if isinstance(bucket, float) and bucket < 1 else int(bucket)
+    k = round(n * bucket) if isinstance(bucket, float) and bucket < 1 else int(bucket)
     if not 1 <= k <= n:
         raise InvalidInput(f"bucket {bucket} gives {k} customers out of {n}")
     return k

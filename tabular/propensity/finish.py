@@ -160,8 +160,8 @@ def write_report(job: Finish, reports: dict[str, Any], metrics: dict[str, Any], 
     lines = [
         f"# {job.title}",
         "",
-        f"Mode: {job.bundle.mode}. Model `{job.bundle.version}` ({'reused' if job.reused else 'trained now'}), "
-        f"saved at `{job.model_path}`; leads are scored by **{chosen_key}**.",
+        (f"Mode: {job.bundle.mode}. Model `{job.bundle.version}` ({'reused' if job.reused else 'trained now'}), "
+        f"saved at `{job.model_path}`; leads are scored by **{chosen_key}**."),
         "",
         "## Split",
         "",
@@ -173,27 +173,27 @@ def write_report(job: Finish, reports: dict[str, Any], metrics: dict[str, Any], 
         "|---|---|---|---|---|---|---|---|---|",
         *[_row(k, r, " (chosen)" if k == chosen_key else "") for k, r in reports.items()],
         "",
-        f"{job.boosted_key} {'beats' if g.pr_auc > b.pr_auc else 'does NOT beat'} the baseline on PR-AUC "
+        (f"{job.boosted_key} {'beats' if g.pr_auc > b.pr_auc else 'does NOT beat'} the baseline on PR-AUC "
         f"({g.pr_auc:.4f} vs {b.pr_auc:.4f}) and "
         f"{'beats' if g.lift_at_10pct > b.lift_at_10pct else 'does NOT beat'} it on lift@10% "
-        f"({g.lift_at_10pct:.2f} vs {b.lift_at_10pct:.2f}).",
+        f"({g.lift_at_10pct:.2f} vs {b.lift_at_10pct:.2f})."),
         "",
         "![gains and lift](lift_chart.png)",
         "",
         *job.sections,
         f"## Leads{' for ' + job.lead_month if job.lead_month else ''}",
         "",
-        f"File: `{leads_path}` (each lead with its top 3 reasons: the input columns that raised its score "
+        (f"File: `{leads_path}` (each lead with its top 3 reasons: the input columns that raised its score "
         f"most, in log-odds). Sales capacity {metrics['capacity']:,} contacts: expected conversions "
-        f"{metrics['expected_conversions_at_capacity']:.1f} (sum of calibrated scores).",
+        f"{metrics['expected_conversions_at_capacity']:.1f} (sum of calibrated scores)."),
         "",
     ]
     if "backtest_lead_month" in metrics:
         bt = metrics["backtest_lead_month"]
         lines += [
-            f"Backtest against the generator's hidden truth for the lead month: PR-AUC {bt['pr_auc']:.4f}, "
+            (f"Backtest against the generator's hidden truth for the lead month: PR-AUC {bt['pr_auc']:.4f}, "
             f"lift@10% {bt['lift_at_10pct']:.2f}, actual conversions in the top {metrics['capacity']:,}: "
-            f"{bt['actual_conversions_at_capacity']}.",
+            f"{bt['actual_conversions_at_capacity']}."),
             "",
         ]
     if metrics.get("premium"):
@@ -201,8 +201,8 @@ def write_report(job: Finish, reports: dict[str, Any], metrics: dict[str, Any], 
         lines += [
             "## Premium suggestion (test months, policies bought)",
             "",
-            f"RMSE {p['rmse']:.1f}, MAE {p['mae']:.1f} on {int(p['n'])} policies (median baseline: RMSE "
-            f"{p['baseline_median_rmse']:.1f}, MAE {p['baseline_median_mae']:.1f}).",
+            (f"RMSE {p['rmse']:.1f}, MAE {p['mae']:.1f} on {int(p['n'])} policies (median baseline: RMSE "
+            f"{p['baseline_median_rmse']:.1f}, MAE {p['baseline_median_mae']:.1f})."),
             "",
         ]
     if job.bundle.segmenter is not None:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from core.schemas import Metrics
+    from tabular.propensity.evaluate import LiftReport
     from tabular.propensity.profile import TableProfile
     from tabular.propensity.readers import ReadInfo
     from tabular.propensity.selection import Selection
@@ -183,7 +184,7 @@ def prepare(
         is_test = labelled[ROW].to_numpy() > n_data_rows
         train, test = labelled[~is_test].reset_index(drop=True), labelled[is_test].reset_index(drop=True)
         if order_column:
-            n_valid = max(1, int(round(len(train) * VALID_FRACTION)))
+            n_valid = max(1, round(len(train) * VALID_FRACTION))
             valid_mask = np.arange(len(train)) >= len(train) - n_valid
         split_note = (
             f"test = the {len(test):,} rows of {Path(test_path).name}; train = the {len(train):,} labelled rows of "
@@ -219,9 +220,9 @@ def prepare(
         if not pd.api.types.is_numeric_dtype(key_values):
             key_values = pd.to_datetime(key_values.astype("string"), errors="coerce", format="mixed")
         labelled = labelled.iloc[np.argsort(key_values.to_numpy(), kind="stable")].reset_index(drop=True)
-        n_test = max(1, int(round(len(labelled) * options.test_fraction)))
+        n_test = max(1, round(len(labelled) * options.test_fraction))
         train, test = labelled.iloc[:-n_test].reset_index(drop=True), labelled.iloc[-n_test:].reset_index(drop=True)
-        n_valid = max(1, int(round(len(train) * VALID_FRACTION)))
+        n_valid = max(1, round(len(train) * VALID_FRACTION))
         valid_mask = np.arange(len(train)) >= len(train) - n_valid
         split_note = (
             f"out-of-time by {order_note}: train = first {len(train):,} labelled rows "
@@ -230,7 +231,7 @@ def prepare(
         to_score = unlabelled if len(unlabelled) else frame[frame["customer_id"].isin(test["customer_id"])]
     else:
         h = pd.util.hash_pandas_object(labelled["customer_id"], index=False).to_numpy() % 1000
-        is_test = h < int(round(1000 * options.test_fraction))
+        is_test = h < round(1000 * options.test_fraction)
         train, test = labelled[~is_test].reset_index(drop=True), labelled[is_test].reset_index(drop=True)
         split_note = (
             f"NO time order: test = {len(test):,} rows by hashed id ({options.test_fraction:.0%}), model choice "
@@ -244,11 +245,15 @@ def prepare(
     )
 
 
-def _sections(prep: Prepared, sel: Selection) -> list[str]:
+def _sections(prep: Prepared, sel: Selection, reference: LiftReport) -> list[str]:
     from tabular.propensity.selection import DISPLAY
 
     v = sel.validation
     lines = [
+        ("Reference, built from scikit-learn parts only (one-hot + standardised numbers + "
+        "`LogisticRegression()` defaults, fitted on the same training rows): test PR-AUC "
+        f"{reference.pr_auc:.4f}, lift@10% {reference.lift_at_10pct:.2f}."),
+        "",
         "## Model choice",
         "",
         f"Chosen: **{DISPLAY[sel.chosen]}**, because {sel.why}. Validation: {sel.protocol}.",
@@ -257,11 +262,11 @@ def _sections(prep: Prepared, sel: Selection) -> list[str]:
         "|---|---|---|",
         *[f"| {DISPLAY[k]} | {r.pr_auc:.4f} | {r.lift_at_10pct:.2f} |" for k, r in v.items()],
         "",
-        f"Both were then refitted on all {len(prep.train):,} training rows and scored on the test rows "
+        (f"Both were then refitted on all {len(prep.train):,} training rows and scored on the test rows "
         f"(table above); the leads come from the chosen model refitted on all "
         f"{len(prep.train) + len(prep.test):,} labelled rows. Scores are Platt-calibrated on the validation "
         f"scores. LightGBM settings: {sel.best_rounds} rounds, {sel.best_params} "
-        f"({len(sel.trials)} Optuna trials).",
+        f"({len(sel.trials)} Optuna trials)."),
         "",
         "Top features of the boosted model (gain share): "
         + ", ".join(f"{n} {g:.3f}" for n, g in sel.importances[:10]),
@@ -311,7 +316,14 @@ def run_generic(options: RunOptions) -> RunResult:
             columns_profile=prep.profile.as_dict(), read=prep.info.__dict__,
         )
         model_path = save_bundle(bundle, options.models_dir)
+    from tabular.propensity.evaluate import lift_report
+    from tabular.propensity.selection import reference_logistic_scores
+
+    reference = lift_report(
+        prep.test["label"].to_numpy(), reference_logistic_scores(prep.train, prep.test, prep.columns, options.seed)
+    )
     metrics: dict[str, Any] = {
+        "reference_sklearn_logistic": reference.as_dict(),
         "split": prep.split_note,
         "why": sel.why,
         "validation_protocol": sel.protocol,
@@ -338,7 +350,7 @@ def run_generic(options: RunOptions) -> RunResult:
             leads_format=options.leads_format,
             capacity=options.capacity,
             quality=prep.quality,
-            sections=_sections(prep, sel),
+            sections=_sections(prep, sel, reference),
             metrics=metrics,
         ),
         stage,
@@ -353,8 +365,8 @@ def evaluate_file(
     chosen model's test metrics with 95% intervals, the logistic baseline beside them
     (``Metrics.baselines``) and ``origin="labelled"`` (a client's or a public set labelled by others)."""
     from core.schemas import Metrics
-    from tabular.propensity.evaluate import bucket_size, metric_intervals
-    from tabular.propensity.selection import LIGHTGBM, LOGISTIC, select_and_refit
+    from tabular.propensity.evaluate import bucket_size, lift_report, metric_intervals
+    from tabular.propensity.selection import LIGHTGBM, LOGISTIC, reference_logistic_scores, select_and_refit
     from tabular.propensity.train import TrainConfig
 
     prep = prepare(options, Path(options.workdir), test_path, test_targets)
@@ -374,6 +386,10 @@ def evaluate_file(
     baselines = {
         "logistic regression": {m: float(v) for m, v in sel.test[LOGISTIC].as_dict().items() if m in values},
         "lightgbm": {m: float(v) for m, v in sel.test[LIGHTGBM].as_dict().items() if m in values},
+    }
+    reference = lift_report(y, reference_logistic_scores(prep.train, prep.test, prep.columns, options.seed))
+    baselines["sklearn one-hot logistic (defaults)"] = {
+        m: float(v) for m, v in reference.as_dict().items() if m in values
     }
     metrics = Metrics(
         task="propensity",

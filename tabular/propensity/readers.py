@@ -168,9 +168,8 @@ def read_csv_file(path: str | Path) -> tuple[pd.DataFrame, ReadInfo]:
         if all(v is None or isinstance(v, float) for v in columns[name]):
             frame[name] = pd.to_numeric(frame[name], errors="coerce")
             as_int = frame[name].dropna()
-            if len(as_int) == frame[name].notna().sum() and len(as_int) and (as_int % 1 == 0).all():
-                if frame[name].notna().all():
-                    frame[name] = frame[name].astype("int64")
+            if len(as_int) == len(frame) and (as_int % 1 == 0).all():
+                frame[name] = frame[name].astype("int64")
         else:
             frame[name] = frame[name].astype(object)
     return frame, info

@@ -154,10 +154,10 @@ def test_evaluate_command_on_coil_tables(tmp_path: Path) -> None:
         month="generic", workdir=tmp_path / "w", data=tmp_path / "tic.txt", data_format="coil",
         target="target", n_trials=0,
     )
-    metrics, sel = evaluate_file(options, tmp_path / "eval.txt", tmp_path / "tgts.txt")
+    metrics, _ = evaluate_file(options, tmp_path / "eval.txt", tmp_path / "tgts.txt")
     assert metrics.origin == "labelled" and metrics.n_samples == 500
     assert metrics.details["train_rows"] == 1000 and "cross-validation" in metrics.details["split"]
-    assert set(metrics.baselines) == {"logistic regression", "lightgbm"}
+    assert set(metrics.baselines) == {"logistic regression", "lightgbm", "sklearn one-hot logistic (defaults)"}
     low, high = metrics.intervals["pr_auc"]
     assert low <= metrics.values["pr_auc"] <= high and high - low > 0
     assert metrics.values["buyers_in_top10pct"] <= metrics.details["positives"]
