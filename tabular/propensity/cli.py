@@ -189,7 +189,12 @@ def predict(
     if out:
         import pandas as pd
 
-        pd.DataFrame([lead.model_dump() for lead in leads]).to_csv(out, index=False)
+        from tabular.propensity.reasons import reason_columns
+
+        table = pd.DataFrame([lead.model_dump(exclude={"reasons"}) for lead in leads])
+        for name, values in reason_columns([lead.reasons for lead in leads]).items():
+            table[name] = values
+        table.to_csv(out, index=False)
         typer.echo(f"{len(leads)} leads -> {out}")
     else:
         for lead in leads:
