@@ -162,3 +162,22 @@ def test_evaluate_command_on_coil_tables(tmp_path: Path) -> None:
     assert low <= metrics.values["pr_auc"] <= high and high - low > 0
     assert metrics.values["buyers_in_top10pct"] <= metrics.details["positives"]
     assert "| pr_auc |" in metrics.table()
+
+
+def test_evaluate_cli_prints_intervals_and_baselines(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tabular.propensity.cli import app
+
+    path = tmp_path / "client.csv"
+    _awkward_csv(path, n=600, seed=4)
+    out = tmp_path / "metrics.json"
+    result = CliRunner().invoke(
+        app,
+        ["evaluate", "--data", str(path), "--target", "y", "--trials", "0", "--workdir", str(tmp_path / "w"),
+         "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "labelled by others" in result.output and "95% interval" in result.output
+    assert "sklearn one-hot logistic (defaults)" in result.output and "NO time order" in result.output
+    assert '"origin": "labelled"' in out.read_text()

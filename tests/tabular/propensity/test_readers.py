@@ -79,3 +79,14 @@ def test_identifiers_survive_duckdb() -> None:
     assert [r[0] for r in con.execute("DESCRIBE t").fetchall()] == names
     with pytest.raises(ValueError):
         quote_identifier("")
+
+
+def test_broken_parquet_and_empty_csv(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.parquet"
+    bad.write_bytes(b"PAR1 this is not a parquet file")
+    with pytest.raises(DataFormatError, match=r"broken\.parquet: unreadable Parquet"):
+        read_client_file(bad)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("a;b\n")
+    with pytest.raises(DataFormatError, match=r"empty\.csv:2: the file has a header but no data rows"):
+        read_client_file(empty)
