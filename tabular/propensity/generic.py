@@ -145,11 +145,13 @@ def prepare(
     id_column = options.id_column or ROW
     key = (id_column, options.month_column) if options.month_column else (id_column,)
     stem = _stem(path)
-    table = _generic_table(raw, f"generic_{stem}", key, {ROW, *key})
+    digest = content_id(path.read_bytes() + (Path(test_path).read_bytes() if test_path else b""))
+    # one table per delivered content: a re-delivery is skipped, a different file never meets an old schema
+    table = _generic_table(raw, f"generic_{stem}_{digest[:8]}", key, {ROW, *key})
     warehouse = Warehouse(workdir / "warehouse.duckdb", tables={table.name: table})
     from tabular.propensity.sqlnames import quote_identifier
 
-    batch_id = f"{table.name}:{path.name}:{content_id(path.read_bytes())}"
+    batch_id = f"{table.name}:{path.name}:{digest}"
     quality = [warehouse.load_frame(table.name, raw, batch_id, source=str(path))]
     frame = warehouse.query(
         f"SELECT * FROM {quote_identifier(table.name)} ORDER BY {quote_identifier(ROW)}"
@@ -239,10 +241,22 @@ def prepare(
         )
         log.warning(split_note)
         to_score = unlabelled if len(unlabelled) else frame[frame["customer_id"].isin(test["customer_id"])]
+    for part, rows in (("training", train), ("test", test)):
+        if len(rows) < 10 or rows["label"].nunique() < 2:
+            raise InvalidInput(
+                f"the {part} rows ({len(rows)}, {int(rows['label'].sum()) if len(rows) else 0} positive) need both "
+                f"outcomes; split: {split_note}"
+            )
+    if not columns:
+        raise InvalidInput(f"no usable feature columns in {path.name}: {prep_excluded(profile)}")
     return Prepared(
         frame, info, profile, columns, train, test, valid_mask, split_note, order_note, quality,
         to_score.reset_index(drop=True),
     )
+
+
+def prep_excluded(profile: TableProfile) -> str:
+    return "; ".join(f"{c.name}: {c.excluded}" for c in profile.columns if c.excluded)
 
 
 def _sections(prep: Prepared, sel: Selection, reference: LiftReport) -> list[str]:

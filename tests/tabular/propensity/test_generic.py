@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from tabular.propensity.features import FeaturePrep
-from tabular.propensity.generic import evaluate_file
+from tabular.propensity.generic import evaluate_file, prepare
 from tabular.propensity.leads import run
 from tabular.propensity.model import PropensityModel
 from tabular.propensity.schemas import RunOptions
@@ -154,6 +154,8 @@ def test_evaluate_command_on_coil_tables(tmp_path: Path) -> None:
         month="generic", workdir=tmp_path / "w", data=tmp_path / "tic.txt", data_format="coil",
         target="target", n_trials=0,
     )
+    # the train file alone first, in the same warehouse: the later train + test load must not reuse it
+    assert len(prepare(options, tmp_path / "w").frame) == 1000
     metrics, _ = evaluate_file(options, tmp_path / "eval.txt", tmp_path / "tgts.txt")
     assert metrics.origin == "labelled" and metrics.n_samples == 500
     assert metrics.details["train_rows"] == 1000 and "cross-validation" in metrics.details["split"]
