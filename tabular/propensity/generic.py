@@ -397,6 +397,13 @@ def evaluate_file(
         **{m: float(v) for m, v in sel.test[sel.chosen].as_dict().items() if m not in ("n", "positives")},
         "buyers_in_top10pct": float(y[top].sum()),
     }
+    capacity = options.capacity
+    if capacity:  # the client's bucket: how many the sales team can contact
+        from tabular.propensity.evaluate import lift_at
+
+        k_cap = bucket_size(len(y), int(capacity))
+        values["buyers_at_capacity"] = float(y[np.argsort(-scores, kind="stable")[:k_cap]].sum())
+        values["lift_at_capacity"] = lift_at(y, scores, k_cap)
     baselines = {
         "logistic regression": {m: float(v) for m, v in sel.test[LOGISTIC].as_dict().items() if m in values},
         "lightgbm": {m: float(v) for m, v in sel.test[LIGHTGBM].as_dict().items() if m in values},
@@ -405,6 +412,16 @@ def evaluate_file(
     baselines["sklearn one-hot logistic (defaults)"] = {
         m: float(v) for m, v in reference.as_dict().items() if m in values
     }
+    if capacity:
+        from tabular.propensity.evaluate import lift_at
+
+        for name, model_scores in (
+            ("logistic regression", sel.test_scores[LOGISTIC]),
+            ("lightgbm", sel.test_scores[LIGHTGBM]),
+        ):
+            order = np.argsort(-model_scores, kind="stable")[:k_cap]
+            baselines[name]["buyers_at_capacity"] = float(y[order].sum())
+            baselines[name]["lift_at_capacity"] = lift_at(y, model_scores, k_cap)
     metrics = Metrics(
         task="propensity",
         dataset=Path(options.data).name + (f" + {Path(test_path).name}" if test_path else ""),
@@ -415,6 +432,7 @@ def evaluate_file(
         baselines=baselines,
         details={
             "positives": int(y.sum()),
+            "capacity": capacity,
             "train_rows": len(prep.train),
             "chosen_model": sel.chosen,
             "why": sel.why,

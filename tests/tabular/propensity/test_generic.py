@@ -152,7 +152,7 @@ def test_evaluate_command_on_coil_tables(tmp_path: Path) -> None:
     (tmp_path / "tgts.txt").write_text("\n".join(str(v) for v in test["target"]) + "\n")
     options = RunOptions(
         month="generic", workdir=tmp_path / "w", data=tmp_path / "tic.txt", data_format="coil",
-        target="target", n_trials=0,
+        target="target", n_trials=0, capacity=100,
     )
     # the train file alone first, in the same warehouse: the later train + test load must not reuse it
     assert len(prepare(options, tmp_path / "w").frame) == 1000
@@ -163,6 +163,7 @@ def test_evaluate_command_on_coil_tables(tmp_path: Path) -> None:
     low, high = metrics.intervals["pr_auc"]
     assert low <= metrics.values["pr_auc"] <= high and high - low > 0
     assert metrics.values["buyers_in_top10pct"] <= metrics.details["positives"]
+    assert metrics.values["buyers_at_capacity"] <= 100 and "buyers_at_capacity" in metrics.baselines["lightgbm"]
     assert "| pr_auc |" in metrics.table()
 
 
