@@ -373,11 +373,15 @@ def run_generic(options: RunOptions) -> RunResult:
 
 
 def evaluate_file(
-    options: RunOptions, test_path: Path | None = None, test_targets: Path | None = None
+    options: RunOptions,
+    test_path: Path | None = None,
+    test_targets: Path | None = None,
+    origin: str = "labelled",
 ) -> tuple[Metrics, Selection]:
     """``ais propensity evaluate``: generic mode's split and model choice on a labelled file, then the
     chosen model's test metrics with 95% intervals, the logistic baseline beside them
-    (``Metrics.baselines``) and ``origin="labelled"`` (a client's or a public set labelled by others)."""
+    (``Metrics.baselines``) and ``origin`` ("labelled": a client's or a public set labelled by others;
+    "generated": a set we made, e.g. ``synth.insurance_marketing_frame``)."""
     from core.schemas import Metrics
     from tabular.propensity.evaluate import bucket_size, lift_report, metric_intervals
     from tabular.propensity.selection import LIGHTGBM, LOGISTIC, reference_logistic_scores, select_and_refit
@@ -408,7 +412,8 @@ def evaluate_file(
         "logistic regression": {m: float(v) for m, v in sel.test[LOGISTIC].as_dict().items() if m in values},
         "lightgbm": {m: float(v) for m, v in sel.test[LIGHTGBM].as_dict().items() if m in values},
     }
-    reference = lift_report(y, reference_logistic_scores(prep.train, prep.test, prep.columns, options.seed))
+    reference_scores = reference_logistic_scores(prep.train, prep.test, prep.columns, options.seed)
+    reference = lift_report(y, reference_scores)
     baselines["sklearn one-hot logistic (defaults)"] = {
         m: float(v) for m, v in reference.as_dict().items() if m in values
     }
@@ -418,6 +423,7 @@ def evaluate_file(
         for name, model_scores in (
             ("logistic regression", sel.test_scores[LOGISTIC]),
             ("lightgbm", sel.test_scores[LIGHTGBM]),
+            ("sklearn one-hot logistic (defaults)", reference_scores),
         ):
             order = np.argsort(-model_scores, kind="stable")[:k_cap]
             baselines[name]["buyers_at_capacity"] = float(y[order].sum())
@@ -428,7 +434,7 @@ def evaluate_file(
         n_samples=len(y),
         values=values,
         intervals=metric_intervals(y, scores, seed=options.seed),
-        origin="labelled",
+        origin=origin,
         baselines=baselines,
         details={
             "positives": int(y.sum()),
