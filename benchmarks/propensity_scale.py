@@ -75,9 +75,10 @@ def main() -> None:
 
     import numpy as np
 
+    from tabular.propensity.bancassurance import _sample_rows
     from tabular.propensity.features import build_features, conversion_labels, feature_columns, load_sources
+    from tabular.propensity.finish import score_frame
     from tabular.propensity.ingest import Warehouse
-    from tabular.propensity.leads import _sample_rows, score_frame
     from tabular.propensity.months import Windows, parse_month
     from tabular.propensity.synth import SynthConfig, generate
     from tabular.propensity.train import TrainConfig, train_propensity

@@ -37,8 +37,19 @@ def run(
     ),
     data: Path | None = typer.Option(None, help="generic mode: a CSV/Parquet file"),
     target: str | None = typer.Option(None, help="generic mode: binary target column"),
-    id_column: str | None = typer.Option(None, "--id", help="generic mode: id column"),
+    id_column: str | None = typer.Option(None, "--id", help="generic mode: id column (default: row number)"),
     month_column: str | None = typer.Option(None, "--month-col", help="generic mode: month column"),
+    order_column: str | None = typer.Option(
+        None, "--order-col", help="generic mode: a column giving the time order (date or sequence number)"
+    ),
+    rows_in_time_order: bool = typer.Option(
+        False, "--rows-in-time-order", help="generic mode: the file's rows are in time order"
+    ),
+    test_fraction: float = typer.Option(0.2, help="generic mode: share of the latest labelled rows for the test"),
+    drop: list[str] | None = typer.Option(
+        None, "--drop", help="generic mode: a column never to use (repeatable), e.g. --drop duration"
+    ),
+    data_format: str = typer.Option("auto", help="generic mode: auto, csv, parquet, excel or coil"),
     trials: int = typer.Option(10, help="Optuna trials on the out-of-time validation months"),
     tune_timeout: float = typer.Option(180.0, help="Optuna time budget in seconds"),
     seed: int = typer.Option(0),
@@ -60,6 +71,11 @@ def run(
             target=target,
             id_column=id_column,
             month_column=month_column,
+            order_column=order_column,
+            rows_in_time_order=rows_in_time_order,
+            test_fraction=test_fraction,
+            drop_columns=drop or None,
+            data_format=data_format,
             n_trials=trials,
             tune_timeout_s=tune_timeout,
             seed=seed,
@@ -71,9 +87,12 @@ def run(
     )
     b, g = result.metrics["baseline"], result.metrics["boosted"]
     typer.echo(
-        f"baseline PR-AUC {b['pr_auc']:.4f} lift@10% {b['lift_at_10pct']:.2f} | "
-        f"LightGBM PR-AUC {g['pr_auc']:.4f} lift@10% {g['lift_at_10pct']:.2f}"
+        f"test: baseline PR-AUC {b['pr_auc']:.4f} lift@10% {b['lift_at_10pct']:.2f} | "
+        f"LightGBM PR-AUC {g['pr_auc']:.4f} lift@10% {g['lift_at_10pct']:.2f} | "
+        f"chosen: {result.metrics['chosen_model']}"
     )
+    if "why" in result.metrics:
+        typer.echo(f"why: {result.metrics['why']}")
     typer.echo(f"report: {result.report}\nleads:  {result.leads}\nmodel:  {result.model}")
     typer.echo("timings (s): " + json.dumps(result.timings))
 
@@ -97,6 +116,11 @@ def train(
         target=None,
         id_column=None,
         month_column=None,
+        order_column=None,
+        rows_in_time_order=False,
+        test_fraction=0.2,
+        drop=None,
+        data_format="auto",
         trials=trials,
         tune_timeout=180.0,
         seed=seed,
@@ -165,7 +189,12 @@ def predict(
     if out:
         import pandas as pd
 
-        pd.DataFrame([lead.model_dump() for lead in leads]).to_csv(out, index=False)
+        from tabular.propensity.reasons import reason_columns
+
+        table = pd.DataFrame([lead.model_dump(exclude={"reasons"}) for lead in leads])
+        for name, values in reason_columns([lead.reasons for lead in leads]).items():
+            table[name] = values
+        table.to_csv(out, index=False)
         typer.echo(f"{len(leads)} leads -> {out}")
     else:
         for lead in leads:
@@ -207,3 +236,50 @@ def build_default(
         shutil.copy(result.model.parent / "metadata.json", DEFAULT_MODEL_DIR / "metadata.json")
     size = (DEFAULT_MODEL_DIR / "model.joblib").stat().st_size
     typer.echo(f"default model -> {DEFAULT_MODEL_DIR} ({size / 1e6:.2f} MB)")
+
+
+@app.command()
+def evaluate(
+    data: Path = typer.Option(..., help="labelled file: CSV (any dialect), Parquet, or a CoIL whitespace table"),
+    target: str | None = typer.Option(None, help="binary target column (CoIL: the last column, 'target')"),
+    data_format: str = typer.Option("auto", "--format", help="auto, csv, parquet, excel or coil"),
+    test: Path | None = typer.Option(None, help="a second file in the same layout: its rows are the test set"),
+    test_targets: Path | None = typer.Option(None, help="CoIL: the test file's targets, one per line"),
+    id_column: str | None = typer.Option(None, "--id"),
+    order_column: str | None = typer.Option(None, "--order-col", help="column giving the time order"),
+    rows_in_time_order: bool = typer.Option(False, "--rows-in-time-order"),
+    test_fraction: float = typer.Option(0.2, help="share of the latest (or hashed) rows for the test"),
+    drop: list[str] | None = typer.Option(None, "--drop", help="a column never to use (repeatable)"),
+    capacity: int | None = typer.Option(None, help="the client's bucket: buyers and lift in the top N scored"),
+    trials: int = typer.Option(4, help="Optuna trials for LightGBM on the validation data"),
+    tune_timeout: float = typer.Option(120.0),
+    seed: int = typer.Option(0),
+    workdir: Path | None = typer.Option(None),
+    out: Path | None = typer.Option(None, help="write the Metrics JSON here"),
+    generated: bool = typer.Option(False, "--generated", help="the set was generated by us (a development number)"),
+) -> None:
+    """Evaluate generic mode on a labelled set: chosen model vs the logistic baseline, 95% intervals."""
+    from tabular.propensity.generic import evaluate_file
+
+    options = _options(
+        month="generic",
+        workdir=_workdir(workdir),
+        data=data,
+        data_format=data_format,
+        target=target or ("target" if data_format == "coil" else None),
+        id_column=id_column,
+        order_column=order_column,
+        rows_in_time_order=rows_in_time_order,
+        test_fraction=test_fraction,
+        drop_columns=drop or None,
+        capacity=capacity,
+        n_trials=trials,
+        tune_timeout_s=tune_timeout,
+        seed=seed,
+    )
+    metrics, _ = evaluate_file(options, test, test_targets, "generated" if generated else "labelled")
+    typer.echo(metrics.table())
+    typer.echo(f"chosen: {metrics.details['chosen_model']} ({metrics.details['why']})")
+    typer.echo(f"split: {metrics.details['split']}")
+    if out:
+        out.write_text(metrics.model_dump_json(indent=2))

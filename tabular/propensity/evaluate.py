@@ -8,7 +8,7 @@ Lift at bucket k = (share of converters among the top-k scored customers) / (bas
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +30,7 @@ def _arrays(
 
 def bucket_size(n: int, bucket: float) -> int:
     """A bucket given as a count (int) or a share of the population (0 < float < 1)."""
-    k = int(round(n * bucket)) if isinstance(bucket, float) and bucket < 1 else int(bucket)
+    k = round(n * bucket) if isinstance(bucket, float) and bucket < 1 else int(bucket)
     if not 1 <= k <= n:
         raise InvalidInput(f"bucket {bucket} gives {k} customers out of {n}")
     return k
@@ -127,3 +127,37 @@ def plot_gains_and_lift(
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
+
+
+def metric_intervals(
+    y: Sequence[float] | np.ndarray, scores: Sequence[float] | np.ndarray, n_resamples: int = 500, seed: int = 0
+) -> dict[str, tuple[float, float]]:
+    """95% intervals: percentile bootstrap over customers for PR-AUC, ROC-AUC and lift@10%/5%
+    (``core.stats.bootstrap_interval``), Wilson for the base rate."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from core.stats import bootstrap_interval, wilson_interval
+
+    y_arr, s_arr = _arrays(y, scores)
+
+    def stat(fn: str) -> Callable[[list[int]], float]:
+        def value(idx: list[int]) -> float:
+            ix = np.asarray(idx)
+            yy, ss = y_arr[ix], s_arr[ix]
+            if yy.min() == yy.max():
+                return float("nan")
+            if fn == "pr_auc":
+                return float(average_precision_score(yy, ss))
+            if fn == "roc_auc":
+                return float(roc_auc_score(yy, ss))
+            return lift_at(yy, ss, 0.1 if fn == "lift_at_10pct" else 0.05)
+
+        return value
+
+    idx = list(range(len(y_arr)))
+    out = {
+        name: bootstrap_interval(stat(name), idx, n_resamples=n_resamples, seed=seed)
+        for name in ("pr_auc", "roc_auc", "lift_at_10pct", "lift_at_5pct")
+    }
+    out["base_rate"] = wilson_interval(int(y_arr.sum()), len(y_arr))
+    return out

@@ -307,9 +307,12 @@ class FeaturePrep:
     categories: dict[str, list[str]] = field(default_factory=dict)
     missing_flags: list[str] = field(default_factory=list)
     output_names: list[str] = field(default_factory=list)
+    clip: bool = True  # cap numbers at the training rows' 1/99% quantiles
 
     @classmethod
-    def for_frame(cls, frame: pd.DataFrame, columns: list[str]) -> FeaturePrep:
+    def for_frame(cls, frame: pd.DataFrame, columns: list[str], plain: bool = False) -> FeaturePrep:
+        """``plain=True`` (generic mode): imputation and one-hot only, numbers as they are: no caps, logs
+        or bins, so a linear model can extrapolate when later rows lie outside the training range."""
         import pandas as pd
 
         numeric = [
@@ -326,6 +329,8 @@ class FeaturePrep:
             or (frame[c].min() >= 0 and frame[c].quantile(0.99) > 100 * max(frame[c].median(), 1e-9))
         ]
         bins = [c for c in ("age", "income") if c in numeric]
+        if plain:
+            return cls(numeric=numeric + boolean, categorical=categorical, clip=False)
         return cls(numeric=numeric + boolean, categorical=categorical, log_columns=logs, bin_columns=bins)
 
     def fit(self, frame: pd.DataFrame) -> FeaturePrep:
@@ -354,6 +359,15 @@ class FeaturePrep:
         )
         return self
 
+    def sources(self) -> list[str]:
+        """The input column each prepared feature comes from (same order as ``output_names``)."""
+        return (
+            list(self.numeric)
+            + list(self.missing_flags)
+            + list(self.bin_columns)
+            + [c for c in self.categorical for _ in self.categories[c]]
+        )
+
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
         n = len(frame)
         out = np.empty((n, len(self.output_names)), dtype=np.float32)
@@ -361,8 +375,9 @@ class FeaturePrep:
         for c in self.numeric:
             v = frame[c].to_numpy(dtype=np.float64).copy()
             v[~np.isfinite(v)] = self.medians[c]
-            lo, hi = self.caps[c]
-            v = np.clip(v, lo, hi)
+            if self.clip:
+                lo, hi = self.caps[c]
+                v = np.clip(v, lo, hi)
             if c in self.log_columns:
                 v = np.sign(v) * np.log1p(np.abs(v))
             out[:, k] = v

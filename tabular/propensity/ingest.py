@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.errors import InvalidInput
 from tabular.propensity.clean import TableQuality, check_frame, missing_counts
+from tabular.propensity.sqlnames import quote_identifier, quoted_list
 from tabular.propensity.tables import ALL_TABLES, Table
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ class Warehouse:
 
     def count(self, table: str) -> int:
         with self.connect(read_only=True) as con:
-            return int(con.execute(f"SELECT count(*) FROM {_ident(table)}").fetchall()[0][0])
+            return int(con.execute(f"SELECT count(*) FROM {quote_identifier(table)}").fetchall()[0][0])
 
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         with self.connect(read_only=True) as con:
@@ -108,13 +109,14 @@ class Warehouse:
                     report.quarantined = {}
                     log.info("batch %s already ingested; skipped", batch_id)
                     return report
-                before = con.execute(f"SELECT count(*) FROM {table.name}").fetchall()[0][0]
+                name = quote_identifier(table.name)
+                before = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
                 good = checked.good
-                cols = ", ".join(table.column_names)
+                cols = quoted_list(table.column_names)
                 for start in range(0, len(good), chunk_rows):
                     part = good.iloc[start : start + chunk_rows]
                     con.register("incoming", part)
-                    con.execute(f"INSERT OR IGNORE INTO {table.name} ({cols}) SELECT {cols} FROM incoming")
+                    con.execute(f"INSERT OR IGNORE INTO {name} ({cols}) SELECT {cols} FROM incoming")
                     con.unregister("incoming")
                     if on_chunk is not None:
                         on_chunk(start + len(part))
@@ -137,7 +139,7 @@ class Warehouse:
                         "SELECT batch_id, table_name, reason, payload FROM bad_rows"
                     )
                     con.unregister("bad_rows")
-                after = con.execute(f"SELECT count(*) FROM {table.name}").fetchall()[0][0]
+                after = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
                 report.loaded = int(after - before)
                 report.already_present = int(len(good) - report.loaded)
                 con.execute(
@@ -276,12 +278,6 @@ def write_jsonl_batches(
         path.write_text(buf.getvalue())
         paths.append(path)
     return paths
-
-
-def _ident(name: str) -> str:
-    if not name.replace("_", "").isalnum():
-        raise InvalidInput(f"bad table name {name!r}")
-    return name
 
 
 def _pandas() -> Any:

@@ -34,6 +34,7 @@ class PropensityDataset:
 
     frame: pd.DataFrame
     name: str = "dataset"
+    origin: str = "generated"  # "labelled" for real data labelled by others (core.schemas.Metrics.origin)
 
 
 class PropensityModel(BaseTask[CustomerRecord | dict, Lead]):
@@ -161,6 +162,9 @@ class PropensityModel(BaseTask[CustomerRecord | dict, Lead]):
         deciles = bundle.deciles(scores)
         segments = bundle.segmenter.predict(frame) if bundle.segmenter is not None else None
         premiums = bundle.premium.predict(frame) if bundle.premium is not None else None
+        from tabular.propensity.reasons import top_reasons
+
+        reasons = top_reasons(bundle, frame, 3)
         ids = frame["customer_id"].tolist()
         return [
             Lead(
@@ -173,6 +177,7 @@ class PropensityModel(BaseTask[CustomerRecord | dict, Lead]):
                 segment_name=None if segments is None else bundle.segmenter.names[int(segments[i])],
                 suggested_premium=None if premiums is None else float(premiums[i]),
                 model_version=bundle.version,
+                reasons=reasons[i],
             )
             for i in range(len(frame))
         ]
@@ -198,7 +203,9 @@ class PropensityModel(BaseTask[CustomerRecord | dict, Lead]):
         return out
 
     def evaluate(self, dataset: PropensityDataset | Any) -> Metrics:
-        """PR-AUC, ROC-AUC, lift at 10% and expected vs actual converters in the top 10%."""
+        """PR-AUC, ROC-AUC, lift at 10% and expected vs actual converters in the top 10%, with 95% intervals
+        (bootstrap for PR-AUC/ROC-AUC/lift, Wilson for the base rate) and the bundle's logistic baseline on
+        the same rows. ``dataset.origin`` says whether the rows were generated or labelled by others."""
         import numpy as np
 
         from tabular.propensity.evaluate import bucket_size, lift_report
@@ -222,10 +229,16 @@ class PropensityModel(BaseTask[CustomerRecord | dict, Lead]):
             "expected_conversions_top10pct": float(scores[top].sum()),
             "actual_conversions_top10pct": float(y[top].sum()),
         }
+        from tabular.propensity.evaluate import metric_intervals
+
+        baseline = lift_report(y, bundle.baseline_scores(frame)).as_dict()
         return Metrics(
             task=self.name,
             dataset=dataset.name,
             n_samples=len(y),
             values=values,
-            details={"model_version": bundle.version},
+            details={"model_version": bundle.version, "positives": int(np.sum(y)), "scored_by": bundle.chosen},
+            intervals=metric_intervals(y, scores, n_resamples=200),
+            origin=dataset.origin,
+            baselines={"logistic regression": {k: float(v) for k, v in baseline.items() if k in values}},
         )

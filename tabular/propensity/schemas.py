@@ -19,6 +19,16 @@ class CustomerRecord(BaseModel):
     customer_id: str | int | None = None
 
 
+class Reason(BaseModel):
+    """One reason behind a score: an input column, the customer's value and its push on the log-odds."""
+
+    model_config = ConfigDict(frozen=True)
+
+    feature: str
+    value: str | None = Field(None, description="the customer's value of that column, as text")
+    contribution: float = Field(description="log-odds added to the model's base value (SHAP / coefficient x value)")
+
+
 class Lead(BaseModel):
     """The score of one customer: probability to buy next month, its decile, segment and a premium."""
 
@@ -31,6 +41,9 @@ class Lead(BaseModel):
     segment_name: str | None = None
     suggested_premium: float | None = Field(None, description="annual premium suggestion (currency units)")
     model_version: str
+    reasons: list[Reason] = Field(
+        default_factory=list, description="top reasons (largest contributions to the score), best first"
+    )
 
 
 class RunOptions(BaseModel):
@@ -43,9 +56,18 @@ class RunOptions(BaseModel):
     workdir: Path
     models_dir: Path | None = None
     data: Path | None = Field(None, description="generic mode: a CSV/Parquet file")
+    data_format: str = Field("auto", pattern="^(auto|csv|parquet|excel|coil)$")
     target: str | None = None
-    id_column: str | None = None
+    id_column: str | None = Field(None, description="generic mode: id column (default: the row number)")
     month_column: str | None = None
+    order_column: str | None = Field(
+        None, description="generic mode: a column whose order is time order (a date, a sequence number)"
+    )
+    rows_in_time_order: bool = Field(False, description="generic mode: the file's row order is time order")
+    test_fraction: float = Field(
+        0.2, gt=0.0, lt=0.9, description="generic mode: share of the latest labelled rows kept for the test"
+    )
+    drop_columns: list[str] = Field(default_factory=list, description="generic mode: columns never used")
     seed: int = 0
     n_trials: int = Field(10, ge=0)
     tune_timeout_s: float = 180.0

@@ -473,3 +473,38 @@ def generic_frame(n_rows: int = 2000, n_months: int = 12, seed: int = 0) -> pd.D
     )
     frame.loc[rng.random(len(frame)) < 0.02, "usage_gb"] = np.nan
     return frame
+
+
+def insurance_marketing_frame(
+    n_rows: int = 5822, seed: int = 0, signal: str = "linear", positive_rate: float = 0.06
+) -> pd.DataFrame:
+    """A look-alike of the insurance-marketing (CoIL 2000) shape: 85 small-integer columns
+    ``col_1..col_85`` (socio-demographic levels 0-9 and product counts 0-5) and a binary ``target`` with
+    about ``positive_rate`` buyers. ``signal="linear"``: the log-odds are linear in a few columns (a
+    logistic regression is the right model); ``"interaction"``: buyers sit in a pocket defined by two
+    columns jointly and a threshold on a third (trees find it, a linear model cannot)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    x = np.column_stack(
+        [rng.integers(0, 10, n_rows) for _ in range(43)] + [rng.poisson(0.6, n_rows).clip(0, 5) for _ in range(42)]
+    ).astype(np.int64)
+    if signal == "linear":
+        # many small additive effects (as in socio-demographic scores): a linear model's home ground
+        weights = rng.choice([-1.0, 1.0], 60) * rng.uniform(0.5, 1.0, 60)
+        z = (x[:, :60] - x[:, :60].mean(axis=0)) / x[:, :60].std(axis=0)
+        logit = 0.45 * z @ weights
+    elif signal == "interaction":
+        pocket = (x[:, 0] >= 6) & (x[:, 1] <= 3) & (x[:, 2] >= 3)
+        logit = 3.5 * pocket + 0.3 * (x[:, 45] > 0)
+    else:
+        raise ValueError(f"signal must be 'linear' or 'interaction', not {signal!r}")
+    # shift the intercept so that about positive_rate of the rows buy
+    lo, hi = -30.0, 30.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if _sigmoid(logit + mid).mean() < positive_rate else (lo, mid)
+    y = rng.random(n_rows) < _sigmoid(logit + (lo + hi) / 2)
+    frame = pd.DataFrame(x, columns=[f"col_{i}" for i in range(1, 86)])
+    frame["target"] = y.astype(np.int64)
+    return frame

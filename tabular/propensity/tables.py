@@ -30,8 +30,16 @@ class Table:
         return [c.name for c in self.columns]
 
     def ddl(self) -> str:
-        cols = ", ".join(f"{c.name} {c.dtype}{'' if c.nullable else ' NOT NULL'}" for c in self.columns)
-        return f"CREATE TABLE IF NOT EXISTS {self.name} ({cols}, PRIMARY KEY ({', '.join(self.key)}))"
+        """CREATE TABLE with every name quoted by DuckDB (client column names may be keywords, dotted...)."""
+        from tabular.propensity.sqlnames import quote_identifier, quoted_list
+
+        cols = ", ".join(
+            f"{quote_identifier(c.name)} {c.dtype}{'' if c.nullable else ' NOT NULL'}" for c in self.columns
+        )
+        return (
+            f"CREATE TABLE IF NOT EXISTS {quote_identifier(self.name)} ({cols}, "
+            f"PRIMARY KEY ({quoted_list(self.key)}))"
+        )
 
 
 def _id(name: str) -> Column:

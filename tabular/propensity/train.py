@@ -56,10 +56,55 @@ class Calibrator:
 
         lr = LogisticRegression(C=1e4, max_iter=500).fit(self._logit(raw)[:, None], y)
         self.a, self.b = float(lr.coef_[0, 0]), float(lr.intercept_[0])
+        if self.a <= 0:  # a useless validation fit must never reverse the ranking
+            log.warning("Platt fit has slope %.3g <= 0; keeping the slope at 1 and refitting the offset", self.a)
+            rate = float(np.clip(np.mean(y), 1e-6, 1 - 1e-6))
+            self.a, self.b = 1.0, float(np.log(rate / (1 - rate)) - np.mean(self._logit(raw)))
         return self
 
     def __call__(self, raw: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(self.a * self._logit(raw) + self.b)))
+
+
+@dataclass
+class OneHotLogistic:
+    """The plain one-hot logistic regression: the first ``n_scaled`` prepared columns (numbers) standardised,
+    one-hot and flag columns left as 0/1 (scaling them changes what the L2 penalty does to rare categories),
+    L2 with C=1 as scikit-learn's default, solved to convergence (Newton-Cholesky: scikit-learn's default
+    lbfgs stops at tol=1e-4 short of the optimum, which on the bank-marketing test rows costs 0.01 PR-AUC)."""
+
+    n_scaled: int
+    c: float = 1.0
+    seed: int = 0
+    mean: np.ndarray | None = None
+    scale: np.ndarray | None = None
+    model: Any = None
+
+    def _scaled(self, x: np.ndarray) -> np.ndarray:
+        out = np.asarray(x, dtype=np.float64).copy()
+        out[:, : self.n_scaled] = (out[:, : self.n_scaled] - self.mean) / self.scale
+        return out
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> OneHotLogistic:
+        from sklearn.linear_model import LogisticRegression
+
+        num = np.asarray(x[:, : self.n_scaled], dtype=np.float64)
+        self.mean = num.mean(axis=0)
+        self.scale = np.where(num.std(axis=0) > 0, num.std(axis=0), 1.0)
+        self.model = LogisticRegression(
+            C=self.c, solver="newton-cholesky", max_iter=500, random_state=self.seed
+        ).fit(self._scaled(x), y)
+        return self
+
+    def decision_function(self, x: np.ndarray) -> np.ndarray:
+        return self.model.decision_function(self._scaled(x))
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return self.model.predict_proba(self._scaled(x))
+
+    def contributions(self, x: np.ndarray) -> tuple[np.ndarray, float]:
+        """Per-feature log-odds terms (coefficient x standardised value) and the intercept."""
+        return self._scaled(x) * self.model.coef_[0][None, :], float(self.model.intercept_[0])
 
 
 @dataclass
@@ -79,9 +124,43 @@ class ModelBundle:
     segmenter: Segmenter | None = None
     premium: PremiumModel | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    chosen: str = "lightgbm"  # the model that scores leads: "lightgbm" or "logistic" (generic mode's selection)
+
+    def _scorer(self) -> Any:
+        return self.baseline if self.chosen == "logistic" else self.booster
 
     def raw_scores(self, frame: pd.DataFrame) -> np.ndarray:
-        return self.booster.predict_proba(self.prep.transform(frame))[:, 1]
+        return self._scorer().predict_proba(self.prep.transform(frame))[:, 1]
+
+    def contributions(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """(per input column log-odds contributions (rows x columns), base value per row, the column names).
+
+        LightGBM: its own SHAP values (``pred_contrib``), bias last; logistic: coefficient x standardised
+        value, intercept as base. Contributions of a column's prepared features (one-hot levels, missing
+        flag) are summed, so base + row sum = the model's raw log-odds score."""
+        x = self.prep.transform(frame)
+        if self.chosen == "logistic":
+            if not hasattr(self.baseline, "contributions"):
+                raise TypeError("this bundle's logistic model does not expose contributions")
+            per_feature, intercept = self.baseline.contributions(x)
+            base = np.full(len(x), intercept)
+        else:
+            raw = np.asarray(self.booster.predict(x, pred_contrib=True), dtype=np.float64)
+            per_feature, base = raw[:, :-1], raw[:, -1]
+        sources = self.prep.sources()
+        names = list(dict.fromkeys(sources))
+        index = {n: i for i, n in enumerate(names)}
+        agg = np.zeros((len(x), len(names)))
+        for j, src in enumerate(sources):
+            agg[:, index[src]] += per_feature[:, j]
+        return agg, base, names
+
+    def raw_log_odds(self, frame: pd.DataFrame) -> np.ndarray:
+        """The chosen model's raw score in log-odds (what contributions sum to)."""
+        x = self.prep.transform(frame)
+        if self.chosen == "logistic":
+            return self.baseline.decision_function(x)
+        return np.asarray(self.booster.predict(x, raw_score=True), dtype=np.float64)
 
     def scores(self, frame: pd.DataFrame) -> np.ndarray:
         return self.calibrator(self.raw_scores(frame))
