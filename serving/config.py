@@ -13,6 +13,10 @@ keys:
   - {tenant: acme, sha256: "<hex of sha256(key)>"}
 limits: {max_bytes: 10000000, max_batch_items: 64}
 ```
+
+Optional sections for ``ais deploy k8s`` (``ais serve`` ignores them): per task ``resources``,
+``gpu``, ``replicas``, ``autoscale`` (``serving/placement.py``); ``gateway`` (its resources and
+copies); ``state`` (embedded or PostgreSQL). See docs/kubernetes.md.
 """
 from __future__ import annotations
 
