@@ -25,7 +25,7 @@ def k8s(
     service_type: Annotated[str, typer.Option(help="gateway Service type: ClusterIP, LoadBalancer or NodePort")]
     = "ClusterIP",
 ) -> None:
-    """Write plain manifests + kustomization.yaml; apply them with `kubectl apply -k OUT`."""
+    """Write plain manifests + a Kustomization; apply them with `kubectl apply -k OUT` (or -f)."""
     from serving.config import load_config
     from serving.k8s.render import RenderOptions, render
 

@@ -1,4 +1,8 @@
-"""Render a deployment file into plain Kubernetes manifests plus a ``kustomization.yaml`` listing them.
+"""Render a deployment file into plain Kubernetes manifests plus a ``Kustomization`` file listing them.
+
+Both ``kubectl apply -k DIR`` and ``kubectl apply -f DIR`` work: the kustomization is written under
+the file name ``Kustomization`` (one kustomize recognises; ``-f`` reads only .yaml/.yml/.json), and the
+namespace comes first in ``-f``'s alphabetical order (``00-namespace.yaml``).
 
 Nothing here is written by hand per client: the deployment file that ``ais serve --config`` reads
 is the only input, with the image to run. Every pod runs BentoML's container entrypoint from the
@@ -33,6 +37,8 @@ from serving.placement import GPU_RESOURCE, cpu_cores
 log = logging.getLogger(__name__)
 
 PORT = 3000
+KUSTOMIZATION = "Kustomization"
+NAMESPACE_FILE = "00-namespace.yaml"
 CONFIG_DIR = "/etc/ais"            # the deployment file, mounted from the ConfigMap (or the Secret)
 STATE_DIR = "/var/lib/ais"         # AIS_HOME and the deployment's state_dir
 TMP_DIR = "/tmp"
@@ -73,9 +79,9 @@ class Manifests:
         return [doc for docs in self.files.values() for doc in docs]
 
     def write(self, folder: Path) -> list[Path]:
-        """Write every file and a kustomization.yaml; files from an earlier render that are gone are removed."""
+        """Write every file and the Kustomization; files from an earlier render that are gone are removed."""
         folder.mkdir(parents=True, exist_ok=True)
-        old = folder / "kustomization.yaml"
+        old = folder / KUSTOMIZATION
         if old.is_file():
             previous = (yaml.safe_load(old.read_text(encoding="utf-8")) or {}).get("resources", [])
             for name in set(previous) - set(self.files):
@@ -101,7 +107,7 @@ def render(config: DeploymentConfig, options: RenderOptions) -> Manifests:
     ctx = _Context(config, options, client, namespace)
     parts = components(config)
     files: dict[str, list[dict[str, Any]]] = {
-        "namespace.yaml": [ctx.namespace_object(), ctx.service_account()],
+        NAMESPACE_FILE: [ctx.namespace_object(), ctx.service_account()],
         "configmap.yaml": [ctx.config_map()],
         "secret.yaml": ctx.secrets(),
         "networkpolicy.yaml": ctx.network_policies(),

@@ -40,7 +40,9 @@ def _render_example(client: str, out: Path, image: str | None = None) -> list[di
 
 
 def _documents(folder: Path) -> list[dict[str, Any]]:
-    resources = yaml.safe_load((folder / "kustomization.yaml").read_text())["resources"]
+    resources = yaml.safe_load((folder / "Kustomization").read_text())["resources"]
+    # `kubectl apply -f` reads every .yaml in the folder, in name order: the same set, namespace first
+    assert sorted(resources) == sorted(p.name for p in folder.glob("*.yaml")) and min(resources) == "00-namespace.yaml"
     return [doc for name in resources for doc in yaml.safe_load_all((folder / name).read_text())]
 
 
@@ -233,3 +235,27 @@ def test_checkov_finds_nothing_unexplained(rendered: dict[str, Path], tmp_path: 
     assert skips and all(len(value.partition("=")[2]) > 40 for value in skips)
     assert report["summary"]["skipped"] == len(skips)
     assert report["summary"]["passed"] > 500
+
+
+def test_database_url_comes_from_the_renderers_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AIS_DATABASE_URL", raising=False)
+    config = parse_config({"client": "a", "tasks": {"sentiment": {}}, "state": {"backend": "postgresql"}})
+    placeholder = _by_kind(render(config, RenderOptions(image="r/a:1")).objects(), "Secret")["ais-a-database"]
+    assert placeholder["stringData"]["AIS_DATABASE_URL"].startswith("postgresql://USER:PASSWORD@")
+    monkeypatch.setenv("AIS_DATABASE_URL", "postgresql://ais:s3cret@db.internal:5432/ais")
+    secret = _by_kind(render(config, RenderOptions(image="r/a:1")).objects(), "Secret")["ais-a-database"]
+    assert secret["stringData"] == {"AIS_DATABASE_URL": "postgresql://ais:s3cret@db.internal:5432/ais"}
+
+
+def test_only_the_changed_task_rolls() -> None:
+    def checksums(data: dict) -> dict[str, str]:
+        docs = render(parse_config(data), RenderOptions(image="r/a:1")).objects()
+        return {name: d["spec"]["template"]["metadata"]["annotations"]["ais/config-checksum"]
+                for name, d in _by_kind(docs, "Deployment").items()}
+
+    base = {"client": "a", "tasks": {"sentiment": {}, "ocr": {}}}
+    before = checksums(base)
+    options = checksums({**base, "tasks": {"sentiment": {"options": {"neutral_band": 0.2}}, "ocr": {}}})
+    assert options["ais-a-sentiment"] != before["ais-a-sentiment"] and options["ais-a-ocr"] == before["ais-a-ocr"]
+    traffic = checksums({**base, "tasks": {"sentiment": {"traffic": {"live": "sentiment:v2"}}, "ocr": {}}})
+    assert traffic == before  # the gateway picks traffic changes up from the mounted file, live
