@@ -259,3 +259,16 @@ def test_only_the_changed_task_rolls() -> None:
     assert options["ais-a-sentiment"] != before["ais-a-sentiment"] and options["ais-a-ocr"] == before["ais-a-ocr"]
     traffic = checksums({**base, "tasks": {"sentiment": {"traffic": {"live": "sentiment:v2"}}, "ocr": {}}})
     assert traffic == before  # the gateway picks traffic changes up from the mounted file, live
+
+
+def test_kustomize_builds_the_folder(rendered: dict[str, Path]) -> None:
+    """`kubectl apply -k` input: kubectl's built-in kustomize reads the Kustomization file (offline)."""
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed (Debian: apt-get install kubectl)")
+    for folder in rendered.values():
+        result = subprocess.run([kubectl, "kustomize", str(folder)], capture_output=True, text=True, timeout=120,
+                                check=False)
+        assert result.returncode == 0, result.stderr
+        built = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+        assert len(built) == len(_documents(folder))
