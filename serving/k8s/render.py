@@ -260,7 +260,8 @@ class _Context:
             "serviceAccountName": self.name("runtime"),
             "automountServiceAccountToken": False,
             "enableServiceLinks": False,
-            "terminationGracePeriodSeconds": 60,
+            # requests in flight may take up to limits.timeout_s to answer before the pod goes
+            "terminationGracePeriodSeconds": math.ceil(self.config.limits.timeout_s) + 15,
             "securityContext": {"runAsNonRoot": True, "runAsUser": BENTO_UID, "runAsGroup": BENTO_UID,
                                 "fsGroup": BENTO_UID, "seccompProfile": {"type": "RuntimeDefault"}},
             "containers": [self.container(part, parts)],
