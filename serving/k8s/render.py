@@ -62,6 +62,14 @@ class _Dumper(yaml.SafeDumper):
         return True
 
 
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    """Multi-line strings (the deployment file in the ConfigMap) as readable ``|`` blocks."""
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_Dumper.add_representer(str, _text)
+
+
 @dataclass(frozen=True)
 class RenderOptions:
     image: str                      # REGISTRY/NAME:TAG or REGISTRY/NAME@sha256:...
@@ -162,10 +170,10 @@ class _Context:
 
     def deployment_file(self, with_keys: bool) -> str:
         """The deployment file as the pods read it: state under the state volume; keys only for the gateway."""
-        data = self.config.model_dump(mode="json", exclude_none=True)
+        data = self.config.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
         data["state_dir"] = STATE_DIR
         if not with_keys:
-            data["keys"] = []
+            data.pop("keys", None)
         return yaml.safe_dump(data, sort_keys=False)
 
     def config_map(self) -> dict[str, Any]:

@@ -100,7 +100,10 @@ def test_one_deployment_and_service_per_task_and_the_gateway(rendered: dict[str,
             assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         config_map = next(iter(_by_kind(docs, "ConfigMap").values()))
         served = yaml.safe_load(config_map["data"]["deployment.yaml"])
-        assert served["keys"] == [] and sorted(served["tasks"]) == tasks
+        assert "keys" not in served and sorted(served["tasks"]) == tasks
+        # the file the pods read is the client's file (defaults left out), with the state under the volume
+        original = parse_config(yaml.safe_load((EXAMPLES / f"{client}.yaml").read_text()))
+        assert parse_config(served) == original.model_copy(update={"keys": [], "state_dir": "/var/lib/ais"})
         secret = _by_kind(docs, "Secret")[f"ais-{client}-keys"]
         assert yaml.safe_load(secret["stringData"]["deployment.yaml"])["keys"][0]["sha256"] == KEY
 
