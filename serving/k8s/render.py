@@ -338,8 +338,9 @@ class _Context:
         ]
         if part.is_gateway:
             # Readiness of the gateway must not hang on every task: Kubernetes routes only to ready
-            # task pods, and a task without one answers 503 on its own routes.
-            env.append({"name": "BENTOML_CONFIG_OPTIONS", "value": "api_server.runner_probe.enabled=false"})
+            # task pods, and a task without one answers 503 on its own routes. (BentoML 1.4 reads the
+            # probe switch from the services' config; "api_server.runner_probe" is overridden by it.)
+            env.append({"name": "BENTOML_CONFIG_OPTIONS", "value": "services.runner_probe.enabled=false"})
         if self.postgresql:
             name = self.config.state.url_env
             env.append({"name": name, "valueFrom": {"secretKeyRef": {"name": self.name("database"), "key": name}}})

@@ -20,7 +20,7 @@ from PIL import Image
 from core import registry
 from serving.config import hash_key, parse_config
 from serving.k8s import RenderOptions, render
-from tests.serving.server import running_server, toy_plugin
+from tests.serving.server import free_port, running_server, toy_plugin
 
 pytestmark = pytest.mark.server
 ENTRYPOINT = [sys.executable, "-m", "bentoml_cli._internal.start"]
@@ -90,3 +90,22 @@ def test_task_services_alone_and_the_gateway_by_address(tmp_path: Path, toy_task
     # the task services answered in their own servers (the gateway started no local copy)
     for task in ("toytext", "toyimage"):
         assert "path=/predict" in (tmp_path / f"{task}.log").read_text()
+
+
+def test_gateway_is_ready_without_its_tasks_and_answers_503_for_a_missing_one(tmp_path: Path, toy_tasks: str) -> None:
+    """Readiness does not wait for every task service; a task with no pod answers 503, not 500."""
+    data = {"client": "split", "tasks": {"toytext": {}}, "keys": [{"tenant": "t", "sha256": hash_key("k")}]}
+    config_path = tmp_path / "client.yaml"
+    config_path.write_text(yaml.safe_dump(data))
+    env = {"PYTHONPATH": toy_tasks, "AIS_CONFIG": str(config_path), "AIS_HOME": str(tmp_path / "home"),
+           "BENTOML_HOME": str(tmp_path / "bentoml"), "BENTOML_DO_NOT_TRACK": "True", "AIS_NO_MONITORING": "1"}
+    docs = render(parse_config(data), RenderOptions(image="r/ais-split:1")).objects()
+    gateway = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "ais-split-gateway")
+    container = gateway["spec"]["template"]["spec"]["containers"][0]
+    nobody = f"http://127.0.0.1:{free_port()}"  # no task service listens there
+    args = _args(gateway, {"http://ais-split-toytext:3000": nobody})
+    options = next(e["value"] for e in container["env"] if e["name"] == "BENTOML_CONFIG_OPTIONS")
+    with running_server([BENTO], {**env, "BENTOML_CONFIG_OPTIONS": options}, tmp_path / "gateway.log",
+                        ready_timeout=120, command=[*ENTRYPOINT, *args]) as url:
+        answer = httpx.post(f"{url}/toytext", json={"text": "x"}, headers={"Authorization": "Bearer k"}, timeout=60)
+        assert answer.status_code == 503, answer.text
