@@ -45,6 +45,20 @@ def _args(deployment: dict, addresses: dict[str, str]) -> list[str]:
     return out
 
 
+def _env(deployment: dict, root: Path, config_path: Path) -> dict[str, str]:
+    """The container's environment, with its mount paths moved under ``root`` (values from Secrets left out)."""
+    moves = {"/etc/ais/deployment.yaml": str(config_path), "/var/lib/ais": str(root / "state"), "/tmp": str(root / "tmp")}
+    out = {}
+    for entry in deployment["spec"]["template"]["spec"]["containers"][0]["env"]:
+        if "value" in entry:
+            value = entry["value"]
+            old = next((prefix for prefix in moves if value.startswith(prefix)), None)
+            out[entry["name"]] = moves[old] + value[len(old):] if old else value
+    (root / "tmp").mkdir(parents=True, exist_ok=True)
+    (root / "state").mkdir(parents=True, exist_ok=True)
+    return out
+
+
 @pytest.fixture
 def toy_tasks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The toy tasks registered in this process too (the config names them); yields the child PYTHONPATH."""
@@ -60,24 +74,21 @@ def test_task_services_alone_and_the_gateway_by_address(tmp_path: Path, toy_task
     data = {"client": "split", "tasks": {"toytext": {}, "toyimage": {}}, "keys": [{"tenant": "t", "sha256": hash_key("k")}]}
     config_path = tmp_path / "client.yaml"
     config_path.write_text(yaml.safe_dump(data))
-    env = {"PYTHONPATH": toy_tasks,
-           "AIS_CONFIG": str(config_path), "AIS_HOME": str(tmp_path / "home"),
-           "BENTOML_HOME": str(tmp_path / "bentoml"), "BENTOML_DO_NOT_TRACK": "True", "AIS_NO_MONITORING": "1"}
     docs = render(parse_config(data), RenderOptions(image="r/ais-split:1")).objects()
     deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
-    gateway_env = {e["name"]: e.get("value") for e in
-                   deployments["ais-split-gateway"]["spec"]["template"]["spec"]["containers"][0]["env"]}
+    base = {"PYTHONPATH": toy_tasks}
     with ExitStack() as stack:
         addresses = {}
         for task in ("toytext", "toyimage"):
             name = f"ais-split-{task}"
+            env = {**base, **_env(deployments[name], tmp_path / task, config_path)}  # as in the pod
             url = stack.enter_context(running_server(
                 [BENTO], env, tmp_path / f"{task}.log",
                 command=[*ENTRYPOINT, *_args(deployments[name], {})]))
             addresses[f"http://{name}:3000"] = url
         gateway_args = _args(deployments["ais-split-gateway"], addresses)
         gateway = stack.enter_context(running_server(
-            [BENTO], {**env, "BENTOML_CONFIG_OPTIONS": gateway_env["BENTOML_CONFIG_OPTIONS"]},
+            [BENTO], {**base, **_env(deployments["ais-split-gateway"], tmp_path / "gateway", config_path)},
             tmp_path / "gateway.log", command=[*ENTRYPOINT, *gateway_args]))
         headers = {"Authorization": "Bearer k"}
         text = httpx.post(f"{gateway}/toytext", json={"text": "split"}, headers=headers, timeout=60)
@@ -90,6 +101,9 @@ def test_task_services_alone_and_the_gateway_by_address(tmp_path: Path, toy_task
     # the task services answered in their own servers (the gateway started no local copy)
     for task in ("toytext", "toyimage"):
         assert "path=/predict" in (tmp_path / f"{task}.log").read_text()
+    # state and caches went where the pod mounts its volumes (here moved under tmp_path), nowhere else
+    assert (tmp_path / "gateway" / "tmp" / "bentoml").is_dir()
+    assert any((tmp_path / "gateway" / "state").iterdir())
 
 
 def test_gateway_is_ready_without_its_tasks_and_answers_503_for_a_missing_one(tmp_path: Path, toy_tasks: str) -> None:
@@ -97,15 +111,12 @@ def test_gateway_is_ready_without_its_tasks_and_answers_503_for_a_missing_one(tm
     data = {"client": "split", "tasks": {"toytext": {}}, "keys": [{"tenant": "t", "sha256": hash_key("k")}]}
     config_path = tmp_path / "client.yaml"
     config_path.write_text(yaml.safe_dump(data))
-    env = {"PYTHONPATH": toy_tasks, "AIS_CONFIG": str(config_path), "AIS_HOME": str(tmp_path / "home"),
-           "BENTOML_HOME": str(tmp_path / "bentoml"), "BENTOML_DO_NOT_TRACK": "True", "AIS_NO_MONITORING": "1"}
     docs = render(parse_config(data), RenderOptions(image="r/ais-split:1")).objects()
     gateway = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "ais-split-gateway")
-    container = gateway["spec"]["template"]["spec"]["containers"][0]
     nobody = f"http://127.0.0.1:{free_port()}"  # no task service listens there
     args = _args(gateway, {"http://ais-split-toytext:3000": nobody})
-    options = next(e["value"] for e in container["env"] if e["name"] == "BENTOML_CONFIG_OPTIONS")
-    with running_server([BENTO], {**env, "BENTOML_CONFIG_OPTIONS": options}, tmp_path / "gateway.log",
+    env = {"PYTHONPATH": toy_tasks, **_env(gateway, tmp_path / "gateway", config_path)}
+    with running_server([BENTO], env, tmp_path / "gateway.log",
                         ready_timeout=120, command=[*ENTRYPOINT, *args]) as url:
         answer = httpx.post(f"{url}/toytext", json={"text": "x"}, headers={"Authorization": "Bearer k"}, timeout=60)
         assert answer.status_code == 503, answer.text
