@@ -52,6 +52,15 @@ if [[ -n "$CV_VERSION" ]]; then
     "${PIP[@]}" install --force-reinstall --no-deps "opencv-python-headless==$CV_VERSION"
 fi
 "$VENV/bin/python" -m pip check
+# checkov (scans the Kubernetes manifests in tests/serving/test_k8s.py) pins networkx<2.7 and packaging<24,
+# which torch and the rest of the project outgrew: it lives in its own virtual environment.
+CHECKOV_VENV="${CHECKOV_VENV:-.venv-checkov}"
+if [[ "$EXTRAS" == *dev* && ! -x "$CHECKOV_VENV/bin/checkov" ]]; then
+    log "installing checkov into $CHECKOV_VENV"
+    "$PYTHON" -m venv "$CHECKOV_VENV"
+    "$CHECKOV_VENV/bin/python" -m pip --disable-pip-version-check -q install "checkov==3.3.30"
+    "$CHECKOV_VENV/bin/python" -m pip check
+fi
 rm -f "$VENV"/.installed-*
 touch "$STAMP"
 log "done"

@@ -13,6 +13,10 @@ keys:
   - {tenant: acme, sha256: "<hex of sha256(key)>"}
 limits: {max_bytes: 10000000, max_batch_items: 64}
 ```
+
+Optional sections for ``ais deploy k8s`` (``ais serve`` ignores them): per task ``resources``,
+``gpu``, ``replicas``, ``autoscale`` (``serving/placement.py``); ``gateway`` (its resources and
+copies); ``state`` (embedded or PostgreSQL). See docs/kubernetes.md.
 """
 from __future__ import annotations
 
@@ -21,12 +25,13 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.errors import ConfigError
+from serving.placement import Autoscale, GatewayConfig, Gpu, Resources
 
 DEFAULT_VERSION = "default"
 
@@ -89,6 +94,17 @@ class TaskConfig(_Strict):
     options: dict[str, Any] = Field(default_factory=dict, description="passed to the task constructor")
     batching: Batching = Field(default_factory=Batching)
     device: str = "auto"
+    # Where and how many (``ais deploy k8s``; ``ais serve`` runs one copy on this machine).
+    resources: Resources = Field(default_factory=Resources)
+    gpu: Gpu = Field(default_factory=Gpu)
+    replicas: int = Field(1, ge=1, description="copies when autoscale is off")
+    autoscale: Autoscale = Field(default_factory=Autoscale)
+
+    @model_validator(mode="after")
+    def _device_matches_gpu(self) -> TaskConfig:
+        if self.gpu.count > 0 and self.device == "cpu":
+            raise ValueError("gpu.count > 0 with device 'cpu': the GPU would sit idle; use device 'auto' or 'cuda'")
+        return self
 
 
 class ApiKey(_Strict):
@@ -99,12 +115,30 @@ class ApiKey(_Strict):
     name: str | None = None
 
 
+class StateConfig(_Strict):
+    """Where mutable state lives: galleries, planograms, topic-fit jobs, monitoring, shadow logs.
+
+    ``embedded`` (default): SQLite files and folders under the state dir, nothing to install; a
+    stateful service then runs as one copy (two would each see their own files). ``postgresql``:
+    the database whose URL is in the environment variable ``url_env`` (on Kubernetes, from a Secret).
+    """
+
+    backend: Literal["embedded", "postgresql"] = "embedded"
+    url_env: str = Field("AIS_DATABASE_URL", pattern=r"^[A-Z_][A-Z0-9_]*$",
+                         description="environment variable holding postgresql://... (never the URL itself)")
+    volume_size: str = Field("10Gi", pattern=r"^\d+(Ki|Mi|Gi|Ti)$",
+                             description="Kubernetes volume per stateful service (embedded backend)")
+    storage_class: str | None = Field(None, description="StorageClass of those volumes (default: the cluster's)")
+
+
 class DeploymentConfig(_Strict):
     client: str = Field(min_length=1)
     tasks: dict[str, TaskConfig]
     keys: list[ApiKey] = Field(default_factory=list)
     limits: Limits = Field(default_factory=Limits)
     state_dir: str | None = Field(None, description="galleries, shadow logs, monitoring (default: AIS_HOME)")
+    state: StateConfig = Field(default_factory=StateConfig)
+    gateway: GatewayConfig = Field(default_factory=GatewayConfig)
 
     @field_validator("tasks")
     @classmethod
