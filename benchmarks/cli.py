@@ -26,6 +26,23 @@ def _split(values: list[str] | None) -> list[str]:
     return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
 
 
+def parse_data(values: list[str] | None) -> dict[str, str]:
+    """``--data sentiment=a.tsv,plate=photos/`` -> {task: path}; a bad entry names itself."""
+    from core.registry import task_names
+
+    out: dict[str, str] = {}
+    for item in _split(values):
+        task, sep, path = item.partition("=")
+        if not sep or not task or not path:
+            raise typer.BadParameter(f"--data takes task=PATH, got {item!r}")
+        if task not in task_names():
+            raise typer.BadParameter(f"--data: unknown task {task!r}; registered: {', '.join(task_names())}")
+        if not Path(path).exists():
+            raise typer.BadParameter(f"--data: {path!r} does not exist")
+        out[task] = path
+    return out
+
+
 def _ints(text: str | None, option: str) -> tuple[int, ...] | None:
     if not text:
         return None
@@ -93,6 +110,9 @@ def bench(
     torch_only: Annotated[bool, typer.Option("--torch-only", help="only tasks whose extra installs torch")] = False,
     threads: Annotated[int | None, typer.Option(help="CPU threads per task process (OMP/MKL/torch)")] = None,
     spec: Annotated[list[str] | None, typer.Option("--spec", help="also benchmark an unregistered TaskSpec given as module:ATTR")] = None,
+    data: Annotated[list[str] | None, typer.Option(
+        "--data", help="outside labelled sets, task=PATH (comma-separated or repeated), read in the field's "
+                       "standard format, e.g. sentiment=sst2/dev.tsv,plate=plates/us_client")] = None,
 ) -> None:
     """Run accuracy and in-process performance for every task, write results.json, report.md and plots."""
     if ctx.invoked_subcommand is not None:
@@ -108,7 +128,10 @@ def bench(
     config = BenchConfig.build(quick=quick, batch_sizes=sizes, device=resolved,
                                precisions=tuple(_split(precision) or ["auto"]), accuracy=accuracy,
                                performance=performance, isolate=isolate, task_timeout_s=task_timeout,
-                               budget_s=budget if budget is not None or not quick else QUICK_BUDGET_S, torch_only=torch_only, threads=threads)
+                               budget_s=budget if budget is not None or not quick else QUICK_BUDGET_S, torch_only=torch_only, threads=threads,
+                               data=parse_data(data))
+    if names is not None and config.data:
+        names = sorted(set(names) | set(config.data))
     run = run_suite(names, config, spec_paths=list(spec or []), argv=["ais", *sys.argv[1:]])
     folder = run_folder(out, run.run_id)
     if served:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from benchmarks.schemas import Measurement, RunResult
 
@@ -79,6 +80,29 @@ def options_section(run: RunResult) -> str:
     return table(["option", ""], rows)
 
 
+def _interval(a: Any, metric: str) -> str:
+    low_high = a.intervals.get(metric)
+    return f"{fmt(low_high[0])}–{fmt(low_high[1])}" if low_high else "–"
+
+
+def _baselines(a: Any, metric: str) -> str:
+    return "; ".join(f"{name} {fmt(values[metric])}" for name, values in a.baselines.items() if metric in values) or "–"
+
+
+def accuracy_sections(run: RunResult) -> list[str]:
+    """Accuracy in two sections that never mix: real data labelled by others, then sets we generated."""
+    headers = ["task", "dataset", "metric", "value", "95% interval", "baselines (same set)", "n", "device",
+               "precision", "eval seconds"]
+    parts: list[str] = []
+    for origin, title in (("labelled", "Accuracy on real data labelled by others"),
+                          ("generated", "Accuracy on data we generated (development numbers)")):
+        rows = [[a.task, a.dataset, metric, fmt(value), _interval(a, metric), _baselines(a, metric),
+                 str(a.n_samples), a.device, a.precision, fmt(a.seconds)]
+                for a in run.accuracy if a.origin == origin for metric, value in a.values.items()]
+        parts += [f"\n## {title}\n", table(headers, rows) if rows else "(none in this run)\n"]
+    return parts
+
+
 def render(run: RunResult, plots: list[Path] | None = None) -> str:
     ms = run.measurements
     parts = [f"# Benchmark run {run.run_id}\n", (f"Started {run.started_at}, finished {run.finished_at}. "
@@ -91,10 +115,7 @@ def render(run: RunResult, plots: list[Path] | None = None) -> str:
         [[t.task, t.device, t.precision, t.status, t.weights_source or "–", fmt(t.seconds),
           "; ".join(filter(None, [t.reason, *t.notes]))] for t in run.tasks])]
 
-    parts += ["\n## Accuracy (as returned by each task's `evaluate`)\n", table(
-        ["task", "dataset", "metric", "value", "n", "device", "precision", "eval seconds"],
-        [[a.task, a.dataset, metric, fmt(value), str(a.n_samples), a.device, a.precision, fmt(a.seconds)]
-         for a in run.accuracy for metric, value in a.values.items()])]
+    parts += accuracy_sections(run)
 
     load = pivot(ms, "load", lambda m: (m.task, m.device, m.precision))
     parts += ["\n## Load (scenario `load`: construct + `load()`, once)\n", table(

@@ -50,6 +50,7 @@ class BenchConfig:
     budget_s: float | None = None
     torch_only: bool = False
     threads: int | None = None  # CPU threads for torch/BLAS in workers (OMP_NUM_THREADS); None = library default
+    data: dict[str, str] = field(default_factory=dict)  # task -> outside labelled set (--data task=PATH)
 
     @classmethod
     def build(cls, *, quick: bool, batch_sizes: tuple[int, ...] | None = None, **kwargs: Any) -> BenchConfig:
@@ -84,16 +85,19 @@ def _json_safe(details: dict[str, Any]) -> dict[str, Any]:
 
 
 def evaluate_all(task: Any, spec: TaskSpec, labels: Labels, errors: list[str],
-                 only: str | None = None, quick: bool = False) -> list[AccuracyResult]:
+                 only: str | None = None, quick: bool = False, outside: str | None = None) -> list[AccuracyResult]:
     """Run ``task.evaluate`` on each of the task's evaluation sets (or ``only`` one); metrics as returned.
 
     ``quick`` uses the task's reduced sets (``TaskSpec.quick_datasets``) where it declares them.
+    ``outside`` evaluates instead on an outside labelled set (a path, read by ``TaskSpec.read_data``).
     """
     results: list[AccuracyResult] = []
-    for name in [only] if only else list(spec.datasets):
+    names = [f"data:{outside}"] if outside else [only] if only else list(spec.datasets)
+    for name in names:
         start = time.perf_counter()
         try:
-            metrics = task.evaluate(spec.dataset(name, quick=quick))
+            dataset = spec.outside_dataset(outside) if outside else spec.dataset(name, quick=quick)
+            metrics = task.evaluate(dataset)
         except Exception as exc:  # noqa: BLE001 - one dataset failing must not lose the others
             message = f"evaluate on {name!r}: {type(exc).__name__}: {exc}"
             log.warning("%s: %s", spec.name, message)
@@ -102,7 +106,12 @@ def evaluate_all(task: Any, spec: TaskSpec, labels: Labels, errors: list[str],
         results.append(AccuracyResult(task=spec.name, dataset=metrics.dataset or name, device=labels.device,
                                       precision=labels.precision, n_samples=metrics.n_samples,
                                       values=dict(metrics.values), details=_json_safe(dict(metrics.details)),
-                                      seconds=time.perf_counter() - start))
+                                      seconds=time.perf_counter() - start,
+                                      intervals={k: (float(a), float(b)) for k, (a, b) in
+                                                 getattr(metrics, "intervals", {}).items()},
+                                      origin=getattr(metrics, "origin", "generated"),
+                                      baselines=dict(getattr(metrics, "baselines", {})),
+                                      source=outside or "task set"))
     return results
 
 
@@ -167,6 +176,10 @@ def run_task(spec: TaskSpec, precision: str, config: BenchConfig, checkpoint: Ch
             save(f"evaluation on {name!r}")
             log.info("%s: accuracy on %s%s", spec.name, name, " (quick set)" if config.quick else "")
             accuracy.extend(evaluate_all(task, spec, labels, errors, only=name, quick=config.quick))
+        if spec.name in config.data:
+            save(f"evaluation on {config.data[spec.name]!r}")
+            log.info("%s: accuracy on the outside set %s", spec.name, config.data[spec.name])
+            accuracy.extend(evaluate_all(task, spec, labels, errors, outside=config.data[spec.name]))
 
     try:
         if config.accuracy and config.quick:
@@ -278,7 +291,7 @@ def run_suite(names: list[str] | None, config: BenchConfig, *, spec_paths: list[
                             offline_runs=config.plan.offline.max_runs, warmup=config.plan.single_stream.warmup,
                             max_seconds_per_scenario=config.plan.offline.max_seconds, isolate=config.isolate,
                             accuracy=config.accuracy, performance=config.performance, threads=config.threads,
-                            argv=argv or sys.argv),
+                            data=dict(config.data), argv=argv or sys.argv),
         machine=describe_machine(include_torch=config.device.startswith("cuda")),
     )
     runnable: list[tuple[Candidate, str]] = []

@@ -63,6 +63,8 @@ class TaskSpec:
       naming the option); ``create`` validates options against it
     - ``operations``: the task's typed operations beside ``predict`` (``core.operations.Operation``);
       ``serving`` gives each one route, one dispatcher and its OpenAPI entry
+    - ``read_data``: ``"module:function(path, format) -> dataset"`` reading an outside labelled set in
+      its field's standard format (``format="auto"`` detects it) for ``evaluate`` and ``ais bench --data``
     """
 
     name: str
@@ -79,6 +81,7 @@ class TaskSpec:
     result: str | None = None
     options: str | None = None
     operations: tuple[Operation, ...] = ()
+    read_data: str | None = None
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.quick_datasets) - set(self.datasets))
@@ -152,6 +155,12 @@ class TaskSpec:
         if self.bad_input is None:
             raise NotImplementedError(f"task {self.name!r} declares no bad input")
         return load_object(self.bad_input)()
+
+    def outside_dataset(self, path: str, format: str = "auto") -> Any:
+        """An outside labelled set (a researcher's or a client's), read in its field's standard format."""
+        if self.read_data is None:
+            raise ModelNotFound(f"task {self.name!r} reads no outside labelled data yet")
+        return load_object(self.read_data)(path, format)
 
     def dataset(self, name: str, quick: bool = False) -> Any:
         """Load evaluation set ``name``; ``quick`` picks its reduced version when the task declares one."""

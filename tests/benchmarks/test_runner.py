@@ -136,3 +136,34 @@ def test_offline_leaves_out_batch_sizes_that_cannot_fit_the_time_share() -> None
     assert {m.batch_size for m in run.measurements if m.scenario == "offline"} == {1}
     assert len(run.outcome.notes) == 1 and "offline batch 20000 not run" in run.outcome.notes[0]
     assert run.accuracy  # accuracy still measured after the sweep
+
+
+def test_outside_labelled_set_is_evaluated_and_reported_apart(tmp_path: Path) -> None:
+    """``ais bench --data toy=PATH``: the outside set's numbers carry intervals and baselines, and the
+    report keeps them in their own section, never in one table with the generated sets."""
+    from benchmarks.report import render
+
+    outside = tmp_path / "outside.tsv"
+    outside.write_text("a long sentence\t1\nhi\t0\nanother long one\t1\nshort\t0\nlonger text\t0\n")
+    run = run_suite([], _config(data={"toy": str(outside)}), spec_paths=["tests.benchmarks.toy:SPEC"])
+    by_origin = {a.origin: a for a in run.accuracy}
+    assert set(by_origin) == {"generated", "labelled"}
+    real = by_origin["labelled"]
+    assert real.source == str(outside) and real.n_samples == 5 and real.values == {"accuracy": 0.8}
+    low, high = real.intervals["accuracy"]
+    assert low < 0.8 < high and real.baselines["always-short"]["accuracy"] == 0.6
+    report = render(run)
+    labelled_part = report.split("## Accuracy on real data labelled by others")[1].split("## Accuracy on data we")[0]
+    assert "| outside |" in labelled_part and "| tiny |" not in labelled_part and "always-short 0.6" in labelled_part
+    assert run.options.data == {"toy": str(outside)}
+
+
+def test_bad_data_option_names_the_problem() -> None:
+    import typer
+
+    from benchmarks.cli import parse_data
+
+    with pytest.raises(typer.BadParameter, match="task=PATH"):
+        parse_data(["sentiment"])
+    with pytest.raises(typer.BadParameter, match="unknown task"):
+        parse_data(["nosuchtask=/tmp"])

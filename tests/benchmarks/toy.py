@@ -11,6 +11,7 @@ from core.device import Placement
 from core.errors import InvalidInput
 from core.registry import TaskSpec, WeightsStatus
 from core.schemas import Metrics
+from core.stats import wilson_interval
 from core.task import BaseTask
 
 
@@ -42,8 +43,31 @@ class ToyTask(BaseTask[str, ToyResult]):
     def evaluate(self, dataset: list[tuple[str, bool]]) -> Metrics:
         predictions = self.predict([text for text, _ in dataset])
         correct = sum(p.is_long == label for p, (_, label) in zip(predictions, dataset))
-        return Metrics(task=self.name, dataset="tiny", n_samples=len(dataset),
-                       values={"accuracy": correct / len(dataset)}, details={"kept": [1, 2], "odd": object()})
+        origin = getattr(dataset, "origin", "generated")
+        name = getattr(dataset, "name", "tiny")
+        return Metrics(task=self.name, dataset=name, n_samples=len(dataset),
+                       values={"accuracy": correct / len(dataset)}, details={"kept": [1, 2], "odd": object()},
+                       intervals={"accuracy": wilson_interval(correct, len(dataset))}, origin=origin,
+                       baselines={"always-short": {"accuracy": sum(not y for _, y in dataset) / len(dataset)}})
+
+
+class LabelledSet(list):
+    """An outside set: real labels from somebody else (here a TSV a test writes)."""
+
+    origin = "labelled"
+    name = "outside"
+
+
+def read_labelled(path: str, format: str = "auto") -> LabelledSet:
+    from core.errors import DataFormatError
+
+    rows = LabelledSet()
+    for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
+        text, sep, label = line.partition("\t")
+        if not sep or label not in ("0", "1"):
+            raise DataFormatError(path, number, "expected text<TAB>0|1")
+        rows.append((text, label == "1"))
+    return rows
 
 
 def sample_inputs(n: int) -> list[str]:
@@ -79,6 +103,7 @@ SPEC = TaskSpec(
     datasets={"tiny": "tests.benchmarks.toy:tiny_dataset"},
     quick_datasets={"tiny": "tests.benchmarks.toy:tiny_quick"},
     input_kind="text",
+    read_data="tests.benchmarks.toy:read_labelled",
 )
 
 def slow_dataset() -> list[tuple[str, bool]]:
