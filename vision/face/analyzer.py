@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Faces smaller than this are enlarged before alignment (measured in vision/face/README.md, "Gate").
+UPSCALE_TO = 0.0
+
 
 @dataclass
 class AnalyzedImage:
@@ -92,10 +95,15 @@ class FaceAnalyzer(BaseTask[ImageInput, FaceDetections]):
                 result.embeddings = self.embed(result.image, result.faces)
         return results
 
-    def embed(self, image: Image.Image, faces: Sequence[DetectedFace]) -> np.ndarray:
+    def embed(self, image: Image.Image, faces: Sequence[DetectedFace], *,
+              upscale_to: float | None = None) -> np.ndarray:
+        """Embeddings of ``faces``; faces smaller than ``upscale_to`` px (default: the ``upscale_to``
+        option, else ``UPSCALE_TO``) are enlarged before alignment."""
         from vision.face.embed import embed_faces
 
-        return embed_faces(self._parts()[1], image, faces)
+        if upscale_to is None:
+            upscale_to = float(self.options.get("upscale_to", UPSCALE_TO))
+        return embed_faces(self._parts()[1], image, faces, upscale_to=upscale_to)
 
     # -- the task contract -----------------------------------------------------------------------
     def _predict(self, batch: Sequence[ImageInput]) -> list[FaceDetections]:

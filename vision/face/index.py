@@ -16,22 +16,33 @@ import numpy as np
 
 @dataclass(frozen=True)
 class FaceIndex:
-    """Rows of ``vectors`` belong to ``row_person``; a person's distance is that of its nearest row."""
+    """Rows of ``vectors`` belong to ``row_person``; a person's distance is that of its nearest row.
+
+    ``penalties`` (one per row, default 0) are added to a row's distance before ranking: a reference
+    enrolled from a worse photo (quality weight below 1) must be that much closer to count as a match.
+    """
 
     row_person: np.ndarray  # object array of person ids, one per row
     vectors: np.ndarray  # (n, dim) float32
     sq_norms: np.ndarray  # (n,) squared row norms, precomputed for the ||q||^2 + ||x||^2 - 2 q.x form
     max_rows_per_person: int
+    penalties: np.ndarray | None = None  # (n,) float32 added to distances, or None (all 0)
 
     @classmethod
-    def build(cls, person_ids: Sequence[str], vectors: np.ndarray) -> FaceIndex:
+    def build(cls, person_ids: Sequence[str], vectors: np.ndarray, penalties: np.ndarray | None = None) -> FaceIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or len(vectors) != len(person_ids):
             raise ValueError(f"expected ({len(person_ids)}, dim) vectors, got shape {vectors.shape}")
+        if penalties is not None:
+            penalties = np.asarray(penalties, dtype=np.float32).ravel()
+            if len(penalties) != len(vectors):
+                raise ValueError(f"expected {len(vectors)} penalties, got {len(penalties)}")
+            if not penalties.any():
+                penalties = None
         counts = Counter(person_ids)
         return cls(row_person=np.asarray(person_ids, dtype=object), vectors=vectors,
                    sq_norms=np.einsum("ij,ij->i", vectors, vectors),
-                   max_rows_per_person=max(counts.values(), default=0))
+                   max_rows_per_person=max(counts.values(), default=0), penalties=penalties)
 
     @classmethod
     def empty(cls, dim: int) -> FaceIndex:
@@ -52,11 +63,12 @@ class FaceIndex:
         # einsum runs numpy's own single-threaded loop: a matrix-vector product is memory-bound, and
         # OpenBLAS threads spin-waiting on a busy CPU made ``vectors @ q`` 20-40x slower (measured).
         sq = np.maximum(self.sq_norms + float(q @ q) - 2.0 * np.einsum("ij,j->i", self.vectors, q), 0.0)
+        score = sq if self.penalties is None else np.sqrt(sq) + self.penalties  # same order as the distance
         # The k-th nearest person's best row ranks at most (k-1)*m+1 among rows (m = rows per person),
         # so sorting only the first k*m rows is exact.
-        take = min(len(sq), k * max(self.max_rows_per_person, 1))
-        nearest = np.argpartition(sq, take - 1)[:take] if take < len(sq) else np.arange(len(sq))
-        nearest = nearest[np.argsort(sq[nearest], kind="stable")]
+        take = min(len(score), k * max(self.max_rows_per_person, 1))
+        nearest = np.argpartition(score, take - 1)[:take] if take < len(score) else np.arange(len(score))
+        nearest = nearest[np.argsort(score[nearest], kind="stable")]
         out: list[tuple[str, float]] = []
         seen: set[str] = set()
         for row in nearest:
@@ -64,7 +76,7 @@ class FaceIndex:
             if person in seen:
                 continue
             seen.add(person)
-            out.append((person, float(np.sqrt(sq[row]))))
+            out.append((person, float(np.sqrt(sq[row]) if self.penalties is None else score[row])))
             if len(out) == k:
                 break
         return out
@@ -75,4 +87,7 @@ class FaceIndex:
         if not rows.any():
             return None
         diff = self.vectors[rows] - np.asarray(query, dtype=np.float32).ravel()
-        return float(np.sqrt(np.einsum("ij,ij->i", diff, diff).min()))
+        distances = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+        if self.penalties is not None:
+            distances = distances + self.penalties[rows]
+        return float(distances.min())

@@ -5,8 +5,8 @@ act on: ``no_face``, ``multiple_faces``, ``face_too_small``, ``too_blurry``, ``p
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,6 +18,18 @@ if TYPE_CHECKING:
     from PIL import Image
 
 BLUR_SIDE = 112  # the face is resized to this before measuring sharpness, so the score ignores resolution
+
+# Limits measured on the development faces and their degraded versions (README, "Enrollment gate").
+MIN_FACE_SIZE = 24.0
+WARN_FACE_SIZE = 64.0
+MIN_SHARPNESS = 5.0
+WARN_SHARPNESS = 20.0
+MAX_YAW = 0.6
+MAX_ROLL_DEGREES = 45.0
+MIN_QUALITY = 0.5  # weight of a reference at the hard limits
+# The gate before issue 29 (kept to measure against): it refused most small web and CCTV faces.
+LEGACY_LIMITS = {"min_face_size": 80.0, "warn_face_size": 80.0, "min_sharpness": 40.0, "warn_sharpness": 40.0,
+                 "max_yaw": 0.4, "max_roll_degrees": 30.0}
 
 
 @dataclass(frozen=True)
@@ -31,43 +43,103 @@ class QualityScores:
 
 
 @dataclass(frozen=True)
-class QualityGate:
-    """Limits for an enrollment photo; the defaults admit ordinary frontal portraits and phone photos.
+class Assessment:
+    """A face that passed the gate: its scores, its weight as a reference (0-1], and warnings (may be empty)."""
 
-    - ``min_face_size``: shorter side of the face box, pixels.
-    - ``min_sharpness``: variance of the Laplacian of the face resized to 112 px (grey, 0-255).
+    face: DetectedFace
+    scores: QualityScores
+    quality: float
+    warnings: tuple[str, ...] = ()
+
+
+# What to do about each refusal; the API answers it in ``detail["hint"]`` and the message ends with it.
+HINTS = {
+    "no_face": "use a photo in which the face is fully visible, lit and not covered, at least {min_size:.0f} px tall",
+    "multiple_faces": "crop the photo to this person's face, or use a photo of them alone",
+    "face_too_small": "use a larger or higher-resolution photo of the face (the original file rather than a "
+                      "thumbnail or screenshot), with the face at least {min_size:.0f} px tall",
+    "too_blurry": "use a sharper photo: in focus, without motion blur, not a re-compressed copy",
+    "pose_too_extreme": "use a photo in which the person looks towards the camera with the head upright",
+}
+
+
+@dataclass(frozen=True)
+class QualityGate:
+    """Limits for an enrollment photo, chosen by measurement (``vision/face/README.md``, "Enrollment gate").
+
+    A photo is refused only where its embedding is measurably unreliable; between a ``warn_*`` and
+    its hard limit it is enrolled with a warning and a lower weight as a reference.
+
+    - ``min_face_size`` / ``warn_face_size``: shorter side of the face box, pixels.
+    - ``min_sharpness`` / ``warn_sharpness``: variance of the Laplacian of the face resized to 112 px
+      (grey, 0-255).
     - ``max_yaw``: horizontal offset of the nose from the eyes' midpoint, in inter-eye distances
       (0 frontal; about 0.5 near profile).
     - ``max_roll_degrees``: tilt of the line through the eyes.
     """
 
-    min_face_size: float = 80.0
-    min_sharpness: float = 40.0
-    max_yaw: float = 0.4
-    max_roll_degrees: float = 30.0
+    min_face_size: float = MIN_FACE_SIZE
+    warn_face_size: float = WARN_FACE_SIZE
+    min_sharpness: float = MIN_SHARPNESS
+    warn_sharpness: float = WARN_SHARPNESS
+    max_yaw: float = MAX_YAW
+    max_roll_degrees: float = MAX_ROLL_DEGREES
 
-    def check(self, image: Image.Image, faces: Sequence[DetectedFace], *, index: int = 0) -> DetectedFace:
-        """Return the single acceptable face, or raise ``InvalidInput`` with the reason code."""
-        where = f"image {index}"
+    @classmethod
+    def from_options(cls, options: Mapping[str, object]) -> QualityGate:
+        """The gate from task options (``min_face_size`` ... ``max_roll_degrees``); unknown keys ignored."""
+        names = {f.name for f in fields(cls)}
+        values = {k: float(v) for k, v in options.items() if k in names and v is not None}  # type: ignore[arg-type]
+        return cls(**values)
+
+    def _refuse(self, message: str, reason: str, index: int, **detail: object) -> InvalidInput:
+        hint = HINTS[reason].format(min_size=self.min_face_size)
+        return InvalidInput(f"image {index}: {message}; {hint}", reason=reason, index=index, hint=hint, **detail)
+
+    def assess(self, image: Image.Image, faces: Sequence[DetectedFace], *, index: int = 0) -> Assessment:
+        """The single acceptable face with its weight and warnings, or ``InvalidInput`` with the reason code
+        and ``detail["hint"]`` (what to do)."""
         if not faces:
-            raise InvalidInput(f"{where}: no face found", reason="no_face", index=index)
+            raise self._refuse("no face found", "no_face", index)
         if len(faces) > 1:
-            raise InvalidInput(f"{where}: {len(faces)} faces found; an enrollment photo must show exactly one",
-                               reason="multiple_faces", index=index, faces=len(faces))
+            raise self._refuse(f"{len(faces)} faces found; an enrollment photo must show exactly one",
+                               "multiple_faces", index, faces=len(faces))
         face = faces[0]
         scores = measure(image, face)
         if scores.size < self.min_face_size:
-            raise InvalidInput(f"{where}: face is {scores.size:.0f} px; at least {self.min_face_size:.0f} px needed",
-                               reason="face_too_small", index=index, value=scores.size)
+            raise self._refuse(f"face is {scores.size:.0f} px; at least {self.min_face_size:.0f} px needed",
+                               "face_too_small", index, value=scores.size)
         if scores.sharpness < self.min_sharpness:
-            raise InvalidInput(f"{where}: face is too blurry (sharpness {scores.sharpness:.1f} < "
-                               f"{self.min_sharpness:.1f})", reason="too_blurry", index=index,
-                               value=scores.sharpness)
+            raise self._refuse(f"face is too blurry (sharpness {scores.sharpness:.1f} < {self.min_sharpness:.1f})",
+                               "too_blurry", index, value=scores.sharpness)
         if abs(scores.yaw) > self.max_yaw or abs(scores.roll_degrees) > self.max_roll_degrees:
-            raise InvalidInput(f"{where}: face is not frontal enough (yaw {scores.yaw:+.2f}, roll "
-                               f"{scores.roll_degrees:+.0f} deg)", reason="pose_too_extreme", index=index,
-                               yaw=scores.yaw, roll=scores.roll_degrees)
-        return face
+            raise self._refuse(f"face is not frontal enough (yaw {scores.yaw:+.2f}, roll {scores.roll_degrees:+.0f} "
+                               f"deg; limits {self.max_yaw:.2f} and {self.max_roll_degrees:.0f} deg)",
+                               "pose_too_extreme", index, yaw=scores.yaw, roll=scores.roll_degrees)
+        warnings = []
+        if scores.size < self.warn_face_size:
+            warnings.append(f"image {index}: face is {scores.size:.0f} px (below {self.warn_face_size:.0f} px): "
+                            "enrolled with a lower weight; a larger photo would make matching more reliable")
+        if scores.sharpness < self.warn_sharpness:
+            warnings.append(f"image {index}: face is soft (sharpness {scores.sharpness:.1f} below "
+                            f"{self.warn_sharpness:.1f}): enrolled with a lower weight; a sharper photo would help")
+        return Assessment(face, scores, self.quality(scores), tuple(warnings))
+
+    def check(self, image: Image.Image, faces: Sequence[DetectedFace], *, index: int = 0) -> DetectedFace:
+        """Return the single acceptable face, or raise ``InvalidInput`` with the reason code."""
+        return self.assess(image, faces, index=index).face
+
+    def quality(self, scores: QualityScores) -> float:
+        """Reference weight in [MIN_QUALITY, 1]: 1 at or above the warn limits, falling linearly to
+        ``MIN_QUALITY`` at the hard limits (size and sharpness multiply)."""
+        def ramp(value: float, low: float, high: float) -> float:
+            if high <= low or value >= high:
+                return 1.0
+            return MIN_QUALITY + (1 - MIN_QUALITY) * max(0.0, (value - low) / (high - low))
+
+        q = ramp(scores.size, self.min_face_size, self.warn_face_size)
+        q *= ramp(scores.sharpness, self.min_sharpness, self.warn_sharpness)
+        return float(max(MIN_QUALITY, min(1.0, q)))
 
 
 def laplacian_variance(gray: np.ndarray) -> float:

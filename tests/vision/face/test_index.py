@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from vision.face.index import FaceIndex
 
@@ -34,3 +35,14 @@ def test_empty_index_and_distance_to() -> None:
     assert index.distance_to(np.array([2, 0], np.float32), "a") == 1.0
     assert index.distance_to(np.array([2, 0], np.float32), "zz") is None
     assert index.n_persons == 2 and len(index) == 3
+
+
+def test_penalties_make_a_low_quality_reference_count_less() -> None:
+    vectors = np.array([[0.0, 0.0], [1.0, 0.0]], dtype=np.float32)
+    query = np.array([0.45, 0.0], np.float32)
+    plain = FaceIndex.build(["low", "good"], vectors)
+    assert plain.search(query, k=1)[0][0] == "low"
+    weighted = FaceIndex.build(["low", "good"], vectors, np.array([0.2, 0.0], np.float32))
+    assert [(p, round(d, 3)) for p, d in weighted.search(query, k=2)] == [("good", 0.55), ("low", 0.65)]
+    assert weighted.distance_to(query, "low") == pytest.approx(0.65)
+    assert FaceIndex.build(["a"], vectors[:1], np.zeros(1, np.float32)).penalties is None  # all zero: plain
