@@ -266,3 +266,26 @@ def calibrate(
     _echo(report)
     if out is not None:
         out.write_text(report.model_dump_json(indent=2))
+
+
+@app.command("gate-study")
+def gate_study(
+    out: Annotated[Path, typer.Option(help="folder for variants, embeddings, tables and the DET plot")] = Path(
+        "runs/face_gate"),
+    collect: Annotated[bool, typer.Option(help="degrade and embed the development faces (minutes); "
+                                               "--no-collect reuses the folder's variants")] = True,
+    seed: Annotated[int, typer.Option(help="degradation seed (2929: the README's numbers)")] = 2929,
+    device: DeviceOpt = "cpu",
+) -> None:
+    """Development: measure embedding reliability on the development faces and their degraded versions,
+    and compare plain MTCNN + dlib, the gate before issue 29 and the current gate (README tables)."""
+    from vision.face.gate_choice import Study, report
+
+    if collect:
+        from vision.face.analyzer import FaceAnalyzer
+        from vision.face.gate_study import collect as run_collect
+
+        run_collect(FaceAnalyzer(device=device).load(), out, seed=seed)
+    text = report(Study.load(out), out)
+    (out / "report.md").write_text(text)
+    typer.echo(text)

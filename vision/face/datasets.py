@@ -56,8 +56,10 @@ def identity_folders(root: str | Path) -> dict[str, list[Path]]:
         raise InvalidInput(f"{root} is not a folder of per-person folders")
     people = {d.name: _images(d) for d in sorted(root.iterdir()) if d.is_dir()}
     empty = [name for name, images in people.items() if not images]
-    if not people or empty:
-        raise InvalidInput(f"{root}: expected <person>/<image> folders; without images: {empty or 'all'}")
+    if not people:
+        raise DataFormatError(root, None, "expected <person>/<image> folders; found no person folder")
+    if empty:
+        raise DataFormatError(root / empty[0], None, f"a person folder without images ({len(empty)} such: {empty[:5]})")
     return people
 
 

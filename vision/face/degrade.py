@@ -124,6 +124,18 @@ def _conditions() -> list[Condition]:
         Condition("scan", "combined", lambda im, f, r: _jpeg(
             _scale(im, f, 96).filter(ImageFilter.GaussianBlur(1.0)), 40)),
     ]
+    # Added after the first measurement to find where embeddings break; appended so that the conditions
+    # above keep their index (the index seeds each condition's random choices).
+    for sz in (16, 20):
+        out.append(Condition(f"size{sz}", "size", lambda im, f, r, s=sz: _jpeg(_scale(im, f, s), 90)))
+    for sigma in (4, 7, 10):
+        out.append(Condition(f"gauss{sigma}", "blur",
+                             lambda im, f, r, s=sigma: _jpeg(at128(im, f).filter(ImageFilter.GaussianBlur(s)), 90)))
+    for length in (21, 31):
+        out.append(Condition(f"motion{length}", "blur", lambda im, f, r, n=length: _jpeg(
+            _motion_blur(at128(im, f), n, float(r.uniform(0, 180))), 90)))
+    for a in (60, 80):
+        out.append(Condition(f"roll{a}", "roll", lambda im, f, r, a=a: _jpeg(_rotate(at128(im, f), a * _sign(r)), 90)))
     return out
 
 

@@ -25,7 +25,7 @@ import numpy as np
 from core.errors import InvalidInput
 from core.images import ImageInput
 from core.offline import state_dir
-from vision.face.index import FaceIndex
+from vision.face.index import FaceIndex, relative_penalties
 from vision.face.quality import QualityGate
 from vision.face.schemas import (
     UNKNOWN,
@@ -48,8 +48,9 @@ log = logging.getLogger(__name__)
 MAX_ENROLL_IMAGES = 32
 # A person with fewer references than this is flagged ``few_references`` (add photos of them).
 MIN_REFERENCES = 3
-# A reference of weight q must be QUALITY_PENALTY * (1 - q) closer to match (README, "Enrollment gate").
-QUALITY_PENALTY = 0.0
+# A reference of weight q must be QUALITY_PENALTY * (q_best - q) closer to match, q_best the weight of the
+# person's best reference (README, "Enrollment gate": 0.2 measured best of 0, 0.1, 0.2, 0.4).
+QUALITY_PENALTY = 0.2
 # Task options that configure the enrollment gate (deployment config passes task options through).
 GATE_OPTIONS = {"enroll_min_face_size": "min_face_size", "enroll_warn_face_size": "warn_face_size",
                 "enroll_min_sharpness": "min_sharpness", "enroll_warn_sharpness": "warn_sharpness",
@@ -89,7 +90,7 @@ class Gallery:
     ``enroll_warn_face_size``, ``enroll_min_sharpness``, ``enroll_warn_sharpness``, ``enroll_max_yaw``,
     ``enroll_max_roll_degrees``, else the measured defaults). ``min_references`` (option
     ``min_references``): fewer references flag a person. ``quality_penalty`` (option ``quality_penalty``):
-    how much closer a reference of weight q must be, times (1 - q).
+    how much closer a reference of weight q must be, times (the person's best weight - q).
     """
 
     def __init__(self, path: str | Path | None = None, embedder: str | Path | None = None, *,
@@ -263,13 +264,6 @@ class Gallery:
         return self._flag(self.store.get_person(tenant, person_id))
 
     # -- index -----------------------------------------------------------------------------------
-    def _penalties(self, qualities: np.ndarray) -> np.ndarray:
-        return (self.quality_penalty * (1.0 - np.asarray(qualities, dtype=np.float32))).astype(np.float32)
-
-    @staticmethod
-    def _row_penalties(index: FaceIndex) -> np.ndarray:
-        return index.penalties if index.penalties is not None else np.zeros(len(index), np.float32)
-
     def _after_write(self, tenant: str, generation: int, *,
                      add: tuple[str, np.ndarray, np.ndarray] | None = None, remove: str | None = None) -> None:
         """Apply our own write to the cached index when it was current; otherwise rebuild on next use."""
@@ -282,12 +276,12 @@ class Gallery:
             if add is not None:
                 person_id, vectors, qualities = add
                 ids = index.row_person.tolist() + [person_id] * len(vectors)
-                penalties = np.concatenate([self._row_penalties(index), self._penalties(qualities)])
-                index = FaceIndex.build(ids, np.vstack([index.vectors, vectors]), penalties)
+                index = FaceIndex.build(ids, np.vstack([index.vectors, vectors]),
+                                        np.concatenate([index.row_qualities(), qualities]), self.quality_penalty)
             if remove is not None:
                 keep = index.row_person != remove
                 index = FaceIndex.build(index.row_person[keep].tolist(), index.vectors[keep],
-                                        self._row_penalties(index)[keep])
+                                        index.row_qualities()[keep], self.quality_penalty)
             self._indexes[tenant] = (generation, index)
 
     def index(self, tenant: str) -> FaceIndex:
@@ -299,8 +293,7 @@ class Gallery:
             if cached is not None and cached[0] == store.generation(tenant):
                 return cached[1]
             snapshot = store.tenant_vectors(tenant)
-            qualities = snapshot.qualities if snapshot.qualities is not None else np.ones(len(snapshot.vectors))
-            index = FaceIndex.build(snapshot.person_ids, snapshot.vectors, self._penalties(qualities))
+            index = FaceIndex.build(snapshot.person_ids, snapshot.vectors, snapshot.qualities, self.quality_penalty)
             self._indexes[tenant] = (snapshot.generation, index)
             return index
 
@@ -325,7 +318,8 @@ class Gallery:
         w, h = probe.image.size
         reference_box = None
         if person_id is not None:
-            penalties = self._penalties(self.store.person_qualities(tenant, person_id))
+            qualities = self.store.person_qualities(tenant, person_id)
+            penalties = relative_penalties([person_id] * len(qualities), qualities, self.quality_penalty)
             distance = float((np.sqrt(((reference - vector) ** 2).sum(axis=1)) + penalties).min())
         else:
             other, other_vector = self._probe(other_image, "other_image")

@@ -5,7 +5,8 @@ Reliability of one enrollment variant (a degraded photo of a person whose other 
 - ``self``: distance to the clean embedding of the same face (what the degradation alone moved it);
 - ``genuine``: share of the person's *other* clean photos within the match threshold (would a
   reference made from this photo still find the person?);
-- ``false``: does it come within the threshold of any stranger's clean face (would it name a stranger?).
+- ``false``: does it come within the threshold of any stranger's face, clean or degraded the same way
+  (would it name a stranger?).
 
 Open-set protocol (``simulate``): for every condition, each of the 5 ``knn/train`` persons is enrolled
 from their ``knn/train`` photos under that condition, keeping the photos the gate admits; the
@@ -70,7 +71,12 @@ class Study:
 def reliability(study: Study, upscale: bool) -> list[dict]:
     """One record per detected variant of an enrolled person's face: scores, self/genuine/false."""
     known = [u["face_id"] for u in study.units if u["role"] in ("enroll", "probe")]
-    strangers = np.vstack([study.clean(u["face_id"]) for u in study.units if u["role"] == "stranger"])
+    stranger_units = [u["face_id"] for u in study.units if u["role"] == "stranger"]
+    strangers = np.vstack([study.clean(f) for f in stranger_units])
+    # strangers photographed the same way (e.g. CCTV reference against CCTV passers-by)
+    alike = {name: np.vstack([study.vector(study.index[(f, name)], upscale) for f in stranger_units
+                              if study.rows[study.index[(f, name)]]["detected"]] or [np.full(strangers.shape[1], 1e3)])
+             for name in study.conditions}
     out = []
     for face_id in known:
         others = [f for f in known if f != face_id and study.person(f) == study.person(face_id)]
@@ -86,7 +92,8 @@ def reliability(study: Study, upscale: bool) -> list[dict]:
             out.append({**row, "person": study.person(face_id), "self": float(np.linalg.norm(v - clean)),
                         "genuine_match": float(np.mean(genuine <= THRESHOLD)),
                         "genuine_min": float(genuine.min()),
-                        "stranger_min": float(np.linalg.norm(strangers - v, axis=1).min())})
+                        "stranger_min": min(float(np.linalg.norm(strangers - v, axis=1).min()),
+                                            float(np.linalg.norm(alike[name] - v, axis=1).min()))})
     return out
 
 
@@ -118,9 +125,36 @@ class System:
     penalty: float = 0.0
 
 
-def simulate(study: Study, system: System) -> tuple[OpenSetScores, dict[str, int]]:
-    """Open-set scores pooled over every enrollment condition, and the gate's counts."""
+def reference_penalties(people: list[str], qualities: np.ndarray, penalty: float) -> np.ndarray:
+    """What the gallery adds to a reference's distance: ``penalty`` times how far its quality lies below
+    the best reference of the same person (a person's best photo is never penalised)."""
+    from vision.face.index import relative_penalties
+
+    return relative_penalties(people, qualities, penalty)
+
+
+def plan_per_condition(study: Study) -> list[list[tuple[int, str]]]:
+    """Protocol A: one trial per condition; every enrolled person's photos all under that condition."""
     enroll_units = [u["face_id"] for u in study.units if u["role"] == "enroll"]
+    return [[(f, name) for f in enroll_units] for name in study.conditions]
+
+
+def plan_mixed(study: Study, trials: int = 200, per_photo: int = 2, seed: int | None = None) -> list[list[tuple[int, str]]]:
+    """Protocol B: each trial gives every enrolled person ``per_photo`` versions of each of their photos,
+    each under a condition drawn at random (clean included): a client's mix of scans, crops and web photos."""
+    enroll_units = [u["face_id"] for u in study.units if u["role"] == "enroll"]
+    rng = np.random.default_rng(study.seed if seed is None else seed)
+    names = study.conditions
+    return [[(f, names[int(rng.integers(len(names)))]) for f in enroll_units for _ in range(per_photo)]
+            for _ in range(trials)]
+
+
+def simulate(study: Study, system: System, plan: list[list[tuple[int, str]]] | None = None,
+             ) -> tuple[OpenSetScores, dict[str, int]]:
+    """Open-set scores pooled over the trials of ``plan`` (default: protocol A), and the gate's counts.
+    Probes: every detected variant of the known test faces and of the strangers."""
+    plan = plan if plan is not None else plan_per_condition(study)
+    enroll_people = {study.person(u["face_id"]) for u in study.units if u["role"] == "enroll"}
     probe_units = [u["face_id"] for u in study.units if u["role"] == "probe"]
     stranger_units = [u["face_id"] for u in study.units if u["role"] == "stranger"]
     counts = {"photos": 0, "accepted": 0, "not_detected": 0, "persons_not_enrolled": 0}
@@ -132,12 +166,11 @@ def simulate(study: Study, system: System) -> tuple[OpenSetScores, dict[str, int
     probes = np.vstack([study.vector(i, system.upscale) for i in probe_rows])
     probe_people = [study.person(study.rows[i]["face_id"]) for i in probe_rows]
     strangers = np.vstack([study.vector(i, system.upscale) for i in stranger_rows])
-    for name in study.conditions:
+    for trial in plan:
         people: list[str] = []
         vectors: list[np.ndarray] = []
         penalties: list[float] = []
-        enrolled_people = set()
-        for face_id in enroll_units:
+        for face_id, name in trial:
             i = study.index[(face_id, name)]
             counts["photos"] += 1
             row = study.rows[i]
@@ -155,19 +188,19 @@ def simulate(study: Study, system: System) -> tuple[OpenSetScores, dict[str, int
             counts["accepted"] += 1
             people.append(study.person(face_id))
             vectors.append(study.vector(i, system.upscale))
-            penalties.append(system.penalty * (1 - quality))
-            enrolled_people.add(study.person(face_id))
-        counts["persons_not_enrolled"] += len({study.person(f) for f in enroll_units} - enrolled_people)
+            penalties.append(quality)
+        counts["persons_not_enrolled"] += len(enroll_people - set(people))
         if not vectors:
             known_d += [np.inf] * len(probes)
             known_ok += [False] * len(probes)
             stranger_d += [np.inf] * len(strangers)
             continue
         gallery = np.vstack(vectors)
-        pen = np.asarray(penalties)
+        pen = reference_penalties(people, np.asarray(penalties), system.penalty)
         names = np.asarray(people, dtype=object)
         for batch, is_known in ((probes, True), (strangers, False)):
-            d = np.linalg.norm(batch[:, None, :] - gallery[None, :, :], axis=2) + pen[None, :]
+            d = np.sqrt(np.maximum((batch ** 2).sum(1)[:, None] + (gallery ** 2).sum(1)[None, :]
+                                   - 2 * batch @ gallery.T, 0)) + pen[None, :]
             best = d.argmin(axis=1)
             if is_known:
                 known_d += d[np.arange(len(d)), best].tolist()
@@ -222,3 +255,65 @@ def markdown_bins(bins: list[dict], what: str) -> str:
                      f"| {b['genuine_match']:.3f} | {b['false_match']:.3f} | {b['unreliable']:.3f} "
                      f"({_ci(b['unreliable_ci'])}) |")
     return "\n".join(lines)
+
+
+def per_condition(records: list[dict], study: Study) -> str:
+    """Per degradation: detected share, median measured size/sharpness, self distance, genuine/false match."""
+    known = [u["face_id"] for u in study.units if u["role"] in ("enroll", "probe")]
+    lines = ["| condition | detected | median size px | median sharpness | median self | genuine match "
+             "| false match |", "|---|---|---|---|---|---|---|"]
+    for name in study.conditions:
+        detected = sum(study.rows[study.index[(f, name)]]["detected"] for f in known)
+        rs = [r for r in records if r["condition"] == name]
+        if not rs:
+            lines.append(f"| {name} | 0/{len(known)} | | | | | |")
+            continue
+        lines.append(f"| {name} | {detected}/{len(known)} | {np.median([r['size'] for r in rs]):.0f} "
+                     f"| {np.median([r['sharpness'] for r in rs]):.1f} | {np.median([r['self'] for r in rs]):.3f} "
+                     f"| {np.mean([r['genuine_match'] for r in rs]):.3f} "
+                     f"| {np.mean([r['stranger_min'] <= THRESHOLD for r in rs]):.3f} |")
+    return "\n".join(lines)
+
+
+def systems(gate: QualityGate, upscale: bool, penalty: float) -> list[System]:
+    from vision.face.quality import LEGACY_LIMITS
+
+    return [System("plain MTCNN + dlib NN (no gate)", None, False),
+            System("before (gate 80 px / sharpness 40 / yaw 0.4 / roll 30)", QualityGate(**LEGACY_LIMITS), False),
+            System("after, gate only", gate, False),
+            System("after, gate + upscaling", gate, upscale),
+            System("after (gate + upscaling + reference weights)", gate, upscale, penalty)]
+
+
+def report(study: Study, out: Path) -> str:
+    """The README's gate tables from a collected study; writes ``det.png`` and ``systems.json`` to ``out``."""
+    from vision.face.analyzer import UPSCALE_TO
+    from vision.face.gallery import QUALITY_PENALTY
+    from vision.face.openset import plot_det
+
+    gate = QualityGate()
+    upscale = UPSCALE_TO > 0
+    parts = [f"Seed {study.seed}; {len(study.units)} faces x {len(study.conditions)} conditions; "
+             f"upscaled embeddings at {study.upscale_to:.0f} px.", ""]
+    for label, use_upscale in (("plain alignment", False), ("upscaled before alignment", True)):
+        records = reliability(study, use_upscale)
+        parts += [f"### Reliability per condition ({label})", "", per_condition(records, study), ""]
+        parts += [f"### By measured face size ({label})", "",
+                  markdown_bins(binned(records, lambda r: r["size"], [0, 20, 28, 36, 44, 52, 60, 72, 88, 110, 150, 1e9]),
+                                "face px"), ""]
+        parts += [f"### By sharpness ({label})", "",
+                  markdown_bins(binned(records, lambda r: r["sharpness"], [0, 2, 5, 10, 20, 40, 80, 160, 1e9]),
+                                "sharpness"), ""]
+        parts += [f"### By |yaw| ({label})", "",
+                  markdown_bins(binned(records, lambda r: abs(r["yaw"]), [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 9]),
+                                "abs yaw"), ""]
+        parts += [f"### By |roll| ({label})", "",
+                  markdown_bins(binned(records, lambda r: abs(r["roll"]), [0, 10, 20, 30, 40, 50, 90, 180]),
+                                "abs roll deg"), ""]
+    chosen = systems(gate, upscale, QUALITY_PENALTY)
+    rows = [system_row(study, s) for s in chosen]
+    parts += ["### Open-set identification (pooled over enrollment conditions)", "", markdown_systems(rows), ""]
+    (out / "systems.json").write_text(json.dumps(rows, indent=1, default=float))
+    plot_det({s.name: simulate(study, s)[0] for s in (chosen[0], chosen[1], chosen[-1])}, out / "det.png",
+             threshold=THRESHOLD)
+    return "\n".join(parts)

@@ -95,15 +95,26 @@ def collect(analyzer: FaceAnalyzer, out: Path, *, seed: int = DEVELOPMENT_SEED,
     from tqdm import tqdm
 
     out.mkdir(parents=True, exist_ok=True)
-    units = face_units(analyzer)
     names = conditions or [c.name for c in CONDITIONS]
     family = {c.name: c.family for c in CONDITIONS}
     rows: list[VariantRow] = []
     plain: list[np.ndarray] = []
     upscaled: list[np.ndarray] = []
+    done: set[tuple[int, str]] = set()
+    if (out / "variants.json").is_file() and (out / "embeddings.npz").is_file():  # resume: keep what was measured
+        meta = json.loads((out / "variants.json").read_text())
+        if meta["seed"] == seed and meta["upscale_to"] == STUDY_UPSCALE:
+            units = [FaceUnit(**u) for u in meta["units"]]
+            rows = [VariantRow(**r) for r in meta["rows"]]
+            arrays = np.load(out / "embeddings.npz")
+            plain, upscaled = list(arrays["plain"]), list(arrays["upscaled"])
+            done = {(r.face_id, r.condition) for r in rows}
+    if not done:
+        units = face_units(analyzer)
     zero = np.zeros(analyzer.embedder.dim, np.float32)  # type: ignore[union-attr]
     images: dict[str, Image.Image] = {}
-    for unit, name in tqdm([(u, n) for u in units for n in names], desc="face variants"):
+    todo = [(u, n) for u in units for n in names if (u.face_id, n) not in done]
+    for unit, name in tqdm(todo, desc="face variants"):
         if unit.source not in images:
             images = {unit.source: Image.open(unit.source).convert("RGB")}  # one source image in memory
         crop, size = face_crop(images[unit.source], np.asarray(unit.box))

@@ -14,35 +14,57 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def relative_penalties(person_ids: Sequence[str], qualities: np.ndarray, penalty: float) -> np.ndarray:
+    """Per row: ``penalty * (best quality of the row's person - the row's quality)``. A reference from a
+    worse photo must be that much closer to win over the person's better ones, while a person enrolled
+    only from poor photos is not pushed away (all their references share the best quality)."""
+    qualities = np.asarray(qualities, dtype=np.float32).ravel()
+    if penalty == 0.0 or len(qualities) == 0:
+        return np.zeros(len(qualities), np.float32)
+    ids = np.asarray(person_ids, dtype=object)
+    best = {p: float(qualities[ids == p].max()) for p in set(person_ids)}
+    return (penalty * (np.array([best[p] for p in person_ids], np.float32) - qualities)).astype(np.float32)
+
+
 @dataclass(frozen=True)
 class FaceIndex:
     """Rows of ``vectors`` belong to ``row_person``; a person's distance is that of its nearest row.
 
-    ``penalties`` (one per row, default 0) are added to a row's distance before ranking: a reference
-    enrolled from a worse photo (quality weight below 1) must be that much closer to count as a match.
+    ``qualities`` (one weight in (0, 1] per row, default 1) and ``quality_penalty``: a row's distance
+    is increased by ``relative_penalties`` before ranking, so a reference enrolled from a worse photo
+    than the person's best must be that much closer to count as a match.
     """
 
     row_person: np.ndarray  # object array of person ids, one per row
     vectors: np.ndarray  # (n, dim) float32
     sq_norms: np.ndarray  # (n,) squared row norms, precomputed for the ||q||^2 + ||x||^2 - 2 q.x form
     max_rows_per_person: int
+    qualities: np.ndarray | None = None  # (n,) reference weights (None: all 1)
+    quality_penalty: float = 0.0
     penalties: np.ndarray | None = None  # (n,) float32 added to distances, or None (all 0)
 
     @classmethod
-    def build(cls, person_ids: Sequence[str], vectors: np.ndarray, penalties: np.ndarray | None = None) -> FaceIndex:
+    def build(cls, person_ids: Sequence[str], vectors: np.ndarray, qualities: np.ndarray | None = None,
+              quality_penalty: float = 0.0) -> FaceIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or len(vectors) != len(person_ids):
             raise ValueError(f"expected ({len(person_ids)}, dim) vectors, got shape {vectors.shape}")
-        if penalties is not None:
-            penalties = np.asarray(penalties, dtype=np.float32).ravel()
-            if len(penalties) != len(vectors):
-                raise ValueError(f"expected {len(vectors)} penalties, got {len(penalties)}")
+        penalties = None
+        if qualities is not None:
+            qualities = np.asarray(qualities, dtype=np.float32).ravel()
+            if len(qualities) != len(vectors):
+                raise ValueError(f"expected {len(vectors)} qualities, got {len(qualities)}")
+            penalties = relative_penalties(list(person_ids), qualities, quality_penalty)
             if not penalties.any():
                 penalties = None
         counts = Counter(person_ids)
         return cls(row_person=np.asarray(person_ids, dtype=object), vectors=vectors,
                    sq_norms=np.einsum("ij,ij->i", vectors, vectors),
-                   max_rows_per_person=max(counts.values(), default=0), penalties=penalties)
+                   max_rows_per_person=max(counts.values(), default=0), qualities=qualities,
+                   quality_penalty=quality_penalty, penalties=penalties)
+
+    def row_qualities(self) -> np.ndarray:
+        return self.qualities if self.qualities is not None else np.ones(len(self.row_person), np.float32)
 
     @classmethod
     def empty(cls, dim: int) -> FaceIndex:

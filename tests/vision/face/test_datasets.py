@@ -23,8 +23,11 @@ def test_identity_folders_and_pairs(tmp_path: Path) -> None:
     pairs = pairs_from_folders(root)
     assert len(pairs) == 3 and sum(p.same for p in pairs) == 1
     (root / "empty").mkdir()
-    with pytest.raises(InvalidInput):
+    from core.errors import DataFormatError
+
+    with pytest.raises(DataFormatError) as err:
         identity_folders(root)
+    assert str(root / "empty") in err.value.message
 
 
 def test_csv_readers(tmp_path: Path) -> None:

@@ -37,12 +37,17 @@ def test_empty_index_and_distance_to() -> None:
     assert index.n_persons == 2 and len(index) == 3
 
 
-def test_penalties_make_a_low_quality_reference_count_less() -> None:
-    vectors = np.array([[0.0, 0.0], [1.0, 0.0]], dtype=np.float32)
-    query = np.array([0.45, 0.0], np.float32)
-    plain = FaceIndex.build(["low", "good"], vectors)
-    assert plain.search(query, k=1)[0][0] == "low"
-    weighted = FaceIndex.build(["low", "good"], vectors, np.array([0.2, 0.0], np.float32))
-    assert [(p, round(d, 3)) for p, d in weighted.search(query, k=2)] == [("good", 0.55), ("low", 0.65)]
-    assert weighted.distance_to(query, "low") == pytest.approx(0.65)
-    assert FaceIndex.build(["a"], vectors[:1], np.zeros(1, np.float32)).penalties is None  # all zero: plain
+def test_a_worse_reference_than_the_persons_best_counts_less() -> None:
+    vectors = np.array([[0.0, 0.0], [3.0, 0.0], [1.0, 0.0]], dtype=np.float32)
+    query = np.array([0.48, 0.0], np.float32)
+    ids = ["low", "low", "good"]
+    plain = FaceIndex.build(ids, vectors)
+    assert plain.search(query, k=1)[0] == ("low", pytest.approx(0.48))
+    # "low" has a good reference far away and a poor one (weight 0.5) close by: the poor one must be
+    # 0.2 * (1 - 0.5) = 0.1 closer, so "good" (0.52) now ranks first
+    weighted = FaceIndex.build(ids, vectors, np.array([0.5, 1.0, 1.0]), quality_penalty=0.2)
+    assert [(p, round(d, 3)) for p, d in weighted.search(query, k=2)] == [("good", 0.52), ("low", 0.58)]
+    assert weighted.distance_to(query, "low") == pytest.approx(0.58)
+    # a person enrolled only from poor photos is not pushed away: no better reference to prefer
+    alone = FaceIndex.build(["low", "good"], vectors[[0, 2]], np.array([0.5, 1.0]), quality_penalty=0.2)
+    assert alone.penalties is None and alone.search(query, k=1)[0] == ("low", pytest.approx(0.48))
