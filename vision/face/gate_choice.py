@@ -150,14 +150,14 @@ def plan_mixed(study: Study, trials: int = 200, per_photo: int = 2, seed: int | 
 
 
 def simulate(study: Study, system: System, plan: list[list[tuple[int, str]]] | None = None,
-             ) -> tuple[OpenSetScores, dict[str, int]]:
+             ) -> tuple[OpenSetScores, dict[str, object]]:
     """Open-set scores pooled over the trials of ``plan`` (default: protocol A), and the gate's counts.
     Probes: every detected variant of the known test faces and of the strangers."""
     plan = plan if plan is not None else plan_per_condition(study)
     enroll_people = {study.person(u["face_id"]) for u in study.units if u["role"] == "enroll"}
     probe_units = [u["face_id"] for u in study.units if u["role"] == "probe"]
     stranger_units = [u["face_id"] for u in study.units if u["role"] == "stranger"]
-    counts = {"photos": 0, "accepted": 0, "not_detected": 0, "persons_not_enrolled": 0}
+    counts: dict = {"photos": 0, "accepted": 0, "not_detected": 0, "persons_not_enrolled": 0}
     known_d, known_ok, stranger_d = [], [], []
     probe_rows = [study.index[(f, c)] for f in probe_units for c in study.conditions]
     stranger_rows = [study.index[(f, c)] for f in stranger_units for c in study.conditions]
@@ -165,6 +165,8 @@ def simulate(study: Study, system: System, plan: list[list[tuple[int, str]]] | N
     stranger_rows = [i for i in stranger_rows if study.rows[i]["detected"]]
     probes = np.vstack([study.vector(i, system.upscale) for i in probe_rows])
     probe_people = [study.person(study.rows[i]["face_id"]) for i in probe_rows]
+    probe_faces = np.array([study.rows[i]["face_id"] for i in probe_rows])
+    stranger_faces = np.array([study.rows[i]["face_id"] for i in stranger_rows])
     strangers = np.vstack([study.vector(i, system.upscale) for i in stranger_rows])
     for trial in plan:
         people: list[str] = []
@@ -207,12 +209,43 @@ def simulate(study: Study, system: System, plan: list[list[tuple[int, str]]] | N
                 known_ok += [names[b] == p for b, p in zip(best, probe_people)]
             else:
                 stranger_d += d[np.arange(len(d)), best].tolist()
+    counts["known_faces"] = np.tile(probe_faces, len(plan))  # which real face each pooled decision came from
+    counts["stranger_faces"] = np.tile(stranger_faces, len(plan))
     return OpenSetScores(np.asarray(known_d), np.asarray(known_ok, dtype=bool), np.asarray(stranger_d)), counts
 
 
-def system_row(study: Study, system: System, threshold: float = THRESHOLD) -> dict:
+def bootstrap_difference(study: Study, a: System, b: System, plan: list[list[tuple[int, str]]], *,
+                         far: float = 0.01, n_resamples: int = 300, seed: int = 0) -> tuple[float, float, float]:
+    """Identification rate at ``far`` of ``a`` minus ``b``, with a 95 % interval from resampling the real
+    faces (known and strangers, with replacement): the pooled decisions of one face are not independent,
+    so this interval, not a Wilson interval over pooled decisions, says how sure the difference is."""
+    (sa, ca), (sb, cb) = simulate(study, a, plan), simulate(study, b, plan)
+    known_faces, stranger_faces = ca["known_faces"], ca["stranger_faces"]
+    known_ids, stranger_ids = np.unique(known_faces), np.unique(stranger_faces)
+    by_known = {f: np.flatnonzero(known_faces == f) for f in known_ids}
+    by_stranger = {f: np.flatnonzero(stranger_faces == f) for f in stranger_ids}
+
+    def rate(scores: OpenSetScores, k: np.ndarray, s_: np.ndarray) -> float:
+        sub = OpenSetScores(scores.known_distance[k], scores.known_correct[k], scores.stranger_distance[s_])
+        t = sub.threshold_at_far(far)
+        return sub.identification_rate(t) if t is not None else float("nan")
+
+    everything = (np.arange(len(known_faces)), np.arange(len(stranger_faces)))
+    point = rate(sa, *everything) - rate(sb, *everything)
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(n_resamples):
+        k = np.concatenate([by_known[f] for f in rng.choice(known_ids, len(known_ids))])
+        s_ = np.concatenate([by_stranger[f] for f in rng.choice(stranger_ids, len(stranger_ids))])
+        diffs.append(rate(sa, k, s_) - rate(sb, k, s_))
+    low, high = np.nanpercentile(diffs, [2.5, 97.5])
+    return point, float(low), float(high)
+
+
+def system_row(study: Study, system: System, threshold: float = THRESHOLD,
+               plan: list[list[tuple[int, str]]] | None = None) -> dict:
     """Gate acceptance, identification at FAR 1 % and at the threshold, strangers' FAR (Wilson intervals)."""
-    scores, counts = simulate(study, system)
+    scores, counts = simulate(study, system, plan)
     n_known, n_strangers = len(scores.known_distance), len(scores.stranger_distance)
     row: dict = {"system": system.name, "photos": counts["photos"], "accepted": counts["accepted"],
                  "acceptance": counts["accepted"] / counts["photos"],
@@ -257,63 +290,92 @@ def markdown_bins(bins: list[dict], what: str) -> str:
     return "\n".join(lines)
 
 
-def per_condition(records: list[dict], study: Study) -> str:
-    """Per degradation: detected share, median measured size/sharpness, self distance, genuine/false match."""
+def _passes(gate: QualityGate, scores: QualityScores) -> bool:
+    return not (scores.size < gate.min_face_size or scores.sharpness < gate.min_sharpness
+                or abs(scores.yaw) > gate.max_yaw or abs(scores.roll_degrees) > gate.max_roll_degrees)
+
+
+def per_condition(records: list[dict], study: Study, gates: dict[str, QualityGate]) -> str:
+    """Per degradation: detected share, median measured size/sharpness, self distance, genuine/false match,
+    and how many of the photos each gate admits."""
     known = [u["face_id"] for u in study.units if u["role"] in ("enroll", "probe")]
     lines = ["| condition | detected | median size px | median sharpness | median self | genuine match "
-             "| false match |", "|---|---|---|---|---|---|---|"]
+             "| false match | " + " | ".join(f"{name} admits" for name in gates) + " |",
+             "|---|---|---|---|---|---|---|" + "---|" * len(gates)]
     for name in study.conditions:
-        detected = sum(study.rows[study.index[(f, name)]]["detected"] for f in known)
+        rows = [study.index[(f, name)] for f in known]
+        detected = sum(study.rows[i]["detected"] for i in rows)
+        admitted = [sum(study.rows[i]["detected"] and _passes(g, study.scores(i)) for i in rows) for g in gates.values()]
         rs = [r for r in records if r["condition"] == name]
         if not rs:
-            lines.append(f"| {name} | 0/{len(known)} | | | | | |")
+            lines.append(f"| {name} | 0/{len(known)} | | | | | | " + " | ".join("0" for _ in gates) + " |")
             continue
         lines.append(f"| {name} | {detected}/{len(known)} | {np.median([r['size'] for r in rs]):.0f} "
                      f"| {np.median([r['sharpness'] for r in rs]):.1f} | {np.median([r['self'] for r in rs]):.3f} "
                      f"| {np.mean([r['genuine_match'] for r in rs]):.3f} "
-                     f"| {np.mean([r['stranger_min'] <= THRESHOLD for r in rs]):.3f} |")
+                     f"| {np.mean([r['stranger_min'] <= THRESHOLD for r in rs]):.3f} | "
+                     + " | ".join(f"{a}/{len(known)}" for a in admitted) + " |")
     return "\n".join(lines)
 
 
-def systems(gate: QualityGate, upscale: bool, penalty: float) -> list[System]:
+def systems(gate: QualityGate, penalty: float) -> list[System]:
     from vision.face.quality import LEGACY_LIMITS
 
-    return [System("plain MTCNN + dlib NN (no gate)", None, False),
+    return [System("plain MTCNN + dlib NN at 0.6 (no gate)", None, False),
             System("before (gate 80 px / sharpness 40 / yaw 0.4 / roll 30)", QualityGate(**LEGACY_LIMITS), False),
-            System("after, gate only", gate, False),
-            System("after, gate + upscaling", gate, upscale),
-            System("after (gate + upscaling + reference weights)", gate, upscale, penalty)]
+            System("after, gate only (no reference weights)", gate, False),
+            System("after, gate + upscaling to 150 px (not shipped)", gate, True, penalty),
+            System(f"after (gate + reference weights {penalty:g})", gate, False, penalty)]
 
 
-def report(study: Study, out: Path) -> str:
+SIZE_BINS = [0, 18, 22, 26, 30, 36, 44, 52, 60, 72, 88, 110, 150, 1e9]
+SHARPNESS_BINS = [0, 3, 4, 5, 6, 8, 10, 15, 20, 40, 80, 1e9]
+YAW_BINS = [0, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8, 9]
+ROLL_BINS = [0, 20, 40, 50, 60, 70, 80, 180]
+
+
+def report(study: Study, out: Path, *, mixed_trials: int = 200) -> str:
     """The README's gate tables from a collected study; writes ``det.png`` and ``systems.json`` to ``out``."""
-    from vision.face.analyzer import UPSCALE_TO
     from vision.face.gallery import QUALITY_PENALTY
     from vision.face.openset import plot_det
+    from vision.face.quality import LEGACY_LIMITS
 
     gate = QualityGate()
-    upscale = UPSCALE_TO > 0
-    parts = [f"Seed {study.seed}; {len(study.units)} faces x {len(study.conditions)} conditions; "
-             f"upscaled embeddings at {study.upscale_to:.0f} px.", ""]
-    for label, use_upscale in (("plain alignment", False), ("upscaled before alignment", True)):
-        records = reliability(study, use_upscale)
-        parts += [f"### Reliability per condition ({label})", "", per_condition(records, study), ""]
-        parts += [f"### By measured face size ({label})", "",
-                  markdown_bins(binned(records, lambda r: r["size"], [0, 20, 28, 36, 44, 52, 60, 72, 88, 110, 150, 1e9]),
-                                "face px"), ""]
-        parts += [f"### By sharpness ({label})", "",
-                  markdown_bins(binned(records, lambda r: r["sharpness"], [0, 2, 5, 10, 20, 40, 80, 160, 1e9]),
-                                "sharpness"), ""]
-        parts += [f"### By |yaw| ({label})", "",
-                  markdown_bins(binned(records, lambda r: abs(r["yaw"]), [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 9]),
-                                "abs yaw"), ""]
-        parts += [f"### By |roll| ({label})", "",
-                  markdown_bins(binned(records, lambda r: abs(r["roll"]), [0, 10, 20, 30, 40, 50, 90, 180]),
-                                "abs roll deg"), ""]
-    chosen = systems(gate, upscale, QUALITY_PENALTY)
-    rows = [system_row(study, s) for s in chosen]
-    parts += ["### Open-set identification (pooled over enrollment conditions)", "", markdown_systems(rows), ""]
-    (out / "systems.json").write_text(json.dumps(rows, indent=1, default=float))
-    plot_det({s.name: simulate(study, s)[0] for s in (chosen[0], chosen[1], chosen[-1])}, out / "det.png",
-             threshold=THRESHOLD)
-    return "\n".join(parts)
+    records = reliability(study, False)
+    parts = [f"Seed {study.seed}; {len(study.units)} faces x {len(study.conditions)} conditions "
+             f"({sum(u['role'] != 'stranger' for u in study.units)} faces of the 5 enrolled persons, "
+             f"{sum(u['role'] == 'stranger' for u in study.units)} strangers). Gate now: {gate}.", "",
+             "### Reliability per condition (faces of enrolled persons)", "",
+             per_condition(records, study, {"before": QualityGate(**LEGACY_LIMITS), "after": gate}), "",
+             "### By measured face size", "", markdown_bins(binned(records, lambda r: r["size"], SIZE_BINS), "face px"),
+             "", "### By sharpness", "",
+             markdown_bins(binned(records, lambda r: r["sharpness"], SHARPNESS_BINS), "sharpness"), "",
+             "### By |yaw|", "", markdown_bins(binned(records, lambda r: abs(r["yaw"]), YAW_BINS), "abs yaw"), "",
+             "### By |roll|", "", markdown_bins(binned(records, lambda r: abs(r["roll"]), ROLL_BINS), "abs roll deg"), ""]
+    upscaled = reliability(study, True)
+    parts += ["### Upscaling before alignment (paired, same variants)", "",
+              "| face px | variants | mean change of self distance | mean change of distance to own other photos |",
+              "|---|---|---|---|"]
+    for low, high in zip(SIZE_BINS[:-1], SIZE_BINS[1:]):
+        pairs = [(p, u) for p, u in zip(records, upscaled) if low <= p["size"] < high and high <= 150]
+        if pairs:
+            parts.append(f"| {low:g}–{high:g} | {len(pairs)} | {np.mean([u['self'] - p['self'] for p, u in pairs]):+.4f} "
+                         f"| {np.mean([u['genuine_min'] - p['genuine_min'] for p, u in pairs]):+.4f} |")
+    chosen = systems(gate, QUALITY_PENALTY)
+    plans = {"A": plan_per_condition(study), "B": plan_mixed(study, trials=mixed_trials)}
+    all_rows = {}
+    for key, title in (("A", "Protocol A: every person enrolled from their photos all degraded the same way "
+                              f"(one trial per condition, {len(study.conditions)} trials)"),
+                       ("B", f"Protocol B: every person enrolled from 2 versions of each photo under random "
+                             f"conditions ({mixed_trials} trials)")):
+        rows = [system_row(study, s, plan=plans[key]) for s in chosen]
+        all_rows[key] = rows
+        parts += ["", f"### {title}", "", markdown_systems(rows), ""]
+        for other in (chosen[0], chosen[1]):
+            d, low, high = bootstrap_difference(study, chosen[-1], other, plans[key])
+            parts.append(f"- identification at FAR 1 %, after minus {other.name.split(' (')[0]}: {d:+.3f} "
+                         f"(95 % interval from resampling the {len(study.units)} real faces: {low:+.3f} to {high:+.3f})")
+    (out / "systems.json").write_text(json.dumps(all_rows, indent=1, default=float))
+    plot_det({s.name: simulate(study, s, plans["B"])[0] for s in (chosen[0], chosen[1], chosen[-1])},
+             out / "det.png", threshold=THRESHOLD)
+    return "\n".join(parts) + "\n"
