@@ -84,7 +84,7 @@ def _yaw(image: Image.Image, degrees: float) -> Image.Image:
     near, far = 1.0, 1.0 - 0.35 * float(np.sin(a))  # vertical extent of the near / far edge
     left = w * (1 - squeeze) / 2
     right = w - left
-    top = lambda s: h * (1 - s) / 2  # noqa: E731 - two uses, clearer inline
+    top = lambda s: h * (1 - s) / 2
     if degrees >= 0:  # far side on the right
         dst = [(left, top(near)), (right, top(far)), (right, h - top(far)), (left, h - top(near))]
     else:
@@ -99,7 +99,7 @@ def _sign(rng: np.random.Generator) -> float:
 
 
 def _conditions() -> list[Condition]:
-    at128 = lambda im, f: _scale(im, f, BLUR_FACE)  # noqa: E731
+    at128 = lambda im, f: _scale(im, f, BLUR_FACE)
     out = [Condition("clean", "clean", lambda im, f, r: im.convert("RGB"))]
     for s in (24, 32, 40, 48, 56, 64, 80, 96, 128):
         out.append(Condition(f"size{s}", "size", lambda im, f, r, s=s: _jpeg(_scale(im, f, s), 90)))

@@ -154,7 +154,7 @@ class Gallery:
                 {GATE_OPTIONS[k]: v for k, v in options.items() if k in GATE_OPTIONS})
         return self._quality
 
-    def _option(self, explicit: float | int | None, name: str, default: float) -> float:
+    def _option(self, explicit: float | None, name: str, default: float) -> float:
         if explicit is not None:
             return float(explicit)
         options = self._analyzer.options if self._analyzer is not None else {}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -101,7 +102,7 @@ def binned(records: list[dict], key: Callable[[dict], float], edges: list[float]
     """Per bin of ``key``: n, median self distance, share of unreliable variants (a reference that would
     miss most of the person's other photos, or match a stranger) with its Wilson interval."""
     out = []
-    for low, high in zip(edges[:-1], edges[1:]):
+    for low, high in pairwise(edges):
         inside = [r for r in records if low <= key(r) < high]
         if not inside:
             continue
@@ -219,7 +220,7 @@ def bootstrap_difference(study: Study, a: System, b: System, plan: list[list[tup
     """Identification rate at ``far`` of ``a`` minus ``b``, with a 95 % interval from resampling the real
     faces (known and strangers, with replacement): the pooled decisions of one face are not independent,
     so this interval, not a Wilson interval over pooled decisions, says how sure the difference is."""
-    (sa, ca), (sb, cb) = simulate(study, a, plan), simulate(study, b, plan)
+    (sa, ca), (sb, _) = simulate(study, a, plan), simulate(study, b, plan)
     known_faces, stranger_faces = ca["known_faces"], ca["stranger_faces"]
     known_ids, stranger_ids = np.unique(known_faces), np.unique(stranger_faces)
     by_known = {f: np.flatnonzero(known_faces == f) for f in known_ids}
@@ -342,9 +343,9 @@ def report(study: Study, out: Path, *, mixed_trials: int = 200) -> str:
 
     gate = QualityGate()
     records = reliability(study, False)
-    parts = [f"Seed {study.seed}; {len(study.units)} faces x {len(study.conditions)} conditions "
-             f"({sum(u['role'] != 'stranger' for u in study.units)} faces of the 5 enrolled persons, "
-             f"{sum(u['role'] == 'stranger' for u in study.units)} strangers). Gate now: {gate}.", "",
+    parts = [(f"Seed {study.seed}; {len(study.units)} faces x {len(study.conditions)} conditions "
+              f"({sum(u['role'] != 'stranger' for u in study.units)} faces of the 5 enrolled persons, "
+              f"{sum(u['role'] == 'stranger' for u in study.units)} strangers). Gate now: {gate}."), "",
              "### Reliability per condition (faces of enrolled persons)", "",
              per_condition(records, study, {"before": QualityGate(**LEGACY_LIMITS), "after": gate}), "",
              "### By measured face size", "", markdown_bins(binned(records, lambda r: r["size"], SIZE_BINS), "face px"),
@@ -356,18 +357,19 @@ def report(study: Study, out: Path, *, mixed_trials: int = 200) -> str:
     parts += ["### Upscaling before alignment (paired, same variants)", "",
               "| face px | variants | mean change of self distance | mean change of distance to own other photos |",
               "|---|---|---|---|"]
-    for low, high in zip(SIZE_BINS[:-1], SIZE_BINS[1:]):
-        pairs = [(p, u) for p, u in zip(records, upscaled) if low <= p["size"] < high and high <= 150]
+    for low, high in pairwise(SIZE_BINS):
+        pairs = [(p, u) for p, u in zip(records, upscaled) if low <= p["size"] < high <= 150]
         if pairs:
             parts.append(f"| {low:g}–{high:g} | {len(pairs)} | {np.mean([u['self'] - p['self'] for p, u in pairs]):+.4f} "
                          f"| {np.mean([u['genuine_min'] - p['genuine_min'] for p, u in pairs]):+.4f} |")
     chosen = systems(gate, QUALITY_PENALTY)
     plans = {"A": plan_per_condition(study), "B": plan_mixed(study, trials=mixed_trials)}
     all_rows = {}
-    for key, title in (("A", "Protocol A: every person enrolled from their photos all degraded the same way "
-                              f"(one trial per condition, {len(study.conditions)} trials)"),
-                       ("B", f"Protocol B: every person enrolled from 2 versions of each photo under random "
-                             f"conditions ({mixed_trials} trials)")):
+    titles = {"A": ("Protocol A: every person enrolled from their photos all degraded the same way "
+                    f"(one trial per condition, {len(study.conditions)} trials)"),
+              "B": ("Protocol B: every person enrolled from 2 versions of each photo under random "
+                    f"conditions ({mixed_trials} trials)")}
+    for key, title in titles.items():
         rows = [system_row(study, s, plan=plans[key]) for s in chosen]
         all_rows[key] = rows
         parts += ["", f"### {title}", "", markdown_systems(rows), ""]

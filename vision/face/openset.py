@@ -53,7 +53,7 @@ class OpenSetScores:
         if n < round(1 / far):
             return None
         ordered = np.sort(self.stranger_distance)
-        allowed = int(math.floor(far * n))
+        allowed = math.floor(far * n)
         if allowed >= n:
             return float("inf")
         return float(np.nextafter(ordered[allowed], -np.inf))
@@ -103,7 +103,7 @@ def plot_det(curves: dict[str, OpenSetScores], path: Path, *, threshold: float |
 
     fig, ax = plt.subplots(figsize=(6, 4.5))
     for label, scores in curves.items():
-        thresholds, far, fnir = scores.det_curve()
+        _, far, fnir = scores.det_curve()
         floor = 0.5 / max(len(scores.stranger_distance), 1)
         line, = ax.step(np.maximum(far, floor), np.maximum(fnir, 0.5 / max(len(scores.known_distance), 1)),
                         where="post", label=label)

@@ -36,7 +36,7 @@ def test_identification_at_far_uses_stranger_quantile() -> None:
 
 def test_det_curve_is_monotone(tmp_path: Path) -> None:
     s = _scores()
-    thresholds, far, fnir = s.det_curve()
+    _, far, fnir = s.det_curve()
     assert np.all(np.diff(far) >= 0) and np.all(np.diff(fnir) <= 0)
     assert plot_det({"a": s}, tmp_path / "det.png", threshold=0.6).stat().st_size > 1000
 
