@@ -112,3 +112,19 @@ def test_open_set_split_holds_out_strangers(tmp_path: Path) -> None:
             (person,) = probe.persons
             assert probe.path not in split.enroll[person]
     assert split == open_set_split(identity_folders(root), stranger_share=0.5, seed=0)  # seeded
+
+
+def test_evaluate_format_auto_detection(tmp_path: Path) -> None:
+    import typer
+
+    from vision.face.cli import _data_format
+
+    people = _tree(tmp_path / "people")
+    assert _data_format(people, "auto") == "folders"
+    lfw = tmp_path / "lfw_root"
+    _lfw(lfw)
+    assert _data_format(lfw, "auto") == "lfw-pairs" and _data_format(lfw / "pairs.txt", "auto") == "lfw-pairs"
+    assert _data_format(tmp_path / "x.csv", "auto") == "csv-pairs"
+    assert _data_format(tmp_path / "x.csv", "folders") == "folders"  # explicit wins
+    with pytest.raises(typer.BadParameter):
+        _data_format(tmp_path / "x.parquet", "auto")
