@@ -46,7 +46,10 @@ class FaceAnalyzer(BaseTask[ImageInput, FaceDetections]):
     state dict (VGGFace2/CASIA). Options: ``embed`` (include embeddings in ``predict``, default
     False), ``min_confidence`` (0.9), ``min_face_size`` (20 px at detection scale), ``max_side``
     (1024: larger images are detected on a downscaled copy), ``threshold`` (override the
-    embedder's same-person distance).
+    embedder's same-person distance), ``upscale_to`` (enlarge smaller faces before alignment; 0: off).
+    A ``Gallery`` built on this analyzer also reads ``enroll_min_face_size``, ``enroll_warn_face_size``,
+    ``enroll_min_sharpness``, ``enroll_warn_sharpness``, ``enroll_max_yaw``, ``enroll_max_roll_degrees``
+    (the enrollment gate), ``min_references`` and ``quality_penalty``.
 
     >>> analyzer = FaceAnalyzer(device="cpu")   # stores options only; .load() reads the weights
     >>> analyzer.loaded

@@ -107,7 +107,8 @@ class VerifyResult(BaseModel):
 class Candidate(BaseModel):
     person_id: str
     display_name: str
-    distance: float
+    distance: float = Field(description="Euclidean distance to the person's best-matching reference, plus that "
+                                        "reference's quality penalty when it is worse than the person's best")
 
 
 class IdentifiedFace(BaseModel):
