@@ -202,7 +202,8 @@ class Gallery:
         vectors = np.vstack([self.analyzer.embed(a.image, [x.face]) for a, x in passed])
         crops = [self._face_jpeg(a, x.face.box) if self.store_images else None for a, x in passed]
         warnings = [w for _, x in passed for w in x.warnings]
-        warnings += [f"image {r.index} not enrolled: {r.message}" for _, r in refused]
+        warnings += [f"image {r.index} not enrolled: {r.message.removeprefix(f'image {r.index}: ')}"
+                     for _, r in refused]
         return _Enrollment(vectors, crops, [round(x.quality, 4) for _, x in passed], [r for _, r in refused],
                            warnings)
 
