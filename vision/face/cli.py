@@ -24,6 +24,8 @@ MinSharpOpt = Annotated[float | None, typer.Option(help="refuse faces less sharp
 WarnSharpOpt = Annotated[float | None, typer.Option(help="warn (lower weight) below this sharpness")]
 MaxYawOpt = Annotated[float | None, typer.Option(help="refuse faces turned more than this (nose offset / eye distance)")]
 MaxRollOpt = Annotated[float | None, typer.Option(help="refuse faces tilted more than this (degrees)")]
+MinDirOpt = Annotated[float | None, typer.Option(help="refuse faces whose weakest-direction sharpness (motion blur) "
+                                                      "is below this (default 0: off)")]
 UpscaleOpt = Annotated[float | None, typer.Option(help="enlarge faces smaller than this (px) before alignment; 0: never")]
 MinRefsOpt = Annotated[int | None, typer.Option(help="flag persons with fewer reference photos than this")]
 
@@ -88,14 +90,14 @@ def enroll(
     gallery: GalleryOpt = None, weights: WeightsOpt = None, device: DeviceOpt = "auto",
     min_face_size: MinSizeOpt = None, warn_face_size: WarnSizeOpt = None, min_sharpness: MinSharpOpt = None,
     warn_sharpness: WarnSharpOpt = None, max_yaw: MaxYawOpt = None, max_roll_degrees: MaxRollOpt = None,
-    upscale_to: UpscaleOpt = None, min_references: MinRefsOpt = None,
+    min_directional_sharpness: MinDirOpt = None, upscale_to: UpscaleOpt = None, min_references: MinRefsOpt = None,
 ) -> None:
     """Enroll a person from every photo that passes the quality gate (one face, size, sharpness, pose);
     refused photos are listed with what to do, small or soft faces enrolled with a warning."""
     _echo(_gallery(gallery, weights, device, store_images=store_images, upscale_to=upscale_to,
                    min_references=min_references, min_face_size=min_face_size, warn_face_size=warn_face_size,
                    min_sharpness=min_sharpness, warn_sharpness=warn_sharpness, max_yaw=max_yaw,
-                   max_roll_degrees=max_roll_degrees)
+                   max_roll_degrees=max_roll_degrees, min_directional_sharpness=min_directional_sharpness)
           .enroll(tenant, [str(p) for p in images], name, person_id=person_id))
 
 
@@ -106,12 +108,13 @@ def add_images(
     tenant: TenantOpt, gallery: GalleryOpt = None, weights: WeightsOpt = None, device: DeviceOpt = "auto",
     min_face_size: MinSizeOpt = None, warn_face_size: WarnSizeOpt = None, min_sharpness: MinSharpOpt = None,
     warn_sharpness: WarnSharpOpt = None, max_yaw: MaxYawOpt = None, max_roll_degrees: MaxRollOpt = None,
-    upscale_to: UpscaleOpt = None, min_references: MinRefsOpt = None,
+    min_directional_sharpness: MinDirOpt = None, upscale_to: UpscaleOpt = None, min_references: MinRefsOpt = None,
 ) -> None:
     """Add photos to an enrolled person (same gate as enroll)."""
     _echo(_gallery(gallery, weights, device, upscale_to=upscale_to, min_references=min_references,
                    min_face_size=min_face_size, warn_face_size=warn_face_size, min_sharpness=min_sharpness,
-                   warn_sharpness=warn_sharpness, max_yaw=max_yaw, max_roll_degrees=max_roll_degrees)
+                   warn_sharpness=warn_sharpness, max_yaw=max_yaw, max_roll_degrees=max_roll_degrees,
+                   min_directional_sharpness=min_directional_sharpness)
           .add_images(tenant, person_id, [str(p) for p in images]))
 
 

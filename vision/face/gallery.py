@@ -54,7 +54,8 @@ QUALITY_PENALTY = 0.2
 # Task options that configure the enrollment gate (deployment config passes task options through).
 GATE_OPTIONS = {"enroll_min_face_size": "min_face_size", "enroll_warn_face_size": "warn_face_size",
                 "enroll_min_sharpness": "min_sharpness", "enroll_warn_sharpness": "warn_sharpness",
-                "enroll_max_yaw": "max_yaw", "enroll_max_roll_degrees": "max_roll_degrees"}
+                "enroll_max_yaw": "max_yaw", "enroll_max_roll_degrees": "max_roll_degrees",
+                "enroll_min_directional_sharpness": "min_directional_sharpness"}
 
 
 @dataclass
@@ -88,7 +89,7 @@ class Gallery:
     ``store_images``: also keep a JPEG crop of each enrolled face (off by default: embeddings only).
     ``quality``: the enrollment gate (default: from the analyzer's task options ``enroll_min_face_size``,
     ``enroll_warn_face_size``, ``enroll_min_sharpness``, ``enroll_warn_sharpness``, ``enroll_max_yaw``,
-    ``enroll_max_roll_degrees``, else the measured defaults). ``min_references`` (option
+    ``enroll_max_roll_degrees``, ``enroll_min_directional_sharpness``, else the measured defaults). ``min_references`` (option
     ``min_references``): fewer references flag a person. ``quality_penalty`` (option ``quality_penalty``):
     how much closer a reference of weight q must be, times (the person's best weight - q).
     """

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -66,7 +66,8 @@ class Study:
 
     def scores(self, i: int) -> QualityScores:
         r = self.rows[i]
-        return QualityScores(size=r["size"], sharpness=r["sharpness"], yaw=r["yaw"], roll_degrees=r["roll"])
+        return QualityScores(size=r["size"], sharpness=r["sharpness"], yaw=r["yaw"], roll_degrees=r["roll"],
+                             directional_sharpness=r.get("directional", float("inf")))
 
 
 def reliability(study: Study, upscale: bool) -> list[dict]:
@@ -183,11 +184,9 @@ def simulate(study: Study, system: System, plan: list[list[tuple[int, str]]] | N
             quality = 1.0
             if system.gate is not None:
                 scores = study.scores(i)
-                g = system.gate
-                if (scores.size < g.min_face_size or scores.sharpness < g.min_sharpness
-                        or abs(scores.yaw) > g.max_yaw or abs(scores.roll_degrees) > g.max_roll_degrees):
+                if not system.gate.admits(scores):
                     continue
-                quality = g.quality(scores)
+                quality = system.gate.quality(scores)
             counts["accepted"] += 1
             people.append(study.person(face_id))
             vectors.append(study.vector(i, system.upscale))
@@ -291,11 +290,6 @@ def markdown_bins(bins: list[dict], what: str) -> str:
     return "\n".join(lines)
 
 
-def _passes(gate: QualityGate, scores: QualityScores) -> bool:
-    return not (scores.size < gate.min_face_size or scores.sharpness < gate.min_sharpness
-                or abs(scores.yaw) > gate.max_yaw or abs(scores.roll_degrees) > gate.max_roll_degrees)
-
-
 def per_condition(records: list[dict], study: Study, gates: dict[str, QualityGate]) -> str:
     """Per degradation: detected share, median measured size/sharpness, self distance, genuine/false match,
     and how many of the photos each gate admits."""
@@ -306,7 +300,7 @@ def per_condition(records: list[dict], study: Study, gates: dict[str, QualityGat
     for name in study.conditions:
         rows = [study.index[(f, name)] for f in known]
         detected = sum(study.rows[i]["detected"] for i in rows)
-        admitted = [sum(study.rows[i]["detected"] and _passes(g, study.scores(i)) for i in rows) for g in gates.values()]
+        admitted = [sum(study.rows[i]["detected"] and g.admits(study.scores(i)) for i in rows) for g in gates.values()]
         rs = [r for r in records if r["condition"] == name]
         if not rs:
             lines.append(f"| {name} | 0/{len(known)} | | | | | | " + " | ".join("0" for _ in gates) + " |")
@@ -326,11 +320,14 @@ def systems(gate: QualityGate, penalty: float) -> list[System]:
             System("before (gate 80 px / sharpness 40 / yaw 0.4 / roll 30)", QualityGate(**LEGACY_LIMITS), False),
             System("after, gate only (no reference weights)", gate, False),
             System("after, gate + upscaling to 150 px (not shipped)", gate, True, penalty),
+            System("after, gate + motion-blur refusal below 1.5 (not shipped)",
+                   replace(gate, min_directional_sharpness=1.5), False, penalty),
             System(f"after (gate + reference weights {penalty:g})", gate, False, penalty)]
 
 
 SIZE_BINS = [0, 18, 22, 26, 30, 36, 44, 52, 60, 72, 88, 110, 150, 1e9]
 SHARPNESS_BINS = [0, 3, 4, 5, 6, 8, 10, 15, 20, 40, 80, 1e9]
+DIRECTIONAL_BINS = [0, 0.5, 1, 1.5, 2, 3, 4, 6, 8, 12, 20, 40, 1e9]
 YAW_BINS = [0, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8, 9]
 ROLL_BINS = [0, 20, 40, 50, 60, 70, 80, 180]
 
@@ -351,6 +348,9 @@ def report(study: Study, out: Path, *, mixed_trials: int = 200) -> str:
              "### By measured face size", "", markdown_bins(binned(records, lambda r: r["size"], SIZE_BINS), "face px"),
              "", "### By sharpness", "",
              markdown_bins(binned(records, lambda r: r["sharpness"], SHARPNESS_BINS), "sharpness"), "",
+             "### By weakest-direction sharpness (motion blur)", "",
+             markdown_bins(binned(records, lambda r: r.get("directional", float("inf")), DIRECTIONAL_BINS),
+                           "weakest direction"), "",
              "### By |yaw|", "", markdown_bins(binned(records, lambda r: abs(r["yaw"]), YAW_BINS), "abs yaw"), "",
              "### By |roll|", "", markdown_bins(binned(records, lambda r: abs(r["roll"]), ROLL_BINS), "abs roll deg"), ""]
     upscaled = reliability(study, True)

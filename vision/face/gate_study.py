@@ -53,6 +53,7 @@ class VariantRow:
     sharpness: float
     yaw: float
     roll: float
+    directional: float = 0.0
 
 
 def _largest_faces(analyzer: FaceAnalyzer, path: Path) -> list:
@@ -130,7 +131,7 @@ def collect(analyzer: FaceAnalyzer, out: Path, *, seed: int = DEVELOPMENT_SEED,
         face = near[0]
         scores = measure(variant, face)
         rows.append(VariantRow(unit.face_id, name, family[name], True, len(faces), scores.size, scores.sharpness,
-                               scores.yaw, scores.roll_degrees))
+                               scores.yaw, scores.roll_degrees, scores.directional_sharpness))
         plain.append(analyzer.embed(variant, [face], upscale_to=0)[0])
         upscaled.append(analyzer.embed(variant, [face], upscale_to=STUDY_UPSCALE)[0]
                         if face.size < STUDY_UPSCALE else plain[-1])
