@@ -53,7 +53,7 @@ class VariantRow:
     sharpness: float
     yaw: float
     roll: float
-    directional: float = 0.0
+    directional: float = float("nan")  # rows measured before this score: unknown, never refused
 
 
 def _largest_faces(analyzer: FaceAnalyzer, path: Path) -> list:
