@@ -118,7 +118,8 @@ class TaskSpec:
             problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
                                  for err in exc.errors(include_url=False, include_input=False))
             raise ConfigError(f"invalid {self.name} options: {problems}") from exc
-        return {name: getattr(checked, name) for name in options}
+        # an option given as null means "the default", exactly as if it were left out
+        return {name: getattr(checked, name) for name in options if getattr(checked, name) is not None}
 
     def missing_requirements(self) -> list[str]:
         return [m for m in self.requires if importlib.util.find_spec(m) is None]

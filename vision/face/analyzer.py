@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Faces smaller than this are enlarged before alignment (measured in vision/face/README.md, "Gate").
+UPSCALE_TO = 0.0
+
 
 @dataclass
 class AnalyzedImage:
@@ -43,7 +46,10 @@ class FaceAnalyzer(BaseTask[ImageInput, FaceDetections]):
     state dict (VGGFace2/CASIA). Options: ``embed`` (include embeddings in ``predict``, default
     False), ``min_confidence`` (0.9), ``min_face_size`` (20 px at detection scale), ``max_side``
     (1024: larger images are detected on a downscaled copy), ``threshold`` (override the
-    embedder's same-person distance).
+    embedder's same-person distance), ``upscale_to`` (enlarge smaller faces before alignment; 0: off).
+    A ``Gallery`` built on this analyzer also reads ``enroll_min_face_size``, ``enroll_warn_face_size``,
+    ``enroll_min_sharpness``, ``enroll_warn_sharpness``, ``enroll_max_yaw``, ``enroll_max_roll_degrees``
+    (the enrollment gate), ``min_references`` and ``quality_penalty``.
 
     >>> analyzer = FaceAnalyzer(device="cpu")   # stores options only; .load() reads the weights
     >>> analyzer.loaded
@@ -92,10 +98,15 @@ class FaceAnalyzer(BaseTask[ImageInput, FaceDetections]):
                 result.embeddings = self.embed(result.image, result.faces)
         return results
 
-    def embed(self, image: Image.Image, faces: Sequence[DetectedFace]) -> np.ndarray:
+    def embed(self, image: Image.Image, faces: Sequence[DetectedFace], *,
+              upscale_to: float | None = None) -> np.ndarray:
+        """Embeddings of ``faces``; faces smaller than ``upscale_to`` px (default: the ``upscale_to``
+        option, else ``UPSCALE_TO``) are enlarged before alignment."""
         from vision.face.embed import embed_faces
 
-        return embed_faces(self._parts()[1], image, faces)
+        if upscale_to is None:
+            upscale_to = float(self.options.get("upscale_to", UPSCALE_TO))
+        return embed_faces(self._parts()[1], image, faces, upscale_to=upscale_to)
 
     # -- the task contract -----------------------------------------------------------------------
     def _predict(self, batch: Sequence[ImageInput]) -> list[FaceDetections]:

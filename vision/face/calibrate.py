@@ -43,8 +43,20 @@ def tar_at_far(distances: np.ndarray, same: np.ndarray, far: float) -> float | N
     return float(np.mean(positives < threshold))  # strictly below the first rejected negative
 
 
+def threshold_for_far(distances: np.ndarray, same: np.ndarray, far: float) -> float | None:
+    """The largest distance threshold whose false-accept rate on the negative pairs is at most ``far``
+    (just below the first negative it must reject); ``None`` when there are fewer than ``1/far``
+    negative pairs (such a FAR cannot be measured on them)."""
+    negatives = np.sort(np.asarray(distances, dtype=np.float64)[~np.asarray(same, dtype=bool)])
+    if len(negatives) < round(1 / far):
+        return None
+    allowed = int(np.floor(far * len(negatives)))
+    return float("inf") if allowed >= len(negatives) else float(np.nextafter(negatives[allowed], -np.inf))
+
+
 def calibration_report(distances: np.ndarray, same: np.ndarray, *, embedder: str, default_threshold: float,
-                       skipped: Sequence[str] = (), plot_path: Path | None = None) -> CalibrationReport:
+                       skipped: Sequence[str] = (), plot_path: Path | None = None,
+                       target_far: float | None = None) -> CalibrationReport:
     from sklearn.metrics import roc_auc_score
 
     same = np.asarray(same, dtype=bool)
@@ -58,6 +70,15 @@ def calibration_report(distances: np.ndarray, same: np.ndarray, *, embedder: str
         accuracy_at_default=float(np.mean((distances <= default_threshold) == same)),
         default_threshold=default_threshold,
         tar_at_far={f"{far:g}": tar_at_far(distances, same, far) for far in FARS}, skipped=list(skipped))
+    if target_far is not None:
+        if not 0.0 < target_far < 1.0:
+            raise InvalidInput(f"target FAR must lie in (0, 1), got {target_far}")
+        chosen = threshold_for_far(distances, same, target_far)
+        report.target_far = target_far
+        report.threshold_at_target_far = chosen
+        if chosen is not None:
+            report.tar_at_target_far = float(np.mean(distances[same] <= chosen))
+            report.far_at_target_threshold = float(np.mean(distances[~same] <= chosen))
     if plot_path is not None:
         plot_calibration(distances, same, report, plot_path)
         report.plot = str(plot_path)
@@ -92,13 +113,21 @@ def plot_calibration(distances: np.ndarray, same: np.ndarray, report: Calibratio
     plt.close(fig)
 
 
-def pair_distances(analyzer: FaceAnalyzer, pairs: Sequence[Pair]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def pair_distances(analyzer: FaceAnalyzer, pairs: Sequence[Pair], *,
+                   upscale_to: float | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Distances of the largest face of each image, each image embedded once; pairs with a faceless
-    image are skipped and reported."""
+    image are skipped and reported. ``upscale_to``: see ``FaceAnalyzer.embed`` (default: its option)."""
+    from tqdm import tqdm
+
+    from core.errors import NotFound
+
     embeddings: dict[Path, np.ndarray | None] = {}
-    for path in sorted({p for pair in pairs for p in (pair.a, pair.b)}):
+    for path in tqdm(sorted({p for pair in pairs for p in (pair.a, pair.b)}), desc="embed pairs"):
+        if not Path(path).is_file():
+            raise NotFound(f"image {path} of the pairs file does not exist")
         analyzed = analyzer.analyze([path], embed=False)[0]
-        embeddings[path] = analyzer.embed(analyzed.image, analyzed.faces[:1])[0] if analyzed.faces else None
+        embeddings[path] = (analyzer.embed(analyzed.image, analyzed.faces[:1], upscale_to=upscale_to)[0]
+                            if analyzed.faces else None)
         log.info("embedded %s (%d faces)", path, len(analyzed.faces))
     skipped = sorted(str(p) for p, v in embeddings.items() if v is None)
     kept = [pair for pair in pairs if embeddings[pair.a] is not None and embeddings[pair.b] is not None]

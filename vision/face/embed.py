@@ -15,7 +15,7 @@ import numpy as np
 
 from core.errors import InvalidInput, WeightsUnavailable
 from core.weights import package_data_path
-from vision.face.align import dlib_chip, facenet_crop
+from vision.face.align import dlib_chip, facenet_crop, upscaled
 from vision.face.detect import DetectedFace
 
 if TYPE_CHECKING:
@@ -49,11 +49,21 @@ class Embedder(Protocol):
         ...
 
 
-def embed_faces(embedder: Embedder, image: Image.Image, faces: Sequence[DetectedFace]) -> np.ndarray:
-    """Align then embed every face of one image (``(0, dim)`` when there is none)."""
+def embed_faces(embedder: Embedder, image: Image.Image, faces: Sequence[DetectedFace], *,
+                upscale_to: float = 0.0) -> np.ndarray:
+    """Align then embed every face of one image (``(0, dim)`` when there is none).
+
+    ``upscale_to``: faces smaller than this (px) are enlarged before alignment (``align.upscaled``).
+    """
     if not faces:
         return np.zeros((0, embedder.dim), dtype=np.float32)
-    return embedder.embed_aligned(embedder.align(image, faces))
+    if upscale_to <= 0 or all(face.size >= upscale_to for face in faces):
+        return embedder.embed_aligned(embedder.align(image, faces))
+    crops = []
+    for face in faces:
+        region, moved = upscaled(image, face, upscale_to)
+        crops += embedder.align(region, [moved])
+    return embedder.embed_aligned(crops)
 
 
 def dlib_models_dir() -> Path:

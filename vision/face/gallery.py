@@ -16,6 +16,7 @@ import io
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ import numpy as np
 from core.errors import InvalidInput
 from core.images import ImageInput
 from core.offline import state_dir
-from vision.face.index import FaceIndex
+from vision.face.index import FaceIndex, relative_penalties
 from vision.face.quality import QualityGate
 from vision.face.schemas import (
     UNKNOWN,
@@ -34,6 +35,7 @@ from vision.face.schemas import (
     IdentifiedFace,
     IdentifyResult,
     Person,
+    RefusedImage,
     VerifyResult,
 )
 from vision.face.store import GalleryStore, check_id
@@ -44,6 +46,27 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_ENROLL_IMAGES = 32
+# A person with fewer references than this is flagged ``few_references`` (add photos of them).
+MIN_REFERENCES = 3
+# A reference of weight q must be QUALITY_PENALTY * (q_best - q) closer to match, q_best the weight of the
+# person's best reference (README, "Enrollment gate": 0.2 measured best of 0, 0.1, 0.2, 0.4).
+QUALITY_PENALTY = 0.2
+# Task options that configure the enrollment gate (deployment config passes task options through).
+GATE_OPTIONS = {"enroll_min_face_size": "min_face_size", "enroll_warn_face_size": "warn_face_size",
+                "enroll_min_sharpness": "min_sharpness", "enroll_warn_sharpness": "warn_sharpness",
+                "enroll_max_yaw": "max_yaw", "enroll_max_roll_degrees": "max_roll_degrees",
+                "enroll_min_directional_sharpness": "min_directional_sharpness"}
+
+
+@dataclass
+class _Enrollment:
+    """The photos of one enroll/add call that passed the gate, and those refused."""
+
+    vectors: np.ndarray
+    crops: list[bytes | None]
+    qualities: list[float]
+    refused: list[RefusedImage]
+    warnings: list[str]
 
 
 def default_gallery_path() -> Path:
@@ -64,17 +87,25 @@ class Gallery:
     InceptionResnetV1 state dict. ``analyzer``: share an already built ``FaceAnalyzer`` instead.
     ``threshold``: same-person Euclidean distance (default: the embedder's, or a calibrated one).
     ``store_images``: also keep a JPEG crop of each enrolled face (off by default: embeddings only).
+    ``quality``: the enrollment gate (default: from the analyzer's task options ``enroll_min_face_size``,
+    ``enroll_warn_face_size``, ``enroll_min_sharpness``, ``enroll_warn_sharpness``, ``enroll_max_yaw``,
+    ``enroll_max_roll_degrees``, ``enroll_min_directional_sharpness``, else the measured defaults). ``min_references`` (option
+    ``min_references``): fewer references flag a person. ``quality_penalty`` (option ``quality_penalty``):
+    how much closer a reference of weight q must be, times (the person's best weight - q).
     """
 
     def __init__(self, path: str | Path | None = None, embedder: str | Path | None = None, *,
                  analyzer: FaceAnalyzer | None = None, device: str = "auto", threshold: float | None = None,
-                 quality: QualityGate | None = None, store_images: bool = False) -> None:
+                 quality: QualityGate | None = None, store_images: bool = False,
+                 min_references: int | None = None, quality_penalty: float | None = None) -> None:
         self.path = Path(path) if path is not None else default_gallery_path()
         self._analyzer = analyzer
         self._embedder_ref = embedder
         self._device = device
         self._threshold = threshold
-        self.quality = quality or QualityGate()
+        self._quality = quality
+        self._min_references = min_references
+        self._quality_penalty = quality_penalty
         self.store_images = store_images
         self._store: GalleryStore | None = None
         self._indexes: dict[str, tuple[int, FaceIndex]] = {}
@@ -116,22 +147,75 @@ class Gallery:
         return self._threshold if self._threshold is not None else self.analyzer.embedder.threshold  # type: ignore[union-attr]
 
     @property
+    def quality(self) -> QualityGate:
+        """The enrollment gate: given, or from the analyzer's task options, or the measured defaults."""
+        if self._quality is None:
+            options = self._analyzer.options if self._analyzer is not None else {}
+            self._quality = QualityGate.from_options(
+                {GATE_OPTIONS[k]: v for k, v in options.items() if k in GATE_OPTIONS})
+        return self._quality
+
+    def _option(self, explicit: float | None, name: str, default: float) -> float:
+        if explicit is not None:
+            return float(explicit)
+        options = self._analyzer.options if self._analyzer is not None else {}
+        return float(options.get(name, default))
+
+    @property
+    def min_references(self) -> int:
+        return int(self._option(self._min_references, "min_references", MIN_REFERENCES))
+
+    @property
+    def quality_penalty(self) -> float:
+        return self._option(self._quality_penalty, "quality_penalty", QUALITY_PENALTY)
+
+    def _flag(self, person: Person) -> Person:
+        return person.model_copy(update={"few_references": person.n_embeddings < self.min_references})
+
+    @property
     def embedder_name(self) -> str:
         return self.analyzer.embedder.name  # type: ignore[union-attr]
 
     # -- enrollment ------------------------------------------------------------------------------
-    def _enrollment_vectors(self, images: Any) -> tuple[np.ndarray, list[bytes | None]]:
-        """One embedding per image after the quality gate; any rejected image rejects the whole call."""
+    def _enrollment_vectors(self, images: Any) -> _Enrollment:
+        """One embedding per photo that passes the gate (every one is kept, weighted by its quality); the
+        refused photos are reported. When no photo passes, ``InvalidInput`` (the first refusal's reason,
+        every refusal in ``detail["refused"]``) and nothing is stored."""
         items = _as_list(images)
         if not items:
             raise InvalidInput("at least one image is needed to enroll", reason="no_images")
         if len(items) > MAX_ENROLL_IMAGES:
             raise InvalidInput(f"at most {MAX_ENROLL_IMAGES} images per call", reason="too_many_images")
         analyzed = self.analyzer.analyze(items, embed=False)
-        chosen = [self.quality.check(a.image, a.faces, index=i) for i, a in enumerate(analyzed)]
-        vectors = np.vstack([self.analyzer.embed(a.image, [face]) for a, face in zip(analyzed, chosen)])
-        crops = [self._face_jpeg(a, face.box) if self.store_images else None for a, face in zip(analyzed, chosen)]
-        return vectors, crops
+        passed, refused = [], []
+        for i, a in enumerate(analyzed):
+            try:
+                passed.append((a, self.quality.assess(a.image, a.faces, index=i)))
+            except InvalidInput as exc:
+                refused.append((exc, RefusedImage(index=i, reason=str(exc.detail.get("reason", "invalid_image")),
+                                                  message=exc.message, hint=str(exc.detail.get("hint", "")))))
+        if not passed:
+            first = refused[0][0]
+            detail = {k: v for k, v in first.detail.items() if k != "refused"}
+            raise InvalidInput(first.message if len(refused) == 1 else
+                               f"none of the {len(refused)} photos can be enrolled; {first.message}",
+                               **detail, refused=[r.model_dump() for _, r in refused])
+        vectors = np.vstack([self.analyzer.embed(a.image, [x.face]) for a, x in passed])
+        crops = [self._face_jpeg(a, x.face.box) if self.store_images else None for a, x in passed]
+        warnings = [w for _, x in passed for w in x.warnings]
+        warnings += [f"image {r.index} not enrolled: {r.message.removeprefix(f'image {r.index}: ')}"
+                     for _, r in refused]
+        return _Enrollment(vectors, crops, [round(x.quality, 4) for _, x in passed], [r for _, r in refused],
+                           warnings)
+
+    def _answer(self, person: Person, enrollment: _Enrollment) -> EnrollResult:
+        person = self._flag(person)
+        warnings = list(enrollment.warnings)
+        if person.few_references:
+            warnings.append(f"{person.n_embeddings} reference photo(s) for this person, fewer than "
+                            f"{self.min_references}: add photos (add_images) for more reliable identification")
+        return EnrollResult(person=person, added=len(enrollment.vectors), qualities=enrollment.qualities,
+                            refused=enrollment.refused, warnings=warnings)
 
     @staticmethod
     def _face_jpeg(analyzed: AnalyzedImage, box: np.ndarray) -> bytes:
@@ -143,24 +227,33 @@ class Gallery:
                person_id: str | None = None) -> EnrollResult:
         """Create a person from one or more photos (each must pass the quality gate)."""
         check_id(tenant, "tenant")
-        vectors, crops = self._enrollment_vectors(images)
-        return self.enroll_embeddings(tenant, vectors, display_name, person_id=person_id, _images=crops)
+        enrollment = self._enrollment_vectors(images)
+        person, generation = self.store.create_person(tenant, display_name, enrollment.vectors, person_id=person_id,
+                                                      images=enrollment.crops, qualities=enrollment.qualities)
+        self._after_write(tenant, generation, add=(person.person_id, enrollment.vectors,
+                                                   np.asarray(enrollment.qualities, np.float32)))
+        return self._answer(person, enrollment)
 
     def enroll_embeddings(self, tenant: str, embeddings: np.ndarray, display_name: str, *,
-                          person_id: str | None = None, _images: list[bytes | None] | None = None) -> EnrollResult:
-        """Create a person from embeddings computed elsewhere with the same embedder (bulk import)."""
-        person, generation = self.store.create_person(tenant, display_name, embeddings, person_id=person_id,
-                                                      images=_images)
-        self._after_write(tenant, generation, add=(person.person_id, np.asarray(embeddings, dtype=np.float32)))
-        return EnrollResult(person=person, added=len(embeddings))
+                          person_id: str | None = None, qualities: Sequence[float] | None = None) -> EnrollResult:
+        """Create a person from embeddings computed elsewhere with the same embedder (bulk import);
+        ``qualities``: their reference weights (default 1)."""
+        vectors = np.asarray(embeddings, dtype=np.float32)
+        weights = [1.0] * len(vectors) if qualities is None else [float(q) for q in qualities]
+        person, generation = self.store.create_person(tenant, display_name, vectors, person_id=person_id,
+                                                      qualities=weights)
+        self._after_write(tenant, generation, add=(person.person_id, vectors, np.asarray(weights, np.float32)))
+        return self._answer(person, _Enrollment(vectors, [None] * len(vectors), weights, [], []))
 
     def add_images(self, tenant: str, person_id: str, images: Sequence[ImageInput] | ImageInput) -> EnrollResult:
-        """Add photos to an enrolled person of this tenant."""
+        """Add photos to an enrolled person of this tenant (every photo that passes the gate is kept)."""
         self.store.get_person(tenant, person_id)  # NotFound before spending time on the images
-        vectors, crops = self._enrollment_vectors(images)
-        person, generation = self.store.add_vectors(tenant, person_id, vectors, images=crops)
-        self._after_write(tenant, generation, add=(person_id, vectors))
-        return EnrollResult(person=person, added=len(vectors))
+        enrollment = self._enrollment_vectors(images)
+        person, generation = self.store.add_vectors(tenant, person_id, enrollment.vectors, images=enrollment.crops,
+                                                    qualities=enrollment.qualities)
+        self._after_write(tenant, generation, add=(person_id, enrollment.vectors,
+                                                   np.asarray(enrollment.qualities, np.float32)))
+        return self._answer(person, enrollment)
 
     def delete(self, tenant: str, person_id: str) -> DeleteResult:
         """Remove a person, its embeddings (zeroed on disk) and any stored images."""
@@ -169,11 +262,12 @@ class Gallery:
         return DeleteResult(person_id=person_id, embeddings_removed=removed)
 
     def get(self, tenant: str, person_id: str) -> Person:
-        return self.store.get_person(tenant, person_id)
+        """The person with its reference count, mean weight and ``few_references`` flag."""
+        return self._flag(self.store.get_person(tenant, person_id))
 
     # -- index -----------------------------------------------------------------------------------
-    def _after_write(self, tenant: str, generation: int, *, add: tuple[str, np.ndarray] | None = None,
-                     remove: str | None = None) -> None:
+    def _after_write(self, tenant: str, generation: int, *,
+                     add: tuple[str, np.ndarray, np.ndarray] | None = None, remove: str | None = None) -> None:
         """Apply our own write to the cached index when it was current; otherwise rebuild on next use."""
         with self._lock:
             cached = self._indexes.get(tenant)
@@ -182,12 +276,14 @@ class Gallery:
                 return
             index = cached[1]
             if add is not None:
-                person_id, vectors = add
+                person_id, vectors, qualities = add
                 ids = index.row_person.tolist() + [person_id] * len(vectors)
-                index = FaceIndex.build(ids, np.vstack([index.vectors, vectors]))
+                index = FaceIndex.build(ids, np.vstack([index.vectors, vectors]),
+                                        np.concatenate([index.row_qualities(), qualities]), self.quality_penalty)
             if remove is not None:
                 keep = index.row_person != remove
-                index = FaceIndex.build(index.row_person[keep].tolist(), index.vectors[keep])
+                index = FaceIndex.build(index.row_person[keep].tolist(), index.vectors[keep],
+                                        index.row_qualities()[keep], self.quality_penalty)
             self._indexes[tenant] = (generation, index)
 
     def index(self, tenant: str) -> FaceIndex:
@@ -199,7 +295,7 @@ class Gallery:
             if cached is not None and cached[0] == store.generation(tenant):
                 return cached[1]
             snapshot = store.tenant_vectors(tenant)
-            index = FaceIndex.build(snapshot.person_ids, snapshot.vectors)
+            index = FaceIndex.build(snapshot.person_ids, snapshot.vectors, snapshot.qualities, self.quality_penalty)
             self._indexes[tenant] = (snapshot.generation, index)
             return index
 
@@ -224,7 +320,9 @@ class Gallery:
         w, h = probe.image.size
         reference_box = None
         if person_id is not None:
-            distance = float(np.sqrt(((reference - vector) ** 2).sum(axis=1)).min())
+            qualities = self.store.person_qualities(tenant, person_id)
+            penalties = relative_penalties([person_id] * len(qualities), qualities, self.quality_penalty)
+            distance = float((np.sqrt(((reference - vector) ** 2).sum(axis=1)) + penalties).min())
         else:
             other, other_vector = self._probe(other_image, "other_image")
             distance = float(np.linalg.norm(other_vector - vector))
@@ -257,4 +355,4 @@ class Gallery:
 
     def list(self, tenant: str, *, limit: int = 1000, offset: int = 0) -> list[Person]:
         """This tenant's persons, oldest first (``limit``/``offset`` page through them)."""
-        return self.store.list_persons(tenant, limit=limit, offset=offset)
+        return [self._flag(p) for p in self.store.list_persons(tenant, limit=limit, offset=offset)]

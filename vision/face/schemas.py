@@ -48,21 +48,42 @@ class FaceDetections(BaseModel):
 
 
 class Person(BaseModel):
-    """An enrolled person as the gallery stores it (embeddings are never returned)."""
+    """An enrolled person as the gallery stores it (embeddings are never returned).
+
+    ``n_embeddings`` is the number of reference photos; ``few_references`` flags a person enrolled from
+    fewer than the gallery's ``min_references`` (identification is less reliable: add photos).
+    """
 
     person_id: str
     display_name: str
-    n_embeddings: int
+    n_embeddings: int = Field(description="reference photos (embeddings) kept for this person")
     n_images_stored: int = 0
+    mean_quality: float | None = Field(None, description="mean reference weight (1 = no quality warning)")
+    n_low_quality: int = Field(0, description="references enrolled with a quality warning (weight below 1)")
+    few_references: bool = Field(False, description="fewer references than the gallery's min_references")
     created_at: float = Field(description="Unix time (seconds)")
     updated_at: float = Field(description="Unix time (seconds)")
 
 
+class RefusedImage(BaseModel):
+    """An enrollment photo the quality gate refused: why (a stable code) and what to do instead."""
+
+    index: int
+    reason: str = Field(description="no_face, multiple_faces, face_too_small, too_blurry, pose_too_extreme, "
+                                    "invalid_image")
+    message: str
+    hint: str = Field("", description="what to do: the kind of photo that would be accepted")
+
+
 class EnrollResult(BaseModel):
-    """What ``enroll``/``add_images`` did: the person after the change and how many embeddings were added."""
+    """What ``enroll``/``add_images`` did: the person after the change, how many references were added
+    (every photo that passed the gate), their weights, the photos refused and any warnings."""
 
     person: Person
     added: int
+    qualities: list[float] = Field(default_factory=list, description="weight of each added reference, in order")
+    refused: list[RefusedImage] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
 
 
 class DeleteResult(BaseModel):
@@ -86,7 +107,8 @@ class VerifyResult(BaseModel):
 class Candidate(BaseModel):
     person_id: str
     display_name: str
-    distance: float
+    distance: float = Field(description="Euclidean distance to the person's best-matching reference, plus that "
+                                        "reference's quality penalty when it is worse than the person's best")
 
 
 class IdentifiedFace(BaseModel):
@@ -122,3 +144,9 @@ class CalibrationReport(BaseModel):
         description="true-accept rate at a false-accept rate; None when there are too few negative pairs")
     skipped: list[str] = Field(default_factory=list, description="images in which no usable face was found")
     plot: str | None = None
+    target_far: float | None = Field(None, description="the false-accept rate the threshold below was picked for")
+    threshold_at_target_far: float | None = Field(
+        None, description="largest threshold whose FAR on these pairs is at most target_far (use it with "
+                          "--threshold); None when there are fewer than 1/target_far negative pairs")
+    tar_at_target_far: float | None = None
+    far_at_target_threshold: float | None = None

@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS embeddings (
     vector BLOB NOT NULL,
     face_image BLOB,
     created_at REAL NOT NULL,
+    quality REAL,
     FOREIGN KEY (tenant, person_id) REFERENCES persons (tenant, person_id) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS embeddings_by_person ON embeddings (tenant, person_id);
@@ -72,6 +73,20 @@ def check_name(value: object) -> str:
     return value.strip()
 
 
+# Person summary columns; quality NULL (rows written before reference weights) counts as 1.0.
+_PERSON_COLUMNS = ("p.person_id, p.display_name, p.created_at, p.updated_at, COUNT(e.id), COUNT(e.face_image), "
+                   "AVG(COALESCE(e.quality, 1.0)), SUM(CASE WHEN e.id IS NOT NULL AND COALESCE(e.quality, 1.0) < 1.0 "
+                   "THEN 1 ELSE 0 END)")
+
+
+def _person_row(row: Sequence[object]) -> Person:
+    n = int(row[4])  # type: ignore[call-overload]
+    return Person(person_id=row[0], display_name=row[1], created_at=row[2], updated_at=row[3],  # type: ignore[arg-type]
+                  n_embeddings=n, n_images_stored=row[5],  # type: ignore[arg-type]
+                  mean_quality=round(float(row[6]), 4) if n else None,  # type: ignore[arg-type]
+                  n_low_quality=int(row[7] or 0))  # type: ignore[call-overload]
+
+
 @dataclass(frozen=True)
 class TenantVectors:
     """All embeddings of one tenant at one generation (what an in-memory index is built from)."""
@@ -79,6 +94,7 @@ class TenantVectors:
     generation: int
     person_ids: list[str]
     vectors: np.ndarray
+    qualities: np.ndarray | None = None  # (n,) reference weights in (0, 1]; 1.0 for rows stored without one
 
 
 class GalleryStore:
@@ -99,6 +115,9 @@ class GalleryStore:
             # executescript() would COMMIT our transaction first, so run the statements one by one.
             for statement in filter(str.strip, _SCHEMA.split(";")):
                 db.execute(statement)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(embeddings)")}
+            if "quality" not in columns:  # galleries written before reference weights: NULL reads as 1.0
+                db.execute("ALTER TABLE embeddings ADD COLUMN quality REAL")
             self._check_meta(db)
 
     # -- plumbing --------------------------------------------------------------------------------
@@ -143,29 +162,34 @@ class GalleryStore:
         return [row.tobytes() for row in matrix]
 
     def _insert_vectors(self, db: sqlite3.Connection, tenant: str, person_id: str, vectors: np.ndarray,
-                        images: Sequence[bytes | None] | None, now: float) -> int:
+                        images: Sequence[bytes | None] | None, now: float,
+                        qualities: Sequence[float] | None = None) -> int:
         blobs = self._vector_blobs(vectors)
         images = list(images) if images is not None else [None] * len(blobs)
         if len(images) != len(blobs):
             raise InvalidInput("one stored image per embedding is expected")
+        weights = [float(q) for q in qualities] if qualities is not None else [1.0] * len(blobs)
+        if len(weights) != len(blobs) or not all(0.0 < q <= 1.0 for q in weights):
+            raise InvalidInput("one quality in (0, 1] per embedding is expected")
         db.executemany(
-            "INSERT INTO embeddings (tenant, person_id, vector, face_image, created_at) VALUES (?, ?, ?, ?, ?)",
-            [(tenant, person_id, blob, image, now) for blob, image in zip(blobs, images)])
+            "INSERT INTO embeddings (tenant, person_id, vector, face_image, created_at, quality) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(tenant, person_id, blob, image, now, q) for blob, image, q in zip(blobs, images, weights)])
         return len(blobs)
 
     def _person(self, db: sqlite3.Connection, tenant: str, person_id: str) -> Person:
         row = db.execute(
-            "SELECT p.person_id, p.display_name, p.created_at, p.updated_at, COUNT(e.id), COUNT(e.face_image) "
+            f"SELECT {_PERSON_COLUMNS} "
             "FROM persons p LEFT JOIN embeddings e ON e.tenant = p.tenant AND e.person_id = p.person_id "
             "WHERE p.tenant = ? AND p.person_id = ? GROUP BY p.tenant, p.person_id", (tenant, person_id)).fetchone()
         if row is None:
             raise NotFound(f"person {person_id!r} not found", person_id=person_id)
-        return Person(person_id=row[0], display_name=row[1], created_at=row[2], updated_at=row[3],
-                      n_embeddings=row[4], n_images_stored=row[5])
+        return _person_row(row)
 
     # -- operations ------------------------------------------------------------------------------
     def create_person(self, tenant: str, display_name: str, vectors: np.ndarray, *, person_id: str | None = None,
-                      images: Sequence[bytes | None] | None = None) -> tuple[Person, int]:
+                      images: Sequence[bytes | None] | None = None,
+                      qualities: Sequence[float] | None = None) -> tuple[Person, int]:
         """Insert a person with its embeddings in one transaction; returns (person, new generation)."""
         check_id(tenant, "tenant")
         person_id = check_id(person_id, "person_id") if person_id is not None else uuid.uuid4().hex
@@ -179,19 +203,20 @@ class GalleryStore:
                                    reason="person_exists", person_id=person_id)
             db.execute("INSERT INTO persons (tenant, person_id, display_name, created_at, updated_at) "
                        "VALUES (?, ?, ?, ?, ?)", (tenant, person_id, name, now, now))
-            self._insert_vectors(db, tenant, person_id, vectors, images, now)
+            self._insert_vectors(db, tenant, person_id, vectors, images, now, qualities)
             generation = self._bump(db, tenant)
             person = self._person(db, tenant, person_id)
         return person, generation
 
     def add_vectors(self, tenant: str, person_id: str, vectors: np.ndarray, *,
-                    images: Sequence[bytes | None] | None = None) -> tuple[Person, int]:
+                    images: Sequence[bytes | None] | None = None,
+                    qualities: Sequence[float] | None = None) -> tuple[Person, int]:
         check_id(tenant, "tenant")
         check_id(person_id, "person_id")
         now = time.time()
         with self._write() as db:
             self._person(db, tenant, person_id)  # NotFound for another tenant's person too
-            self._insert_vectors(db, tenant, person_id, vectors, images, now)
+            self._insert_vectors(db, tenant, person_id, vectors, images, now, qualities)
             db.execute("UPDATE persons SET updated_at = ? WHERE tenant = ? AND person_id = ?",
                        (now, tenant, person_id))
             generation = self._bump(db, tenant)
@@ -211,12 +236,11 @@ class GalleryStore:
                                limit=MAX_PAGE)
         with self._lock:
             rows = self._db.execute(
-                "SELECT p.person_id, p.display_name, p.created_at, p.updated_at, COUNT(e.id), COUNT(e.face_image) "
+                f"SELECT {_PERSON_COLUMNS} "
                 "FROM persons p LEFT JOIN embeddings e ON e.tenant = p.tenant AND e.person_id = p.person_id "
                 "WHERE p.tenant = ? GROUP BY p.tenant, p.person_id ORDER BY p.created_at, p.person_id "
                 "LIMIT ? OFFSET ?", (tenant, limit, offset)).fetchall()
-        return [Person(person_id=r[0], display_name=r[1], created_at=r[2], updated_at=r[3], n_embeddings=r[4],
-                       n_images_stored=r[5]) for r in rows]
+        return [_person_row(r) for r in rows]
 
     def count_persons(self, tenant: str) -> int:
         with self._lock:
@@ -270,13 +294,14 @@ class GalleryStore:
             self._db.execute("BEGIN")
             try:
                 row = self._db.execute("SELECT generation FROM tenants WHERE tenant = ?", (tenant,)).fetchone()
-                rows = self._db.execute("SELECT person_id, vector FROM embeddings WHERE tenant = ? ORDER BY id",
-                                        (tenant,)).fetchall()
+                rows = self._db.execute("SELECT person_id, vector, COALESCE(quality, 1.0) FROM embeddings "
+                                        "WHERE tenant = ? ORDER BY id", (tenant,)).fetchall()
             finally:
                 self._db.execute("COMMIT")
         vectors = (np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").reshape(len(rows), self.dim)
                    if rows else np.zeros((0, self.dim), dtype=np.float32))
-        return TenantVectors(int(row[0]) if row else 0, [r[0] for r in rows], vectors.astype(np.float32))
+        return TenantVectors(int(row[0]) if row else 0, [r[0] for r in rows], vectors.astype(np.float32),
+                             np.array([r[2] for r in rows], dtype=np.float32))
 
     def person_vectors(self, tenant: str, person_id: str) -> np.ndarray:
         check_id(tenant, "tenant")
@@ -286,6 +311,13 @@ class GalleryStore:
             rows = self._db.execute("SELECT vector FROM embeddings WHERE tenant = ? AND person_id = ? ORDER BY id",
                                     (tenant, person_id)).fetchall()
         return np.frombuffer(b"".join(r[0] for r in rows), dtype="<f4").reshape(len(rows), self.dim).copy()
+
+    def person_qualities(self, tenant: str, person_id: str) -> np.ndarray:
+        """Reference weights of a person's embeddings, in the order of ``person_vectors``."""
+        with self._lock:
+            rows = self._db.execute("SELECT COALESCE(quality, 1.0) FROM embeddings WHERE tenant = ? AND person_id = ? "
+                                    "ORDER BY id", (tenant, person_id)).fetchall()
+        return np.array([r[0] for r in rows], dtype=np.float32)
 
     def integrity_check(self) -> str:
         with self._lock:

@@ -11,7 +11,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 @pytest.fixture(scope="session")
-def analyzer():  # noqa: ANN201 - FaceAnalyzer, imported lazily
+def analyzer():
     import torch
 
     from vision.face.analyzer import FaceAnalyzer

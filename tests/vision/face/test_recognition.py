@@ -74,13 +74,36 @@ def test_tenant_b_cannot_reach_tenant_a(gallery, shared_data: Path) -> None:
     assert gallery.get(TENANT, "obama").n_embeddings == 2  # untouched
 
 
-def test_enrollment_gate_rejects_group_photo_atomically(gallery, shared_data: Path) -> None:
+def test_enrollment_keeps_the_photos_that_pass_and_reports_the_others(gallery, shared_data: Path) -> None:
     single = shared_data / "faces" / "knn" / "train" / "kit_harington" / "john2.jpeg"
     group = shared_data / "faces" / "knn" / "test" / "kit_with_rose.jpg"
-    with pytest.raises(InvalidInput) as err:
-        gallery.enroll("gate", [single, group], "Kit")
-    assert err.value.detail["reason"] == "multiple_faces" and err.value.detail["index"] == 1
-    assert gallery.list("gate") == []
+    result = gallery.enroll("gate", [single, group], "Kit")
+    assert result.added == 1 and [(r.index, r.reason) for r in result.refused] == [(1, "multiple_faces")]
+    assert "crop" in result.refused[0].hint and any("image 1 not enrolled" in w for w in result.warnings)
+    assert result.person.n_embeddings == 1 and result.person.few_references  # one photo: flagged
+    assert gallery.get("gate", result.person.person_id).few_references
+    with pytest.raises(InvalidInput) as err:  # nothing passes: nothing is stored
+        gallery.enroll("gate2", [group], "Kit")
+    assert err.value.detail["reason"] == "multiple_faces" and err.value.detail["index"] == 0
+    assert gallery.list("gate2") == []
+
+
+def test_a_64px_face_photo_enrolls_and_identifies(gallery, analyzer, shared_data: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    from vision.face.degrade import degrade, face_crop
+
+    train = shared_data / "faces" / "knn" / "train" / "obama" / "obama.jpg"
+    analyzed = analyzer.analyze([train], embed=False)[0]
+    crop, size = face_crop(analyzed.image, analyzed.faces[0].box)
+    small = tmp_path / "obama_64.jpg"
+    degrade(crop, size, "size64").save(small, quality=90)
+    assert 56 <= analyzer.analyze([small], embed=False)[0].faces[0].size <= 72
+    result = gallery.enroll("small", [small], "Obama", person_id="obama")
+    assert result.added == 1 and not result.refused
+    probe = shared_data / "faces" / "knn" / "test" / "obama1.jpg"
+    assert gallery.identify("small", probe).faces[0].decision == "obama"
+    assert Image.open(small).size[0] < 300
 
 
 def test_delete_erases_embeddings_from_the_file(gallery, analyzer, shared_data: Path) -> None:

@@ -113,3 +113,33 @@ def test_list_persons_refuses_limits_sqlite_cannot_hold(store: GalleryStore, lim
     with pytest.raises(InvalidInput, match="limit must be from 1"):
         store.list_persons("acme", limit=limit, offset=offset)
     assert store.list_persons("acme", limit=10_000, offset=0) == []
+
+
+def test_reference_qualities_are_stored_and_summarised(store: GalleryStore) -> None:
+    person, _ = store.create_person("acme", "Ann", _vectors(3, 1), qualities=[1.0, 0.6, 0.8])
+    assert person.n_embeddings == 3 and person.n_low_quality == 2
+    assert person.mean_quality == pytest.approx(0.8, abs=1e-4)
+    snapshot = store.tenant_vectors("acme")
+    assert snapshot.qualities is not None and snapshot.qualities.tolist() == pytest.approx([1.0, 0.6, 0.8])
+    with pytest.raises(InvalidInput):
+        store.add_vectors("acme", person.person_id, _vectors(1, 2), qualities=[0.0])
+
+
+def test_a_gallery_written_before_qualities_opens_and_reads_weight_one(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    store = GalleryStore(path, "test-embedder", DIM)
+    store.close()
+    db = sqlite3.connect(path)  # rebuild the embeddings table as the schema before reference weights had it
+    db.executescript("DROP TABLE embeddings; CREATE TABLE embeddings (id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, "
+                     "person_id TEXT NOT NULL, vector BLOB NOT NULL, face_image BLOB, created_at REAL NOT NULL);"
+                     "INSERT INTO persons VALUES ('acme', 'ann', 'Ann', 0, 0);")
+    db.execute("INSERT INTO embeddings (tenant, person_id, vector, created_at) VALUES ('acme', 'ann', ?, 0)",
+               (_vectors(1, 3).astype('<f4').tobytes(),))
+    db.commit()
+    db.close()
+    store = GalleryStore(path, "test-embedder", DIM)
+    assert store.get_person("acme", "ann").mean_quality == 1.0
+    assert store.tenant_vectors("acme").qualities.tolist() == [1.0]  # type: ignore[union-attr]
+    store.close()
