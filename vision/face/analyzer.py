@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from PIL import Image
 
     from vision.face.datasets import IdentityDataset
+    from vision.face.outside import OutsideFaces
     from vision.face.detect import FaceDetector
     from vision.face.embed import Embedder
 
@@ -124,8 +125,14 @@ class FaceAnalyzer(BaseTask[ImageInput, FaceDetections]):
                                       embedder=self.embedder.name if with_embeddings and self.embedder else None))
         return out
 
-    def evaluate(self, dataset: IdentityDataset) -> Metrics:
-        """Enroll the dataset's gallery in memory, identify its probes; see ``vision.face.evaluate``."""
-        from vision.face.evaluate import evaluate_identification
+    def evaluate(self, dataset: IdentityDataset | OutsideFaces) -> Metrics:
+        """Enroll the dataset's gallery in memory, identify its probes; see ``vision.face.evaluate``.
 
+        An outside set (``vision.face.outside.read_data``: identity folders or LFW/CSV pairs) is scored
+        open-set or as verification pairs, beside plain MTCNN + dlib."""
+        from vision.face.evaluate import evaluate_identification
+        from vision.face.outside import OutsideFaces
+
+        if isinstance(dataset, OutsideFaces):
+            return dataset.score(self.load())
         return evaluate_identification(self.load(), dataset)

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from core.errors import InvalidInput
+
 app = typer.Typer(help="Face detection, embeddings and a private per-tenant gallery (enroll/verify/identify).",
                   no_args_is_help=True)
 log = logging.getLogger(__name__)
@@ -159,15 +161,12 @@ def identify(
 
 
 def _data_format(path: Path, fmt: str) -> str:
-    if fmt != "auto":
-        return fmt
-    if path.is_dir():
-        return "lfw-pairs" if (path / "pairs.txt").is_file() else "folders"
-    if path.suffix.lower() == ".csv":
-        return "csv-pairs"
-    if path.suffix.lower() == ".txt":
-        return "lfw-pairs"
-    raise typer.BadParameter(f"cannot tell the format of {path}; pass --format lfw-pairs, folders or csv-pairs")
+    from vision.face.outside import detect_format
+
+    try:
+        return detect_format(path, fmt)
+    except InvalidInput as exc:
+        raise typer.BadParameter(exc.message) from exc
 
 
 @app.command()

@@ -16,6 +16,7 @@ SPEC = TaskSpec(
     samples="vision.face.synth:sample_inputs",
     bad_input="vision.face.synth:bad_input",
     datasets={"knn": "vision.face.datasets:knn_faces"},
+    read_data="vision.face.outside:read_data",
     result="vision.face.schemas:FaceDetections",
     options="vision.face.options:FaceOptions",
     operations=(
