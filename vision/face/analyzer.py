@@ -21,9 +21,9 @@ if TYPE_CHECKING:
     from PIL import Image
 
     from vision.face.datasets import IdentityDataset
-    from vision.face.outside import OutsideFaces
     from vision.face.detect import FaceDetector
     from vision.face.embed import Embedder
+    from vision.face.outside import OutsideFaces
 
 log = logging.getLogger(__name__)
 
