@@ -53,3 +53,12 @@ CREATE TABLE monitoring_evaluations (
     body    TEXT NOT NULL
 );
 CREATE INDEX monitoring_evaluations_client_created ON monitoring_evaluations (client, created);
+
+CREATE TABLE monitoring_references (
+    client  TEXT NOT NULL,
+    task    TEXT NOT NULL,
+    version TEXT NOT NULL,
+    body    TEXT NOT NULL,                 -- a ReferenceProfile as JSON
+    updated DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (client, task, version)
+);
