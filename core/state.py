@@ -156,6 +156,24 @@ class Database:
         return f"Database({redact(self.url)!r})"
 
 
+def url_from_env(backend: str, url_env: str | None, environ: dict[str, str] | None = None) -> str | None:
+    """The database URL a deployment's ``state:`` section names: read from the environment variable
+    ``url_env`` (a Kubernetes Secret), never from the file; None for ``backend: embedded``."""
+    import os
+
+    if backend == "embedded":
+        return None
+    if backend != "postgresql":
+        raise ConfigError(f"state backend must be 'embedded' or 'postgresql', got {backend!r}")
+    if not url_env:
+        raise ConfigError("state backend 'postgresql' needs url_env: the environment variable holding the URL")
+    url = (environ if environ is not None else os.environ).get(url_env, "")
+    if not url:
+        raise ConfigError(f"state backend 'postgresql': the environment variable {url_env} is empty or unset")
+    is_database_url(url)
+    return url
+
+
 def open_database(url: str | None) -> Database | None:
     """The database a URL names, or None for the embedded backend."""
     return Database(url) if is_database_url(url) else None

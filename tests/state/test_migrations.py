@@ -7,7 +7,7 @@ import psycopg
 import pytest
 
 from core.errors import ConfigError
-from core.state import Database, apply_migrations, is_database_url, migrations, redact
+from core.state import Database, apply_migrations, is_database_url, migrations, redact, url_from_env
 
 
 def test_migrations_are_numbered_without_gaps() -> None:
@@ -22,6 +22,15 @@ def test_url_rule() -> None:
     with pytest.raises(ConfigError, match="postgresql://"):
         is_database_url("mysql://u@db/ais")
     assert "secret" not in redact("postgresql://u:secret@db:5432/ais")
+
+
+def test_url_from_the_environment() -> None:
+    assert url_from_env("embedded", "AIS_STATE_URL", {"AIS_STATE_URL": "postgresql://x/y"}) is None
+    assert url_from_env("postgresql", "AIS_STATE_URL", {"AIS_STATE_URL": "postgresql://x/y"}) == "postgresql://x/y"
+    with pytest.raises(ConfigError, match="AIS_STATE_URL is empty or unset"):
+        url_from_env("postgresql", "AIS_STATE_URL", {})
+    with pytest.raises(ConfigError, match="'embedded' or 'postgresql'"):
+        url_from_env("mysql", "AIS_STATE_URL", {})
 
 
 def _fresh_database(postgres_url: str, name: str) -> str:

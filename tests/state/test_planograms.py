@@ -72,3 +72,18 @@ def test_a_second_replica_sees_the_writes(backend: Backend) -> None:
         assert second.get("bay-1").fixture_id == "bay-1"
         second.delete("bay-1")
         assert first.ids() == []
+
+
+def test_the_operations_reach_the_configured_backend(backend: Backend) -> None:
+    """The handlers ``serving`` calls: a planogram saved through one replica is listed by another."""
+    from core.operations import Empty
+    from vision.planogram.operations import list_planograms, put_planogram
+    from vision.planogram.schemas import PlanogramSpec
+
+    def context(b: Backend) -> OperationContext:
+        return OperationContext(tenant=b.tenant, state_root=b.state_root, client=b.client,
+                                database=b.database)  # type: ignore[arg-type]
+
+    put_planogram(None, PlanogramSpec.model_validate(SPEC), context(backend))
+    with replica(backend) as other:
+        assert list_planograms(None, Empty(), context(other)).fixture_ids == ["bay-1"]

@@ -153,3 +153,15 @@ def test_model_loader_gets_a_complete_folder(backend: Backend) -> None:
     loader: Callable[[Path], Any] = lambda folder: seen.append({p.name for p in folder.iterdir()})
     _store(backend).load_model(job_id, loader)
     assert seen == [{ARRAYS_FILE, META_FILE}]
+
+
+def test_the_status_operation_reaches_the_configured_backend(backend: Backend) -> None:
+    """``fit_status`` (what ``GET /topics/fit/{job_id}`` runs) on another replica sees the finished job."""
+    from nlp.topics.operations import JobRequest, fit_status
+
+    jobs = FitJobs(_store(backend))
+    job_id = _wait(jobs, jobs.start(_fit, n_documents=30).job_id).job_id
+    with replica(backend) as other:
+        context = OperationContext(tenant=other.tenant, state_root=other.state_root, client=other.client,
+                                   database=other.database)  # type: ignore[arg-type]
+        assert fit_status(None, JobRequest(job_id=job_id), context).status == "done"
