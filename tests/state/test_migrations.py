@@ -25,12 +25,12 @@ def test_url_rule() -> None:
 
 
 def test_url_from_the_environment() -> None:
-    assert url_from_env("embedded", "AIS_STATE_URL", {"AIS_STATE_URL": "postgresql://x/y"}) is None
-    assert url_from_env("postgresql", "AIS_STATE_URL", {"AIS_STATE_URL": "postgresql://x/y"}) == "postgresql://x/y"
-    with pytest.raises(ConfigError, match="AIS_STATE_URL is empty or unset"):
-        url_from_env("postgresql", "AIS_STATE_URL", {})
+    assert url_from_env("embedded", "AIS_DATABASE_URL", {"AIS_DATABASE_URL": "postgresql://x/y"}) is None
+    assert url_from_env("postgresql", "AIS_DATABASE_URL", {"AIS_DATABASE_URL": "postgresql://x/y"}) == "postgresql://x/y"
+    with pytest.raises(ConfigError, match="AIS_DATABASE_URL is empty or unset"):
+        url_from_env("postgresql", "AIS_DATABASE_URL", {})
     with pytest.raises(ConfigError, match="'embedded' or 'postgresql'"):
-        url_from_env("mysql", "AIS_STATE_URL", {})
+        url_from_env("mysql", "AIS_DATABASE_URL", {})
 
 
 def _fresh_database(postgres_url: str, name: str) -> str:
