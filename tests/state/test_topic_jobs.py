@@ -165,3 +165,39 @@ def test_the_status_operation_reaches_the_configured_backend(backend: Backend) -
         context = OperationContext(tenant=other.tenant, state_root=other.state_root, client=other.client,
                                    database=other.database)  # type: ignore[arg-type]
         assert fit_status(None, JobRequest(job_id=job_id), context).status == "done"
+
+
+@pytest.mark.slow  # loads the sentence encoder
+def test_a_real_topic_fit_on_one_replica_assigns_on_the_other(backend: Backend) -> None:
+    """The operations ``serving`` runs, with the real TopicModel: fit through replica A, assign through B."""
+    from nlp.topics.model import TopicModel
+    from nlp.topics.operations import AssignRequest, FitJobRequest, JobRequest, assign, fit_start, fit_status
+    from nlp.topics.weights import status
+
+    if not status().available:
+        pytest.skip(f"default topic model missing: {status().message}")
+    import torch
+
+    torch.set_num_threads(1)
+    model = TopicModel(device="cpu").load()
+    sport = [f"the team won the {w} match after a late goal in the final minutes" for w in
+             ("league", "cup", "derby", "semifinal", "opening", "away", "home", "title", "friendly", "decisive")]
+    money = [f"shares of the {w} company fell as profits and quarterly revenue missed forecasts" for w in
+             ("oil", "bank", "retail", "airline", "steel", "chip", "insurance", "telecom", "auto", "mining")]
+
+    def context(b: Backend) -> OperationContext:
+        return OperationContext(tenant=b.tenant, state_root=b.state_root, client=b.client,
+                                database=b.database)  # type: ignore[arg-type]
+
+    first = context(backend)
+    job_id = fit_start(model, FitJobRequest(texts=sport + money, n_topics=2), first).job_id
+    deadline = time.monotonic() + 300
+    while fit_status(model, JobRequest(job_id=job_id), first).status == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    with replica(backend) as other:
+        second = context(other)  # its own cache: the fitted model must come from the store
+        assert fit_status(model, JobRequest(job_id=job_id), second).status == "done"
+        results = assign(model, AssignRequest(texts=["a late goal won the cup final", "bank profits fell this quarter"],
+                                              model=job_id), second).results
+    assert results[0].topic != results[1].topic
