@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import threading
 
-import psycopg
 import pytest
 
 from core.errors import ConfigError
@@ -34,6 +33,8 @@ def test_url_from_the_environment() -> None:
 
 
 def _fresh_database(postgres_url: str, name: str) -> str:
+    import psycopg
+
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -41,6 +42,8 @@ def _fresh_database(postgres_url: str, name: str) -> str:
 
 
 def test_applied_once_and_recorded(postgres_url: str) -> None:
+    import psycopg
+
     url = _fresh_database(postgres_url, "migrate_once")
     with psycopg.connect(url) as conn:
         assert apply_migrations(conn) == [m.name for m in migrations()]
@@ -50,6 +53,8 @@ def test_applied_once_and_recorded(postgres_url: str) -> None:
 
 
 def test_replicas_starting_together_migrate_once(postgres_url: str) -> None:
+    import psycopg
+
     url = _fresh_database(postgres_url, "migrate_race")
     applied: list[list[str]] = []
     errors: list[BaseException] = []
@@ -73,6 +78,8 @@ def test_replicas_starting_together_migrate_once(postgres_url: str) -> None:
 
 
 def test_a_newer_schema_is_refused(postgres_url: str) -> None:
+    import psycopg
+
     url = _fresh_database(postgres_url, "migrate_newer")
     with Database(url) as db, db.connection() as conn:
         conn.execute("INSERT INTO schema_migrations (version, name) VALUES (999, '0999_future.sql')")
