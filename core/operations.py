@@ -23,12 +23,15 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.fields import FieldInfo
 
 from core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from core.state import Database
 
 HttpMethod = Literal["GET", "POST", "PUT", "DELETE"]
 _PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)}")
@@ -153,6 +156,7 @@ class OperationContext:
     max_bytes: int = 25 * 1024 * 1024
     max_text_chars: int = 20_000
     cache: dict[str, Any] = field(default_factory=dict)
+    database: Database | None = None
 
     def tenant_dir(self, kind: str) -> Path:
         """``<state>/<kind>/<client>/<tenant>``: one folder per tenant, never shared."""

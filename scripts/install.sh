@@ -33,6 +33,15 @@ if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null; then
     fi
 fi
 
+# PostgreSQL server binaries for the state tests (a throwaway server per test session; Debian package).
+if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null; then
+    if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && ! command -v initdb >/dev/null; then
+        log "installing PostgreSQL server binaries (apt)"
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    fi
+fi
+
 if [[ ! -x "$VENV/bin/python" ]]; then
     log "creating $VENV with $PYTHON"
     "$PYTHON" -m venv "$VENV"

@@ -211,11 +211,18 @@ def shadow(task: str, config: ConfigOpt,
 @models_app.command()
 def compare(task: str, config: ConfigOpt) -> None:
     """Agreement between live and shadow answers logged for TASK."""
-    from serving.compare import compare_log
+    from serving.compare import compare_entries
+    from serving.shadow import shadow_log
+    from serving.state import open_state
 
     cfg = _config_for(config)
     folder = Path(cfg.state_dir) if cfg.state_dir else state_dir()
-    report = compare_log(folder / "shadow" / cfg.client / f"{task}.jsonl", task)
+    database = open_state(cfg)
+    try:
+        report = compare_entries(shadow_log(folder, cfg.client, database).entries(task), task)
+    finally:
+        if database is not None:
+            database.close()
     typer.echo(json.dumps(report.model_dump(), indent=2))
 
 

@@ -81,24 +81,29 @@ class ComparisonReport(BaseModel):
 
 
 def compare_log(path: Path, task: str) -> ComparisonReport:
+    """Agreement in a ``<task>.jsonl`` shadow log file (the embedded backend)."""
+    entries = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+    return compare_entries(entries, task)
+
+
+def compare_entries(entries: list[dict[str, Any]], task: str) -> ComparisonReport:
+    """Agreement over shadow log entries, from any backend (``serving.shadow.ShadowLog.entries``)."""
     sums: dict[str, float] = {}
     counts: dict[str, int] = {}
     pairs = errors = 0
     live_versions: set[str] = set()
     shadow_versions: set[str] = set()
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            entry = json.loads(line)
-            live_versions.add(entry["live_version"])
-            shadow_versions.add(entry["shadow_version"])
-            if entry.get("error"):
-                errors += 1
-                continue
-            for live, shadow in zip(entry["live"], entry["shadow"], strict=False):
-                pairs += 1
-                for key, value in agreement(live, shadow).items():
-                    sums[key] = sums.get(key, 0.0) + value
-                    counts[key] = counts.get(key, 0) + 1
+    for entry in entries:
+        live_versions.add(entry["live_version"])
+        shadow_versions.add(entry["shadow_version"])
+        if entry.get("error"):
+            errors += 1
+            continue
+        for live, shadow in zip(entry["live"], entry["shadow"], strict=False):
+            pairs += 1
+            for key, value in agreement(live, shadow).items():
+                sums[key] = sums.get(key, 0.0) + value
+                counts[key] = counts.get(key, 0) + 1
     return ComparisonReport(task=task, pairs=pairs, errors=errors, live_versions=sorted(live_versions),
                             shadow_versions=sorted(shadow_versions),
                             means={k: sums[k] / counts[k] for k in sorted(sums)})

@@ -36,9 +36,9 @@ from serving.metrics import RequestMetrics
 from serving.monitoring import Monitor, MonitorSettings
 from serving.request_ids import request_id_from
 from serving.route_errors import JsonRouteErrors
-from serving.runtime import CONFIG_ENV, deployment
+from serving.runtime import CONFIG_ENV, deployment, state_database
 from serving.services import service_for
-from serving.shadow import ShadowRecorder
+from serving.shadow import ShadowRecorder, shadow_log
 from serving.watcher import ConfigWatcher
 
 log = logging.getLogger("ais.gateway")
@@ -121,9 +121,10 @@ def _init(self: Any) -> None:
     self.watcher = ConfigWatcher(os.environ[CONFIG_ENV])
     self.metrics = RequestMetrics()
     folder = Path(config.state_dir) if config.state_dir else state_dir()
-    self.shadow = ShadowRecorder(folder / "shadow" / config.client)
+    database = state_database()
+    self.shadow = ShadowRecorder(shadow_log(folder, config.client, database))
     self.monitor = None if os.environ.get("AIS_NO_MONITORING") == "1" else Monitor.for_deployment(
-        config, MonitorSettings(metrics=True))
+        config, MonitorSettings(metrics=True), database=database)
     log.info("gateway for %s serving %s", config.client, ", ".join(self.tasks))
 
 

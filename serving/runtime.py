@@ -13,7 +13,7 @@ import time
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -21,6 +21,9 @@ from core.errors import AisError, ModelLoading
 from core.registry import get_spec
 from serving.config import DEFAULT_VERSION, DeploymentConfig, TaskConfig, load_config
 from serving.errors import status_for
+
+if TYPE_CHECKING:
+    from core.state import Database
 
 log = logging.getLogger(__name__)
 CONFIG_ENV = "AIS_CONFIG"
@@ -81,6 +84,14 @@ def state_root() -> Path:
 
     config = deployment()
     return Path(config.state_dir) if config.state_dir else state_dir()
+
+
+@lru_cache(maxsize=1)
+def state_database() -> Database | None:
+    """The deployment's shared state database (its ``state:`` section): one pool per process, None = embedded."""
+    from serving.state import open_state
+
+    return open_state(deployment())
 
 
 def task_config(task: str) -> TaskConfig:
@@ -202,7 +213,7 @@ def run_operation(pool: VersionPool, call: OperationCall) -> WorkResult:
         context = OperationContext(tenant=call.tenant, state_root=state_root(), client=config.client,
                                    max_pixels=config.limits.max_pixels, max_bytes=config.limits.max_bytes,
                                    max_text_chars=config.limits.max_text_chars,
-                                   cache=pool.cache(call.version))
+                                   cache=pool.cache(call.version), database=state_database())
         output = operation.run(model, request, context)
         return WorkResult(version=call.version, result=output.model_dump(mode="json"),
                           latency_ms=(time.perf_counter() - started) * 1000)

@@ -1,7 +1,8 @@
 """Shadow traffic: a copy of live requests runs on the shadow version off the response path, both logged.
 
-The log (``<state>/shadow/<client>/<task>.jsonl``) keeps outputs and ids, never the inputs a client
-sent. ``ais models compare TASK`` reads it and reports task-specific agreement.
+The log keeps outputs and ids, never the inputs a client sent: ``<state>/shadow/<client>/<task>.jsonl``
+on the embedded backend, rows of ``shadow_log`` in the deployment's PostgreSQL (so every gateway
+replica writes to one log). ``ais models compare TASK`` reads it and reports task-specific agreement.
 """
 from __future__ import annotations
 
@@ -12,11 +13,72 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 
+if TYPE_CHECKING:
+    from core.state import Database
+
 log = logging.getLogger(__name__)
+
+
+class ShadowLog(Protocol):
+    """A deployment's shadow log: one entry per shadowed request, read back per task, oldest first."""
+
+    def append(self, task: str, entry: dict[str, Any]) -> None: ...
+
+    def entries(self, task: str) -> list[dict[str, Any]]: ...
+
+
+class FileShadowLog:
+    """``<folder>/<task>.jsonl``, one JSON line per entry (the embedded backend)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self._lock = threading.Lock()
+
+    def path(self, task: str) -> Path:
+        return self.folder / f"{task}.jsonl"
+
+    def append(self, task: str, entry: dict[str, Any]) -> None:
+        line = json.dumps(entry, default=str)
+        with self._lock:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with self.path(task).open("a", encoding="utf-8") as handle:
+                handle.write(line + "\n")
+
+    def entries(self, task: str) -> list[dict[str, Any]]:
+        path = self.path(task)
+        if not path.is_file():
+            return []
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+class PostgresShadowLog:
+    """The client's rows of ``shadow_log``; every replica appends to the same log."""
+
+    def __init__(self, database: Database, client: str) -> None:
+        self.database, self.client = database, client
+
+    def append(self, task: str, entry: dict[str, Any]) -> None:
+        body = json.dumps(entry, default=str)
+        with self.database.connection() as conn:
+            conn.execute("INSERT INTO shadow_log (client, task, ts, entry) VALUES (%s, %s, %s, %s)",
+                         (self.client, task, float(entry.get("ts") or time.time()), body))
+
+    def entries(self, task: str) -> list[dict[str, Any]]:
+        with self.database.connection() as conn:
+            rows = conn.execute("SELECT entry FROM shadow_log WHERE client = %s AND task = %s ORDER BY id",
+                                (self.client, task)).fetchall()
+        return [row[0] for row in rows]
+
+
+def shadow_log(state_root: Path, client: str, database: Database | None = None) -> ShadowLog:
+    """The deployment's shadow log in the backend it configured."""
+    if database is not None:
+        return PostgresShadowLog(database, client)
+    return FileShadowLog(Path(state_root) / "shadow" / client)
 
 
 class ShadowRecorder:
@@ -27,12 +89,11 @@ class ShadowRecorder:
     until the pending limit. It is cancelled after ``timeout_s`` and logged as an error.
     """
 
-    def __init__(self, folder: Path, max_pending: int = 256) -> None:
-        self.folder = folder
-        self.folder.mkdir(parents=True, exist_ok=True)
+    def __init__(self, log: ShadowLog | Path, max_pending: int = 256) -> None:
+        """``log``: where entries go; a folder means the embedded ``FileShadowLog`` in it."""
+        self.log: ShadowLog = FileShadowLog(log) if isinstance(log, Path) else log
         self.max_pending = max_pending
         self._tasks: set[asyncio.Task[None]] = set()
-        self._lock = threading.Lock()
 
     @property
     def pending(self) -> int:
@@ -40,7 +101,10 @@ class ShadowRecorder:
         return len(self._tasks)
 
     def log_path(self, task: str) -> Path:
-        return self.folder / f"{task}.jsonl"
+        """The task's log file (embedded backend only)."""
+        if not isinstance(self.log, FileShadowLog):
+            raise TypeError("this shadow log is kept in the database, not in a file")
+        return self.log.path(task)
 
     def submit(self, task: str, run: Callable[[], Awaitable[list[Any]]], live: list[Any], live_version: str,
                shadow_version: str, request_id: str, timeout_s: float = 60.0) -> bool:
@@ -67,8 +131,7 @@ class ShadowRecorder:
         entry = {"ts": time.time(), "request_id": request_id, "task": task, "live_version": live_version,
                  "shadow_version": shadow_version, "live": live, "shadow": shadow, "error": error,
                  "shadow_ms": (time.perf_counter() - started) * 1000}
-        await anyio.to_thread.run_sync(self._write, task, json.dumps(entry, default=str))
-
-    def _write(self, task: str, line: str) -> None:
-        with self._lock, self.log_path(task).open("a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
+        try:
+            await anyio.to_thread.run_sync(self.log.append, task, entry)
+        except Exception:  # a lost log entry must never surface in live traffic
+            log.exception("shadow log entry for %s not written", request_id)

@@ -40,7 +40,9 @@ class JobRequest(OperationRequest):
 
 
 def _jobs(context: OperationContext) -> FitJobs:
-    return context.cached(f"topic-jobs:{context.tenant}", lambda: FitJobs(lambda: context.tenant_dir("topics")))
+    from nlp.topics.job_store import fit_job_store
+
+    return context.cached(f"topic-jobs:{context.tenant}", lambda: FitJobs(fit_job_store(context)))
 
 
 def assign(model: Any, request: AssignRequest, context: OperationContext) -> Assignments:

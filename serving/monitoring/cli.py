@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,6 +15,9 @@ from core.errors import InvalidInput
 if TYPE_CHECKING:
     import pandas as pd
 
+    from serving.monitoring.schemas import MonitoringSummary
+    from serving.monitoring.store import MonitorStorage
+
 log = logging.getLogger(__name__)
 
 app = typer.Typer(help="Monitoring: reference profiles, drift, data quality, fairness, reports.",
@@ -22,6 +27,39 @@ StateOpt = Annotated[Path | None, typer.Option("--state-dir", help="deployment s
                                                   "config's state_dir, else AIS_HOME)")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="deployment YAML (gives client and state dir)")]
 ClientOpt = Annotated[str | None, typer.Option("--client", help="client name (default: the config's)")]
+
+
+@contextmanager
+def _opened_store(config: Path | None, client: str | None, state: Path | None) -> Iterator[MonitorStorage]:
+    """The client's monitoring store in the backend the deployment file selects (embedded without one)."""
+    from serving.monitoring.store import monitor_store
+    from serving.state import open_state
+
+    folder, client = _resolve(config, client, state)
+    database = None
+    if config is not None:
+        from serving.config import load_config
+
+        database = open_state(load_config(config))
+    store = monitor_store(folder, client or "", database)
+    try:
+        yield store
+    finally:
+        store.close()
+        if database is not None:
+            database.close()
+
+
+def _summarize(config: Path | None, client: str, state: Path | None, since: str) -> MonitoringSummary:
+    """``summarize`` on the deployment's backend (the embedded one says when it holds no data at all)."""
+    from serving.monitoring.store import MonitorStore
+    from serving.monitoring.summary import summarize
+
+    folder, client_ = _resolve(config, client, state)
+    with _opened_store(config, client, state) as store:
+        if isinstance(store, MonitorStore):
+            return summarize(folder, client_ or client, since)
+        return summarize(folder, client_ or client, since, store=store)
 
 
 def _resolve(config: Path | None, client: str | None, state: Path | None) -> tuple[Path, str | None]:
@@ -61,11 +99,14 @@ def reference(
     text_column: Annotated[int, typer.Option(help="column of a .tsv file holding the text")] = 0,
 ) -> None:
     """Build the reference profile of a model version from its training data (no raw data is kept)."""
-    from serving.monitoring.profile import reference_from_path, reference_path, save_reference
+    from serving.monitoring.profile import reference_from_path, save_reference
 
     profile = reference_from_path(data, task=task, version=version, text_column=text_column)
-    folder, _ = _resolve(config, None, state)
-    target = save_reference(profile, out or reference_path(folder, task, version))
+    if out is not None:
+        target = str(save_reference(profile, out))
+    else:
+        with _opened_store(config, None, state) as store:
+            target = store.put_reference(profile)
     typer.echo(f"reference of {task}:{version}: {profile.items} {profile.kind} items, "
                f"{len(profile.features)} features → {target}")
 
@@ -80,12 +121,11 @@ def report(
 ) -> None:
     """Write report.md, report.html and PNG plots: quality per window, drift per feature, fairness, target drift."""
     from serving.monitoring.report import write_report
-    from serving.monitoring.summary import summarize
 
-    folder, client = _resolve(config, client, state)
+    _, client = _resolve(config, client, state)
     if not client:
         raise InvalidInput("give --client or --config")
-    summary = summarize(folder, client, since)
+    summary = _summarize(config, client, state, since)
     path = write_report(summary, out)
     drifted = sum(1 for w in summary.windows if w.drift is not None and w.drift.drifted)
     typer.echo(f"{len(summary.windows)} window(s), {drifted} with drift → {path}")
@@ -103,12 +143,10 @@ def drift(
     from rich.console import Console
     from rich.table import Table
 
-    from serving.monitoring.summary import summarize
-
-    folder, client = _resolve(config, client, state)
+    _, client = _resolve(config, client, state)
     if not client:
         raise InvalidInput("give --client or --config")
-    summary = summarize(folder, client, since)
+    summary = _summarize(config, client, state, since)
     if as_json:
         typer.echo(summary.model_dump_json(indent=1))
     else:
@@ -192,15 +230,9 @@ def _store(config: Path | None, client: str | None, state: Path | None, type_: s
            result: object) -> None:
     if client is None and config is None:
         return
-    from serving.monitoring.store import MonitorStore, store_path
-
-    folder, client = _resolve(config, client, state)
-    store = MonitorStore(store_path(folder, client or ""))
-    try:
+    with _opened_store(config, client, state) as store:
         store.add_evaluation(type_, task, version, result)  # type: ignore[arg-type]
-    finally:
-        store.close()
-    log.info("stored %s report for %s in %s", type_, client, store.path)
+    log.info("stored %s report for %s in %s", type_, client, getattr(store, "path", "the state database"))
 
 
 @app.command()

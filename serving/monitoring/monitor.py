@@ -21,20 +21,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel, Field
 
 from serving.monitoring.features import Value, image_features, output_features, record_features, text_features
-from serving.monitoring.profile import build_profile, load_reference, reference_path, save_reference
+from serving.monitoring.profile import build_profile
 from serving.monitoring.schemas import (
     DriftThresholds,
     MonitoringSummary,
     ReferenceProfile,
     WindowProfile,
 )
-from serving.monitoring.store import MonitorStore, store_path
+from serving.monitoring.store import MonitorStorage, monitor_store
+
+if TYPE_CHECKING:
+    from core.state import Database
 
 log = logging.getLogger("ais.monitoring")
 _KINDS = ("image", "text", "record")
@@ -76,12 +79,13 @@ class Monitor:
     """Live profiles of one client's traffic in ``<state_dir>/monitoring/<client>.sqlite``."""
 
     def __init__(self, state_dir: str | Path, client: str, settings: MonitorSettings | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, database: Database | None = None) -> None:
+        """``database``: the deployment's PostgreSQL (``core.state``); None keeps the SQLite file."""
         self.state_dir = Path(state_dir)
         self.client = client
         self.settings = settings or MonitorSettings()
         self.clock = clock
-        self.store = MonitorStore(store_path(self.state_dir, client))
+        self.store: MonitorStorage = monitor_store(self.state_dir, client, database)
         self.dropped = 0
         self._queued_bytes = 0
         self._random = random.Random(self.settings.seed)
@@ -96,12 +100,13 @@ class Monitor:
         self._warned = False
 
     @classmethod
-    def for_deployment(cls, config: Any, settings: MonitorSettings | None = None) -> Monitor:
+    def for_deployment(cls, config: Any, settings: MonitorSettings | None = None,
+                       database: Database | None = None) -> Monitor:
         """From a ``serving.config.DeploymentConfig``: its ``state_dir`` (default ``AIS_HOME``) and client."""
         from core.offline import state_dir
 
         folder = Path(config.state_dir) if config.state_dir else state_dir()
-        return cls(folder, config.client, settings)
+        return cls(folder, config.client, settings, database=database)
 
     # -- request path -------------------------------------------------------------------------
     def observe(self, task: str, version: str, kind: str, payloads: Sequence[Any] | None,
@@ -269,22 +274,20 @@ class Monitor:
 
     # -- references and results -------------------------------------------------------------------
     def reference(self, task: str, version: str) -> ReferenceProfile | None:
-        """The reference of ``task:version`` (re-read when its file changes); None when there is none."""
-        path = reference_path(self.state_dir, task, version)
-        try:
-            mtime = path.stat().st_mtime
-        except OSError:
+        """The reference of ``task:version`` (re-read when it changes); None when there is none."""
+        stamp = self.store.reference_stamp(task, version)
+        if stamp is None:
             return None
         cached = self._references.get((task, version))
-        if cached is not None and cached[0] == mtime:
+        if cached is not None and cached[0] == stamp:
             return cached[1]
-        profile = load_reference(path)
-        self._references[(task, version)] = (mtime, profile)
+        profile = self.store.reference(task, version)
+        self._references[(task, version)] = (stamp, profile)
         return profile
 
-    def register_reference(self, profile: ReferenceProfile) -> Path:
-        """Save a model version's reference where this monitor (and the report) will find it."""
-        return save_reference(profile, reference_path(self.state_dir, profile.task, profile.version))
+    def register_reference(self, profile: ReferenceProfile) -> str:
+        """Save a model version's reference where this monitor (and the report) will find it; says where."""
+        return self.store.put_reference(profile)
 
     def record_evaluation(self, type_: str, task: str, version: str, report: BaseModel) -> None:
         """Keep a fairness or target-drift report so ``ais monitor report`` shows it."""

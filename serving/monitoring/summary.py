@@ -13,7 +13,6 @@ from pathlib import Path
 
 from core.errors import InvalidInput, NotFound
 from serving.monitoring.drift import drift_report
-from serving.monitoring.profile import load_reference, reference_path
 from serving.monitoring.quality import quality_report
 from serving.monitoring.schemas import (
     DriftThresholds,
@@ -22,7 +21,7 @@ from serving.monitoring.schemas import (
     UnreadableWindow,
     WindowSummary,
 )
-from serving.monitoring.store import MonitorStore, store_path
+from serving.monitoring.store import MonitorStorage, MonitorStore, store_path
 
 log = logging.getLogger("ais.monitoring")
 
@@ -47,7 +46,7 @@ def parse_duration(text: str | timedelta) -> timedelta:
 
 def summarize(state_dir: str | Path, client: str, since: str | timedelta = "7d", *, now: float | None = None,
               thresholds: DriftThresholds | None = None, task: str | None = None,
-              store: MonitorStore | None = None) -> MonitoringSummary:
+              store: MonitorStorage | None = None) -> MonitoringSummary:
     """Quality and drift (against each version's reference) of every window of ``client`` in the period."""
     state_dir = Path(state_dir)
     until = now if now is not None else time.time()
@@ -61,16 +60,14 @@ def summarize(state_dir: str | Path, client: str, since: str | timedelta = "7d",
     try:
         windows, unreadable = store.read_windows(int(start), int(until) + 1, task=task)
         evaluations = store.evaluations(start)
+        references: dict[tuple[str, str], ReferenceProfile | None] = {
+            key: store.reference(*key) for key in dict.fromkeys((w.task, w.version) for w in windows)}
     finally:
         if owned:
             store.close()
-    references: dict[tuple[str, str], ReferenceProfile | None] = {}
     out: list[WindowSummary] = []
     for window in windows:
         key = (window.task, window.version)
-        if key not in references:
-            path = reference_path(state_dir, *key)
-            references[key] = load_reference(path) if path.is_file() else None
         reference = references[key]
         try:
             drift = drift_report(reference, window, thresholds) if reference is not None and window.items else None

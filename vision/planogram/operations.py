@@ -40,9 +40,9 @@ class PlanogramList(BaseModel):
 
 
 def _store(context: OperationContext) -> Any:
-    from vision.planogram.planograms import PlanogramStore
+    from vision.planogram.store import planogram_store
 
-    return PlanogramStore(root=context.tenant_dir("planograms"))
+    return planogram_store(context)
 
 
 def check(checker: Any, request: CheckRequest, context: OperationContext) -> CheckResult:

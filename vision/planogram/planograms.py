@@ -53,16 +53,24 @@ def parse_planogram(source: PlanogramSpec | dict[str, Any] | str | Path) -> Plan
         raise InvalidInput(_explain(exc), errors=json.loads(exc.json(include_url=False))) from exc
 
 
+def checked_fixture_id(fixture_id: str) -> str:
+    """A fixture id as every store accepts it (it names a file in the embedded store)."""
+    if not _SAFE_ID.match(fixture_id):
+        raise InvalidInput(f"fixture id {fixture_id!r} must be 1-128 letters, digits, '.', '_' or '-'")
+    return fixture_id
+
+
 class PlanogramStore:
-    """Planograms saved as ``<root>/<fixture_id>.yaml`` (what ``/planogram/check`` looks up by id)."""
+    """Planograms saved as ``<root>/<fixture_id>.yaml`` (what ``/planogram/check`` looks up by id).
+
+    The embedded backend; ``vision.planogram.store`` has the PostgreSQL one and picks between them.
+    """
 
     def __init__(self, root: str | Path | None = None) -> None:
         self.root = Path(root) if root is not None else state_dir() / "planograms"
 
     def _path(self, fixture_id: str) -> Path:
-        if not _SAFE_ID.match(fixture_id):
-            raise InvalidInput(f"fixture id {fixture_id!r} must be 1-128 letters, digits, '.', '_' or '-'")
-        return self.root / f"{fixture_id}.yaml"
+        return self.root / f"{checked_fixture_id(fixture_id)}.yaml"
 
     def put(self, spec: PlanogramSpec | dict[str, Any] | str | Path) -> PlanogramSpec:
         parsed = parse_planogram(spec)
