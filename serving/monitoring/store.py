@@ -111,6 +111,8 @@ class MonitorStore:
         self.references = self.path.parent / "references"
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
+        # the database opens on first use; its folder now, so an unwritable state volume fails at start-up
+        self.path.parent.mkdir(parents=True, exist_ok=True)
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
