@@ -2,6 +2,9 @@
 -- different models never mix. Persons and embeddings are tenant-scoped rows; deleting a person
 -- deletes its embeddings and crops (ON DELETE CASCADE). The per-tenant generation lives in
 -- state_generations (kind 'face-gallery', scope '<client>/<gallery>/<tenant>').
+-- One index per table besides the keys on purpose: with a second index led by (client, gallery, tenant)
+-- the planner, before statistics exist, picked it and filtered every row of the tenant for a lookup
+-- by person (8 ms instead of 0.3 ms at 10k persons).
 
 CREATE TABLE face_galleries (
     client     TEXT NOT NULL,
@@ -23,7 +26,6 @@ CREATE TABLE face_persons (
     PRIMARY KEY (client, gallery, tenant, person_id),
     FOREIGN KEY (client, gallery) REFERENCES face_galleries (client, gallery) ON DELETE CASCADE
 );
-CREATE INDEX face_persons_order ON face_persons (client, gallery, tenant, created_at, person_id);
 
 CREATE TABLE face_embeddings (
     id         BIGSERIAL PRIMARY KEY,
@@ -39,4 +41,3 @@ CREATE TABLE face_embeddings (
         REFERENCES face_persons (client, gallery, tenant, person_id) ON DELETE CASCADE
 );
 CREATE INDEX face_embeddings_by_person ON face_embeddings (client, gallery, tenant, person_id, id);
-CREATE INDEX face_embeddings_by_tenant ON face_embeddings (client, gallery, tenant, id);
