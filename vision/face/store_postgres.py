@@ -8,9 +8,11 @@ acknowledged write is durable (PostgreSQL's commit). Each write raises the tenan
 ``<client>/<gallery>/<tenant>``) in the same transaction, so a replica compares it with the generation
 of its in-memory index before searching and reloads when another replica wrote.
 
-Deleting a person deletes its rows (embeddings and crops) in one transaction, then runs ``VACUUM`` on
-the face tables so the dead rows' space is reclaimed; what PostgreSQL keeps in its write-ahead log and
-in freed page space until reused is outside this store's reach (see ``docs/state.md``).
+Deleting a person deletes its rows (embeddings and crops) in one transaction: gone from every query of
+every replica at once. It then runs ``VACUUM`` on the face tables: the crops' TOAST space and the dead
+rows are reclaimed, but PostgreSQL does not zero freed space, so a deleted vector's bytes stay in the
+table file until the space is reused or ``vacuum()`` (``VACUUM FULL``) rewrites the table, and in the
+write-ahead log (and backups) until those are recycled (measured; see ``docs/state.md``).
 """
 from __future__ import annotations
 
@@ -198,6 +200,19 @@ class PostgresGalleryStore:
         except Exception as exc:  # noqa: BLE001 - the rows are deleted; only the space reclaim failed
             log.warning("face gallery %s: VACUUM after a delete failed (%s); dead rows stay until autovacuum",
                         self.name, exc)
+
+    def vacuum(self) -> None:
+        """``VACUUM FULL`` the face tables: rewrite them into new files holding live rows only, so a deleted
+        person's bytes leave the table files (plain VACUUM leaves them in freed page space). Takes an
+        exclusive lock on the tables for the rewrite (every replica's gallery waits): an operator's job."""
+        with self.database.connection() as conn:
+            conn.commit()
+            conn.autocommit = True
+            try:
+                conn.execute("VACUUM FULL face_embeddings")
+                conn.execute("VACUUM FULL face_persons")
+            finally:
+                conn.autocommit = False
 
     def generation(self, tenant: str) -> int:
         with self.database.connection() as conn:

@@ -6,6 +6,7 @@ server, skipped with the reason when it cannot start); each PostgreSQL test uses
 """
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -227,3 +228,33 @@ def test_a_gallery_written_before_qualities_opens_and_reads_weight_one(tmp_path:
     assert store.get_person("acme", "ann").mean_quality == 1.0
     assert store.tenant_vectors("acme").qualities.tolist() == [1.0]  # type: ignore[union-attr]
     store.close()
+
+
+def test_postgres_vacuum_erases_deleted_bytes_from_the_table_files(postgres_server, database) -> None:  # type: ignore[no-untyped-def]
+    """After delete the crop's TOAST bytes are gone; after ``vacuum()`` (VACUUM FULL) the vectors too.
+    (Plain VACUUM leaves a deleted vector in freed heap space, and the WAL keeps it until recycled.)"""
+    from vision.face.store_postgres import PostgresGalleryStore
+
+    store = PostgresGalleryStore(database, "test-embedder", DIM, client=f"erase-{uuid.uuid4().hex[:8]}")
+    data = Path(postgres_server.folder) / "data"
+    if not os.access(data, os.R_OK):
+        pytest.skip(f"cannot read the test server's files in {data}")
+    keep, gone = _vectors(3, 20), _vectors(3, 21)
+    crop = np.random.default_rng(22).bytes(6000)
+    store.create_person("acme", "Keep", keep, person_id="keep")
+    store.create_person("acme", "Gone", gone, person_id="gone", images=[crop, None, None])
+
+    def files() -> bytes:
+        with database.connection() as conn:
+            conn.execute("CHECKPOINT")
+            paths = conn.execute("SELECT pg_relation_filepath(c.oid), pg_relation_filepath(c.reltoastrelid) "
+                                 "FROM pg_class c WHERE c.relname = 'face_embeddings'").fetchone()
+        return b"".join((data / p).read_bytes() for p in paths if p and (data / p).exists())
+
+    assert crop[:256] in files() and all(row.tobytes() in files() for row in gone)
+    store.delete_person("acme", "gone")
+    assert crop[:256] not in files() and crop[-256:] not in files()
+    store.vacuum()
+    after = files()
+    assert not any(row.tobytes() in after for row in gone), "deleted embedding bytes still in the table files"
+    assert all(row.tobytes() in after for row in keep)
