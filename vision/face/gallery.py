@@ -310,9 +310,10 @@ class Gallery:
         """The tenant's current index (rebuilt from the database if another writer moved it)."""
         check_id(tenant, "tenant")
         store = self.store
+        current = store.generation(tenant)  # outside the lock: concurrent identifies do not queue on it
         with self._lock:
             cached = self._indexes.get(tenant)
-            if cached is not None and cached[0] == store.generation(tenant):
+            if cached is not None and cached[0] >= current:  # another thread may have moved it further
                 return cached[1]
             snapshot = store.tenant_vectors(tenant)
             index = FaceIndex.build(snapshot.person_ids, snapshot.vectors, snapshot.qualities, self.quality_penalty)

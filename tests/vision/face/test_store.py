@@ -258,3 +258,26 @@ def test_postgres_vacuum_erases_deleted_bytes_from_the_table_files(postgres_serv
     after = files()
     assert not any(row.tobytes() in after for row in gone), "deleted embedding bytes still in the table files"
     assert all(row.tobytes() in after for row in keep)
+
+
+def test_concurrent_creates_of_one_id_keep_exactly_one(open_store: OpenStore) -> None:
+    import threading
+
+    stores = [open_store(), open_store()]
+    outcomes: list[str] = []
+
+    def create(i: int) -> None:
+        try:
+            stores[i % 2].create_person("acme", f"Writer {i}", _vectors(4, i), person_id="same")
+            outcomes.append("created")
+        except InvalidInput as exc:
+            outcomes.append(str(exc.detail.get("reason")))
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == ["created"] + ["person_exists"] * 5
+    person = stores[1].get_person("acme", "same")
+    assert person.n_embeddings == 4 and stores[0].generation("acme") == 1
