@@ -1,8 +1,9 @@
 """Enrolled persons per tenant: enroll, add images, list, get, delete, verify and identify.
 
-A ``Gallery`` is one SQLite file (see ``vision.face.store``) plus an in-memory index per tenant
-for identification, rebuilt whenever the tenant's generation in the database moves (so several
-processes serving the same file stay consistent). Every method takes a ``tenant``: another
+A ``Gallery`` is one store (a SQLite file, ``vision.face.store``, or a gallery in a shared PostgreSQL
+database, ``vision.face.store_postgres``) plus an in-memory index per tenant for identification. Before
+each search it reads the tenant's generation from the store (one cheap query) and rebuilds the index
+when it moved, so several processes or replicas serving the same gallery see each other's writes at once. Every method takes a ``tenant``: another
 tenant's persons behave exactly as persons that do not exist (``NotFound``).
 
 >>> from vision.face.gallery import Gallery
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from core.errors import InvalidInput
+from core.errors import ConfigError, InvalidInput
 from core.images import ImageInput
 from core.offline import state_dir
 from vision.face.index import FaceIndex, relative_penalties
@@ -38,9 +39,10 @@ from vision.face.schemas import (
     RefusedImage,
     VerifyResult,
 )
-from vision.face.store import GalleryStore, check_id
+from vision.face.store import GalleryStorage, check_id, open_gallery_store
 
 if TYPE_CHECKING:
+    from core.state import Database
     from vision.face.analyzer import AnalyzedImage, FaceAnalyzer
 
 log = logging.getLogger(__name__)
@@ -81,7 +83,11 @@ def _as_list(images: Any) -> list[ImageInput]:
 
 
 class Gallery:
-    """Face gallery over one SQLite file and one embedder.
+    """Face gallery over one store and one embedder.
+
+    Storage: the SQLite file ``path`` (default ``<state>/faces/gallery.db``), or with ``database`` the
+    gallery ``name`` of ``client`` in that PostgreSQL database, or an already opened ``store`` (the
+    caller closes it).
 
     ``embedder``: ``None``/``"default"`` for dlib's bundled model, or the path of a local
     InceptionResnetV1 state dict. ``analyzer``: share an already built ``FaceAnalyzer`` instead.
@@ -97,8 +103,12 @@ class Gallery:
     def __init__(self, path: str | Path | None = None, embedder: str | Path | None = None, *,
                  analyzer: FaceAnalyzer | None = None, device: str = "auto", threshold: float | None = None,
                  quality: QualityGate | None = None, store_images: bool = False,
-                 min_references: int | None = None, quality_penalty: float | None = None) -> None:
+                 min_references: int | None = None, quality_penalty: float | None = None,
+                 database: Database | None = None, client: str = "local", name: str = "default",
+                 store: GalleryStorage | None = None) -> None:
         self.path = Path(path) if path is not None else default_gallery_path()
+        self._database, self._client, self._name = database, client, name
+        self._owns_store = store is None
         self._analyzer = analyzer
         self._embedder_ref = embedder
         self._device = device
@@ -107,7 +117,7 @@ class Gallery:
         self._min_references = min_references
         self._quality_penalty = quality_penalty
         self.store_images = store_images
-        self._store: GalleryStore | None = None
+        self._store: GalleryStorage | None = store
         self._indexes: dict[str, tuple[int, FaceIndex]] = {}
         self._lock = threading.RLock()
 
@@ -115,7 +125,7 @@ class Gallery:
     def load(self) -> Gallery:
         """Load the models and open the database (idempotent; other methods call it on first use)."""
         with self._lock:
-            if self._store is not None:
+            if self._store is not None and self._analyzer is not None and self._analyzer.embedder is not None:
                 return self
             if self._analyzer is None:
                 from vision.face.analyzer import FaceAnalyzer
@@ -124,18 +134,28 @@ class Gallery:
             self._analyzer.load()
             embedder = self._analyzer.embedder
             assert embedder is not None
-            self._store = GalleryStore(self.path, embedder.name, embedder.dim)
+            if self._store is None:
+                where = self._database if self._database is not None else self.path
+                self._store = open_gallery_store(where, embedder.name, embedder.dim, client=self._client,
+                                                 name=self._name)
+            elif (self._store.embedder, self._store.dim) != (embedder.name, embedder.dim):
+                raise ConfigError(f"the gallery store holds {self._store.embedder} embeddings (dim {self._store.dim}), "
+                                  f"not {embedder.name} (dim {embedder.dim}): embeddings of different models "
+                                  "cannot be compared")
             return self
 
     def close(self) -> None:
         with self._lock:
-            if self._store is not None:
+            if self._store is not None and self._owns_store:
                 self._store.close()
                 self._store = None
             self._indexes.clear()
 
     @property
-    def store(self) -> GalleryStore:
+    def store(self) -> GalleryStorage:
+        """The store (opened on first use; a given ``store`` is used without loading the models)."""
+        if self._store is not None:
+            return self._store
         return self.load()._store  # type: ignore[return-value]
 
     @property
@@ -290,9 +310,10 @@ class Gallery:
         """The tenant's current index (rebuilt from the database if another writer moved it)."""
         check_id(tenant, "tenant")
         store = self.store
+        current = store.generation(tenant)  # outside the lock: concurrent identifies do not queue on it
         with self._lock:
             cached = self._indexes.get(tenant)
-            if cached is not None and cached[0] == store.generation(tenant):
+            if cached is not None and cached[0] >= current:  # another thread may have moved it further
                 return cached[1]
             snapshot = store.tenant_vectors(tenant)
             index = FaceIndex.build(snapshot.person_ids, snapshot.vectors, snapshot.qualities, self.quality_penalty)

@@ -63,11 +63,21 @@ class PersonList(BaseModel):
 
 
 def gallery(analyzer: object, context: OperationContext) -> object:
-    """One gallery file per model version: embeddings of different embedders never mix."""
+    """One gallery per model version: embeddings of different embedders never mix.
+
+    Embedded: a SQLite file under the state dir. With ``context.database`` (``state: postgresql``): the
+    gallery ``name`` of the deployment's client in that database, shared by every replica (each one
+    checks the tenant's generation before a search, so another replica's enrollment is found at once).
+    """
     from vision.face import Gallery
 
     version = getattr(analyzer, "version", "default")
     name = "default" if version in ("default", "face:default") else version.replace("/", "_").replace(":", "_")
+    if context.database is not None:
+        database = context.database
+        return context.cached(f"gallery:postgresql:{context.client}:{name}",
+                              lambda: Gallery(analyzer=analyzer, database=database, client=context.client,
+                                              name=name).load())
     path = context.shared_dir("galleries") / f"{name}.db"  # one file, rows tenant-scoped
     return context.cached(f"gallery:{path}", lambda: Gallery(path, analyzer=analyzer).load())
 

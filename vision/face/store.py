@@ -18,11 +18,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from core.errors import ConfigError, InvalidInput, NotFound
 from vision.face.schemas import Person
+
+if TYPE_CHECKING:
+    from core.state import Database
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +91,30 @@ def _person_row(row: Sequence[object]) -> Person:
                   n_low_quality=int(row[7] or 0))  # type: ignore[call-overload]
 
 
+def checked_rows(vectors: np.ndarray, dim: int, images: Sequence[bytes | None] | None,
+                 qualities: Sequence[float] | None) -> list[tuple[bytes, bytes | None, float]]:
+    """One ``(little-endian float32 vector, crop or None, quality)`` per embedding, validated."""
+    matrix = np.asarray(vectors, dtype="<f4")
+    if matrix.ndim != 2 or matrix.shape[1] != dim or len(matrix) == 0:
+        raise InvalidInput(f"expected a non-empty (n, {dim}) embedding matrix, got shape {matrix.shape}")
+    if not np.isfinite(matrix).all():
+        raise InvalidInput("embeddings contain NaN or infinity")
+    blobs = [row.tobytes() for row in matrix]
+    crops = list(images) if images is not None else [None] * len(blobs)
+    if len(crops) != len(blobs):
+        raise InvalidInput("one stored image per embedding is expected")
+    weights = [float(q) for q in qualities] if qualities is not None else [1.0] * len(blobs)
+    if len(weights) != len(blobs) or not all(0.0 < q <= 1.0 for q in weights):
+        raise InvalidInput("one quality in (0, 1] per embedding is expected")
+    return list(zip(blobs, crops, weights))
+
+
+def check_page(limit: int, offset: int) -> None:
+    if not 1 <= limit <= MAX_PAGE or not 0 <= offset <= MAX_OFFSET:  # SQLite integers end at 2**63 - 1
+        raise InvalidInput(f"limit must be from 1 to {MAX_PAGE:,} and offset from 0 to {MAX_OFFSET:,}",
+                           limit=MAX_PAGE)
+
+
 @dataclass(frozen=True)
 class TenantVectors:
     """All embeddings of one tenant at one generation (what an in-memory index is built from)."""
@@ -95,6 +123,60 @@ class TenantVectors:
     person_ids: list[str]
     vectors: np.ndarray
     qualities: np.ndarray | None = None  # (n,) reference weights in (0, 1]; 1.0 for rows stored without one
+
+
+class GalleryStorage(Protocol):
+    """What a ``Gallery`` needs from its storage: ``GalleryStore`` (SQLite) or
+    ``vision.face.store_postgres.PostgresGalleryStore``; ``open_gallery_store`` picks one."""
+
+    embedder: str
+    dim: int
+
+    def create_person(self, tenant: str, display_name: str, vectors: np.ndarray, *, person_id: str | None = None,
+                      images: Sequence[bytes | None] | None = None,
+                      qualities: Sequence[float] | None = None) -> tuple[Person, int]: ...
+
+    def add_vectors(self, tenant: str, person_id: str, vectors: np.ndarray, *,
+                    images: Sequence[bytes | None] | None = None,
+                    qualities: Sequence[float] | None = None) -> tuple[Person, int]: ...
+
+    def get_person(self, tenant: str, person_id: str) -> Person: ...
+
+    def list_persons(self, tenant: str, *, limit: int = 1000, offset: int = 0) -> list[Person]: ...
+
+    def count_persons(self, tenant: str) -> int: ...
+
+    def display_names(self, tenant: str, person_ids: Sequence[str]) -> dict[str, str]: ...
+
+    def delete_person(self, tenant: str, person_id: str) -> tuple[int, int]: ...
+
+    def generation(self, tenant: str) -> int: ...
+
+    def tenant_vectors(self, tenant: str) -> TenantVectors: ...
+
+    def person_vectors(self, tenant: str, person_id: str) -> np.ndarray: ...
+
+    def person_qualities(self, tenant: str, person_id: str) -> np.ndarray: ...
+
+    def close(self) -> None: ...
+
+
+def open_gallery_store(where: str | Path | Database, embedder: str, dim: int, *, client: str = "local",
+                       name: str = "default") -> GalleryStorage:
+    """The gallery store ``where`` names: a SQLite file path, a ``postgresql://`` URL (the store owns
+    the pool it opens), or an open ``core.state.Database`` (shared; the caller closes it). ``client``
+    and ``name`` scope the gallery inside a database (one gallery per client, model version)."""
+    from core.state import Database, is_database_url
+
+    if isinstance(where, Database):
+        from vision.face.store_postgres import PostgresGalleryStore
+
+        return PostgresGalleryStore(where, embedder, dim, client=client, name=name)
+    if isinstance(where, str) and "://" in where and is_database_url(where):
+        from vision.face.store_postgres import PostgresGalleryStore
+
+        return PostgresGalleryStore(Database(where), embedder, dim, client=client, name=name, owns_database=True)
+    return GalleryStore(where, embedder, dim)
 
 
 class GalleryStore:
@@ -153,29 +235,15 @@ class GalleryStore:
                    "ON CONFLICT (tenant) DO UPDATE SET generation = generation + 1", (tenant,))
         return int(db.execute("SELECT generation FROM tenants WHERE tenant = ?", (tenant,)).fetchone()[0])
 
-    def _vector_blobs(self, vectors: np.ndarray) -> list[bytes]:
-        matrix = np.asarray(vectors, dtype="<f4")
-        if matrix.ndim != 2 or matrix.shape[1] != self.dim or len(matrix) == 0:
-            raise InvalidInput(f"expected a non-empty (n, {self.dim}) embedding matrix, got shape {matrix.shape}")
-        if not np.isfinite(matrix).all():
-            raise InvalidInput("embeddings contain NaN or infinity")
-        return [row.tobytes() for row in matrix]
-
     def _insert_vectors(self, db: sqlite3.Connection, tenant: str, person_id: str, vectors: np.ndarray,
                         images: Sequence[bytes | None] | None, now: float,
                         qualities: Sequence[float] | None = None) -> int:
-        blobs = self._vector_blobs(vectors)
-        images = list(images) if images is not None else [None] * len(blobs)
-        if len(images) != len(blobs):
-            raise InvalidInput("one stored image per embedding is expected")
-        weights = [float(q) for q in qualities] if qualities is not None else [1.0] * len(blobs)
-        if len(weights) != len(blobs) or not all(0.0 < q <= 1.0 for q in weights):
-            raise InvalidInput("one quality in (0, 1] per embedding is expected")
+        rows = checked_rows(vectors, self.dim, images, qualities)
         db.executemany(
             "INSERT INTO embeddings (tenant, person_id, vector, face_image, created_at, quality) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [(tenant, person_id, blob, image, now, q) for blob, image, q in zip(blobs, images, weights)])
-        return len(blobs)
+            [(tenant, person_id, blob, image, now, q) for blob, image, q in rows])
+        return len(rows)
 
     def _person(self, db: sqlite3.Connection, tenant: str, person_id: str) -> Person:
         row = db.execute(
@@ -231,9 +299,7 @@ class GalleryStore:
 
     def list_persons(self, tenant: str, *, limit: int = 1000, offset: int = 0) -> list[Person]:
         check_id(tenant, "tenant")
-        if not 1 <= limit <= MAX_PAGE or not 0 <= offset <= MAX_OFFSET:  # SQLite integers end at 2**63 - 1
-            raise InvalidInput(f"limit must be from 1 to {MAX_PAGE:,} and offset from 0 to {MAX_OFFSET:,}",
-                               limit=MAX_PAGE)
+        check_page(limit, offset)
         with self._lock:
             rows = self._db.execute(
                 f"SELECT {_PERSON_COLUMNS} "

@@ -5,6 +5,9 @@ import os
 
 import pytest
 
+# The throwaway PostgreSQL of the state suites, for the gallery store's PostgreSQL backend.
+from tests.state.conftest import database, postgres_server, postgres_url  # noqa: F401
+
 # Spinning OpenMP threads made MTCNN ~10x slower on a shared CPU; this only takes effect if set
 # before torch is first imported, hence at collection time rather than inside a fixture.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

@@ -1,4 +1,5 @@
-"""A gallery writer killed with SIGKILL mid-enrollment leaves a consistent file holding every acknowledged person."""
+"""A gallery writer killed with SIGKILL mid-enrollment leaves a consistent gallery holding every acknowledged
+person: the SQLite file, and the PostgreSQL gallery (a real throwaway server)."""
 from __future__ import annotations
 
 import os
@@ -7,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -72,3 +74,64 @@ def test_sigkill_during_enrollment_keeps_acknowledged_persons(tmp_path: Path) ->
         store.create_person("acme", "After restart", np.ones((1, DIM), np.float32), person_id="after")
     finally:
         store.close()
+
+
+_PG_WRITER = textwrap.dedent(
+    f"""
+    import sys
+    import numpy as np
+    from vision.face.store import open_gallery_store
+    store = open_gallery_store(sys.argv[1], "durability-test", {DIM}, client=sys.argv[2])
+    i = 0
+    while True:
+        vectors = np.random.default_rng(i).normal(size=({ROWS}, {DIM})).astype(np.float32)
+        store.create_person("acme", f"Person {{i}}", vectors, person_id=f"p{{i}}")
+        print(f"ack p{{i}}", flush=True)   # printed only after the commit returned
+        i += 1
+    """
+)
+
+
+def test_sigkill_during_postgres_enrollment_keeps_acknowledged_persons(postgres_url: str) -> None:
+    from core.state import Database
+    from vision.face.store_postgres import PostgresGalleryStore
+
+    client = f"durability-{uuid.uuid4().hex[:8]}"
+    repo = Path(__file__).resolve().parents[3]
+    proc = subprocess.Popen([sys.executable, "-c", _PG_WRITER, postgres_url, client], stdout=subprocess.PIPE,
+                            text=True, cwd=repo, env={**os.environ, "PYTHONPATH": str(repo)})
+    acked: list[str] = []
+    deadline = time.monotonic() + 60
+    try:
+        assert proc.stdout is not None
+        while len(acked) < 8 and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            acked.append(line.split()[1])
+        time.sleep(0.03)  # land the kill inside a later transaction
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    acked += [line.split()[1] for line in proc.stdout.read().splitlines() if line.startswith("ack")]
+    assert len(acked) >= 8, "the writer did not get going"
+
+    with Database(postgres_url, max_size=2) as database:
+        store = PostgresGalleryStore(database, "durability-test", DIM, client=client)  # "restart"
+        persons = {p.person_id: p for p in store.list_persons("acme", limit=10_000)}
+        assert set(acked) <= set(persons), f"acknowledged but lost: {set(acked) - set(persons)}"
+        assert len(persons) <= len(acked) + 1  # at most the one being committed when killed
+        for person_id, person in persons.items():  # no half-written person, byte for byte
+            assert person.n_embeddings == ROWS
+            expected = np.random.default_rng(int(person_id[1:])).normal(size=(ROWS, DIM)).astype(np.float32)
+            np.testing.assert_array_equal(store.person_vectors("acme", person_id), expected)
+        with database.connection() as conn:  # no embedding without its person, no person without embeddings
+            orphans = conn.execute(
+                "SELECT COUNT(*) FROM face_persons p WHERE p.client = %s AND NOT EXISTS (SELECT 1 FROM "
+                "face_embeddings e WHERE e.client = p.client AND e.gallery = p.gallery AND e.tenant = p.tenant "
+                "AND e.person_id = p.person_id)", (client,)).fetchone()
+        assert orphans is not None and orphans[0] == 0
+        snapshot = store.tenant_vectors("acme")
+        assert len(snapshot.person_ids) == ROWS * len(persons)
+        assert snapshot.generation == len(persons)  # one generation bump per committed enrollment
+        store.create_person("acme", "After restart", np.ones((1, DIM), np.float32), person_id="after")
