@@ -8,6 +8,7 @@ never downloads anything).
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ import pyarrow.parquet as pq
 from batch.inputs import read_inputs
 from batch.output import finished_ids, merge, write_part
 from batch.predictor import TaskPredictor
-from core.errors import ConfigError
+from core.errors import ConfigError, WeightsUnavailable
 from core.registry import get_spec
 
 log = logging.getLogger(__name__)
@@ -75,17 +76,22 @@ class JobSummary:
         return self.predicted / self.seconds if self.seconds > 0 else 0.0
 
 
-def _connect(job: BatchJob) -> str:
+def _connect(job: BatchJob) -> tuple[str, bool]:
+    """Join the cluster, or start Ray embedded; return where, and whether this command owns the connection."""
     import ray
 
+    if ray.is_initialized():  # called from a program that already runs Ray: use it, leave it running
+        return "existing", False
     address = job.address or os.environ.get("RAY_ADDRESS") or None
     quiet = {"logging_level": logging.WARNING, "log_to_driver": log.isEnabledFor(logging.INFO)}
     if address:
         ray.init(address=address, **quiet)
-        return address
-    ray.init(address="local", include_dashboard=False, _node_ip_address="127.0.0.1",
+        return address, True
+    # as many CPU slots as the pool asks for, so --workers 4 on a 2-core laptop runs (oversubscribed) not hangs
+    cpus = max(os.cpu_count() or 1, math.ceil(job.workers * job.cpus_per_worker))
+    ray.init(address="local", num_cpus=cpus, include_dashboard=False, _node_ip_address="127.0.0.1",
              object_store_memory=job.object_store_mb * 1024 * 1024, **quiet)
-    return "embedded"
+    return "embedded", True
 
 
 def _blocks(table: pa.Table, size: int) -> list[pa.Table]:
@@ -97,6 +103,12 @@ def run_job(job: BatchJob) -> JobSummary:
     """Predict every input of ``job`` not already in its output; return what was done."""
     spec = get_spec(job.task)
     spec.validate_options(job.options)
+    if not (job.address or os.environ.get("RAY_ADDRESS")):
+        # embedded: the workers are this machine, so a missing package or weight file fails here, in one
+        # readable line, not as an actor error after Ray started (on a cluster the nodes decide)
+        status = spec.weights_status()
+        if not status.available:
+            raise WeightsUnavailable(f"task {job.task!r} cannot run here: {status.message}")
     output = Path(job.output)
     inputs = read_inputs(job.input, spec.input_kind, id_column=job.id_column, column=job.column)
     order = inputs.column("id").to_pylist()
@@ -107,13 +119,14 @@ def run_job(job: BatchJob) -> JobSummary:
     started = time.perf_counter()
     predicted, address = 0, "-"
     if todo.num_rows:
-        address = _connect(job)
+        address, owned = _connect(job)
         try:
             predicted = _predict(job, todo, output)
         finally:
-            import ray
+            if owned:
+                import ray
 
-            ray.shutdown()
+                ray.shutdown()
     rows = merge(output, order)
     seconds = time.perf_counter() - started
     result = pq.read_table(output, columns=["id", "error"])
