@@ -94,7 +94,9 @@ def read_inputs(source: str | Path, kind: InputKind, *, id_column: str = "id",
     """The inputs as a table ``id`` + one payload column (``text``, ``image``, ``path`` or ``record``)."""
     source = str(source)
     path = Path(source)
-    if path.is_file() and path.suffix.lower() in TABLE_SUFFIXES:
+    if path.suffix.lower() in TABLE_SUFFIXES and not glob.has_magic(source):
+        if not path.is_file():
+            raise NotFound(f"input file {source!r} does not exist")
         return _from_table(path, kind, id_column, column)
     if kind != "image":
         raise InvalidInput(f"{source!r}: a {kind} task reads a CSV, Parquet or JSONL file, not a folder or glob")

@@ -104,3 +104,8 @@ def test_records_are_json_objects_without_the_id(tmp_path: Path) -> None:
 def test_a_text_task_refuses_a_folder(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="CSV, Parquet or JSONL"):
         read_inputs(tmp_path, "text")
+
+
+def test_a_missing_input_file_is_not_found(tmp_path: Path) -> None:
+    with pytest.raises(NotFound, match="does not exist"):
+        read_inputs(tmp_path / "reviews.csv", "text")
