@@ -10,7 +10,10 @@ Two rates per row: *end-to-end* items/s (``N`` over the wall time including star
 what a user waits for) and *steady* items/s (for the loop, ``N`` over the predict time alone; for
 ``ais batch``, ``N`` over the job's time after its last worker finished loading is not observable
 from outside, so the steady column is left empty there). CPU seconds of the loop are this process's;
-those of ``ais batch`` are the reaped children's (the command and the Ray processes it started).
+those of ``ais batch`` are the reaped children's: the command and what Ray reaped of its workers, a lower
+bound (Ray worker processes are not always waited for by our process).
+Threads differ by default: the loop uses torch's default (one per core), each Ray worker one per
+reserved CPU (Ray sets ``OMP_NUM_THREADS``); ``--loop-threads 1`` makes the loop match one worker.
 
     .venv/bin/python -m benchmarks.batch_speed --tasks sentiment,ocr --texts 200 --images 16 --out runs/batch_speed
 """
@@ -57,7 +60,11 @@ def _write_inputs(task: str, n: int, folder: Path) -> tuple[Path, list[Any]]:
     raise SystemExit(f"{task}: input kind {spec.input_kind} is not covered by this benchmark")
 
 
-def plain_loop(task: str, items: list[Any], batch: int) -> dict[str, Any]:
+def plain_loop(task: str, items: list[Any], batch: int, threads: int | None) -> dict[str, Any]:
+    import torch
+
+    if threads:
+        torch.set_num_threads(threads)
     cpu, load_before, started = time.process_time(), _load(), time.perf_counter()
     model = create_task(task, device="cpu").load()
     loaded = time.perf_counter()
@@ -71,7 +78,7 @@ def plain_loop(task: str, items: list[Any], batch: int) -> dict[str, Any]:
                 except Exception:  # noqa: BLE001, S112 - counted like an error row
                     continue
     ended = time.perf_counter()
-    return {"method": "plain in-process loop", "workers": 1, "items": len(items), "batch": batch,
+    return {"method": f"plain in-process loop ({torch.get_num_threads()} torch threads)", "workers": 1, "items": len(items), "batch": batch,
             "wall_s": ended - started, "load_s": loaded - started, "predict_s": ended - loaded,
             "items_per_s": len(items) / (ended - started), "steady_items_per_s": len(items) / (ended - loaded),
             "cpu_s": time.process_time() - cpu, "load_avg_before": load_before, "load_avg_after": _load()}
@@ -100,7 +107,7 @@ def ais_batch(task: str, source: Path, n: int, batch: int, workers: int, out_dir
 def markdown(results: dict[str, list[dict[str, Any]]], meta: dict[str, Any]) -> str:
     title = (f"Bulk inference, offline scenario, CPU ({meta['cpus']} cores, shared with other users: load "
              "average before/after in the table); embedded Ray for `ais batch`.")
-    header = ("| task | method | items | batch | wall s | items/s end-to-end | × loop | steady items/s | CPU s | "
+    header = ("| task | method | items | batch | wall s | items/s end-to-end | × loop | steady items/s | CPU s (batch: lower bound) | "
               "load before → after |")
     lines = [title, "", header, "|---|---|---|---|---|---|---|---|---|---|"]
     for task, rows in results.items():
@@ -137,6 +144,8 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=16, help="inputs per image task")
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--loop-threads", type=int, default=None,
+                        help="torch threads of the plain loop (default: torch's; each Ray worker gets 1 per CPU)")
     parser.add_argument("--out", type=Path, default=Path("runs/batch_speed"))
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -145,7 +154,7 @@ def main() -> None:
         for task in args.tasks.split(","):
             n = args.texts if get_spec(task).input_kind == "text" else args.images
             source, items = _write_inputs(task, n, Path(tmp))
-            rows = [plain_loop(task, items, args.batch_size)]
+            rows = [plain_loop(task, items, args.batch_size, args.loop_threads)]
             log.info("%s plain loop: %.2f items/s", task, rows[-1]["items_per_s"])
             for workers in (int(w) for w in args.workers.split(",")):
                 rows.append(ais_batch(task, source, n, args.batch_size, workers, Path(tmp)))
