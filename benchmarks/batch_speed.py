@@ -128,7 +128,7 @@ def plot(results: dict[str, list[dict[str, Any]]], path: Path) -> Path:
 
     fig, axes = plt.subplots(1, len(results), figsize=(5 * len(results), 4), squeeze=False)
     for ax, (task, rows) in zip(axes[0], results.items(), strict=True):
-        ax.bar([r["method"].replace(", ", "\n") for r in rows], [r["items_per_s"] for r in rows], color="#4c72b0")
+        ax.bar([r["method"].replace(", ", "\n").replace(" (", "\n(") for r in rows], [r["items_per_s"] for r in rows], color="#4c72b0")
         ax.set_title(f"{task}: items/s end-to-end ({rows[0]['items']} items)")
         ax.set_ylabel("items/s")
     fig.tight_layout()

@@ -114,5 +114,5 @@ if not workers or done == 0:
 victim = workers[0]
 os.kill(victim["Pid"], signal.SIGKILL)
 print(json.dumps({"killed": victim["Pid"], "node": victim["Address"]["NodeID"], "parts_before": done,
-                  "workers": len(workers)}))
+                  "workers": len(workers), "nodes": len({a["Address"]["NodeID"] for a in workers})}))
 """

@@ -96,7 +96,7 @@ def _kill_then_resume(cluster: tuple[str, dict[str, str]], task: str, source: Pa
     assert summary["skipped"] == done_before
     assert summary["predicted"] == total - done_before
     assert summary["rows"] == total
-    return {"first_rc": first_rc, "done_before": done_before, **summary}
+    return {"first_rc": first_rc, "done_before": done_before, "kill": kill, **summary}
 
 
 def _check_rows(out: Path, expected: dict[str, Any]) -> None:
@@ -130,13 +130,14 @@ def test_ocr_on_two_nodes_with_a_killed_worker(cluster: tuple[str, dict[str, str
     folder = tmp_path / "pages"
     folder.mkdir()
     items: dict[str, bytes] = {}
-    for i, png in enumerate(spec.sample_inputs(7)):
+    for i, png in enumerate(spec.sample_inputs(5)):
         items[f"page{i}.png"] = png
     items["zz-corrupt.png"] = spec.make_bad_input()
     for name, data in items.items():
         (folder / name).write_bytes(data)
     out = tmp_path / "ocr.parquet"
-    _kill_then_resume(cluster, "ocr", folder, out, len(items), batch=1)
+    run = _kill_then_resume(cluster, "ocr", folder, out, len(items), batch=1)
+    assert run["kill"]["nodes"] == 2, f"the two workers did not run on two nodes: {run['kill']}"
     expected = _expected("ocr", items)
     assert isinstance(expected["zz-corrupt.png"], InvalidInput)
     _check_rows(out, expected)
