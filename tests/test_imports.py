@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-PACKAGES = ["core", "vision", "nlp", "tabular", "serving", "benchmarks"]
+PACKAGES = ["core", "vision", "nlp", "tabular", "serving", "benchmarks", "batch"]
 
 _PROBE = textwrap.dedent(
     """

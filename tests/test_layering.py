@@ -1,6 +1,7 @@
 """The layering of ARCHITECTURE.md, checked: imports only point down.
 
 core <- model packages (vision, nlp, tabular) <- serving <- benchmarks
+core <- batch (reaches tasks through the registry only, never serving or benchmarks)
 """
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 # package -> top-level project packages it must never import
 FORBIDDEN = {
-    "core": {"vision", "nlp", "tabular", "serving", "benchmarks"},
-    "vision": {"serving", "benchmarks", "nlp", "tabular"},
-    "nlp": {"serving", "benchmarks", "vision", "tabular"},
-    "tabular": {"serving", "benchmarks", "vision", "nlp"},
+    "core": {"vision", "nlp", "tabular", "serving", "benchmarks", "batch"},
+    "vision": {"serving", "benchmarks", "nlp", "tabular", "batch"},
+    "nlp": {"serving", "benchmarks", "vision", "tabular", "batch"},
+    "tabular": {"serving", "benchmarks", "vision", "nlp", "batch"},
     "serving": {"benchmarks"},
+    "batch": {"serving", "benchmarks", "vision", "nlp", "tabular"},
 }
 
 

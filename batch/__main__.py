@@ -1,0 +1,4 @@
+"""``python -m batch TASK ...`` runs ``ais batch``."""
+from batch.cli import main
+
+main()
