@@ -5,7 +5,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from core.errors import InvalidInput
 from core.schemas import Box, Metrics
@@ -17,9 +17,16 @@ if TYPE_CHECKING:
 
     from vision.plate.datasets import LabelledPlate, PlateDataset
     from vision.plate.read import PlateRecognizer
-    from vision.plate.reader import PlateReader
 
 log = logging.getLogger(__name__)
+
+
+class PlateTask(Protocol):
+    """What evaluation needs of a plate task (``reader.PlateReader``): load, then predict a batch."""
+
+    def load(self) -> object: ...
+
+    def predict(self, batch: Sequence[object]) -> list[PlateResult]: ...
 
 # Plate width in pixels of the labelled box: readers and people fail on tiny plates, so accuracy is also
 # reported per width band (a camera spec is usually a minimum plate width).
@@ -107,7 +114,7 @@ def score_image(result: PlateResult, truths: Sequence[LabelledPlate], iou: float
     return score, errors
 
 
-def evaluate_dataset(task: PlateReader, dataset: PlateDataset, batch_size: int = 8, iou: float = 0.5,
+def evaluate_dataset(task: PlateTask, dataset: PlateDataset, batch_size: int = 8, iou: float = 0.5,
                      progress: Callable[[int], None] | None = None) -> Metrics:
     """Run ``task`` over ``dataset`` and return recall, precision, exact-plate accuracy and speed."""
     if not 0.0 < iou <= 1.0:
@@ -201,12 +208,12 @@ def by_confidence(outcomes: Sequence[PlateOutcome],
 
 def ground_truth_crops(dataset: PlateDataset, views: Sequence[tuple[float, float]] | None = None
                        ) -> tuple[list[np.ndarray], list[str]]:
-    """Crops of every labelled plate with text, padded as ``reader.pad_box`` pads a detection: one crop per
-    plate (the first view, ``reader.PAD``), or one per view in ``views``, a plate's crops consecutive."""
+    """Crops of every labelled plate with text, padded as ``boxes.pad_box`` pads a detection: one crop per
+    plate (the first view, ``boxes.PAD``), or one per view in ``views``, a plate's crops consecutive."""
     import numpy as np
 
+    from vision.plate.boxes import PAD, pad_box
     from vision.plate.detect import Detection
-    from vision.plate.reader import PAD, pad_box
 
     views = list(views) if views else [PAD]
     crops, texts = [], []
@@ -230,8 +237,8 @@ def reader_accuracy(recognizer: PlateRecognizer, crops: Sequence[np.ndarray], te
     """The reader alone on given crops: exact-plate rate after template decoding, and of its free text.
 
     With ``views`` > 1 each plate has that many consecutive crops, fused as the task fuses a box's views
-    (``reader.vote_reads``)."""
-    from vision.plate.reader import vote_reads
+    (``votes.vote_reads``)."""
+    from vision.plate.votes import vote_reads
 
     if views < 1 or len(crops) != len(texts) * views or not crops:
         raise InvalidInput("reader_accuracy needs views crops per text, and at least one")

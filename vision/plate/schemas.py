@@ -80,7 +80,7 @@ class PlateOptions(BaseModel):
         "vote", description="vote: the text most views read as a known format (summed confidence) wins; "
                             "best: the single most confident known-format reading")
     fit_to_text: float = Field(0.0, ge=0.0, le=1.0, description="report the plate the characters imply "
-                               "(reader.fit_to_text) where it is narrower than this share of the detector's box; 0: "
+                               "(boxes.fit_to_text) where it is narrower than this share of the detector's box; 0: "
                                "always the detector's box")
     text_rows: int = Field(8, ge=0, le=50, description="where the detector finds no sure plate (a known format, "
                            "confirm_conf, 5+ characters), read this "
