@@ -17,6 +17,7 @@ from core.schemas import Box, Metrics
 from core.task import BaseTask
 from vision.plate.boxes import ROW_PAD, fit_to_text, pad_box, plate_box_from_row, plate_box_from_text
 from vision.plate.detect import Detection, PlateDetector, YoloPlateDetector
+from vision.plate.formats import PlateFormat
 from vision.plate.propose import text_rows
 from vision.plate.read import (
     EASYOCR_FUSE_MIN_WIDTH,
@@ -39,7 +40,8 @@ SURE_PLATE_MIN_CHARS = 5
 
 
 def make_recognizer(kind: str, placement: Placement, country: str,
-                    crnn_weights: Path | Sequence[Path] | None = None) -> PlateRecognizer:
+                    crnn_weights: Path | Sequence[Path] | None = None,
+                    formats: Sequence[PlateFormat] | None = None) -> PlateRecognizer:
     """The reader named by ``PlateOptions.reader``: ``crnn``, ``easyocr``, ``both`` (fused per crop; easyocr
     only on crops of at least ``EASYOCR_FUSE_MIN_WIDTH`` px) or
     ``cascade`` (easyocr, and the CRNN where easyocr fits no format or is unsure)."""
@@ -47,7 +49,7 @@ def make_recognizer(kind: str, placement: Placement, country: str,
         return EasyOcrPlateRecognizer(placement=placement, country=country)
     from vision.plate.crnn import CrnnPlateRecognizer  # imports torch: only when this reader is chosen
 
-    crnn = CrnnPlateRecognizer(crnn_weights, placement=placement, country=country)
+    crnn = CrnnPlateRecognizer(crnn_weights, placement=placement, country=country, formats=formats)
     if kind == "crnn":
         return crnn
     if kind == "both":
@@ -85,6 +87,7 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
             raise ConfigError(f"invalid plate options: {exc.errors(include_url=False)}") from exc
         self.detector = detector
         self.recognizer = recognizer
+        self.version_dir: Path | None = None  # set when ``weights`` is a model-version folder
 
     def resolve_weights_path(self) -> Path | None:
         if self.detector is not None:
@@ -93,12 +96,27 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
             raise WeightsUnavailable(f"the plate detector weights {PACKAGE_WEIGHTS} are missing; {TRAIN_HINT}")
         path = super().resolve_weights_path()
         if path is not None and path.is_dir():
-            # A model-store entry (or a folder) holds the .pt file.
-            candidates = sorted(path.glob("*.pt"))
+            # A model version (a model-store entry or a folder, e.g. from ``ais plate fine-tune``): the detector,
+            # and optionally its reader CRNNs (plate-crnn*.pt) and learned formats (formats.json).
+            self.version_dir = path
+            candidates = sorted(p for p in path.glob("*.pt") if not p.name.startswith("plate-crnn"))
             if not candidates:
                 raise WeightsUnavailable(f"no .pt detector weights in {path}; {TRAIN_HINT}")
             path = candidates[0]
         return path
+
+    def _version_reader(self) -> tuple[list[Path] | None, list[PlateFormat] | None]:
+        """The reader CRNNs and learned formats a version folder holds (None: the shipped ones)."""
+        folder = self.version_dir
+        if folder is None:
+            return None, None
+        from vision.plate.learned_formats import FILE_NAME, load_formats
+
+        crnns = sorted(folder.glob("plate-crnn*.pt")) or None
+        formats = load_formats(folder / FILE_NAME) if (folder / FILE_NAME).exists() else None
+        if formats is not None and self.settings.country != "auto":
+            formats = None  # an explicit country asks for its hand-written templates
+        return crnns, formats
 
     def _load(self, weights_path: Path | None, placement: Placement) -> None:
         import torch
@@ -113,7 +131,8 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
                                               max_det=self.settings.max_plates + self.settings.max_candidates,
                                               extra_sizes=self.settings.extra_sizes)
         if self.recognizer is None:
-            self.recognizer = make_recognizer(self.settings.reader, placement, self.settings.country)
+            crnns, formats = self._version_reader()
+            self.recognizer = make_recognizer(self.settings.reader, placement, self.settings.country, crnns, formats)
         for part in (self.detector, self.recognizer):
             loader = getattr(part, "load", None)
             if callable(loader):
@@ -171,6 +190,8 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
         t3 = time.perf_counter()
         for result in results:
             result.plates = keep_best_reads(result.plates)
+            if self.settings.one_plate:
+                del result.plates[1:]  # keep_best_reads ranks the best read first
             result.plates.sort(key=lambda p: -p.box.confidence)
             del result.plates[self.settings.max_plates:]
         return results, {"start": t0, "detect": t1 - t0, "read": t2 - t1, "text_rows": t3 - t2,

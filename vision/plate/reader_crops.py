@@ -54,18 +54,19 @@ def _negative(rng: np.random.Generator) -> np.ndarray:
 
 
 def training_crop(rng: np.random.Generator, easy: bool = False,
-                  widths: tuple[float, float] = WIDTHS) -> tuple[np.ndarray, str]:
+                  widths: tuple[float, float] = WIDTHS, text: str | None = None) -> tuple[np.ndarray, str]:
     """One RGB crop and its label text (empty for a crop with no plate); the plate is ``widths`` px wide
     (log-uniform between the two).
 
+    ``text`` draws that registration (in a random style) instead of a style's own (never a negative then).
     ``easy`` crops (large, plain glyphs, no negatives) start training: a CTC model learns to align
     characters on them in a few hundred steps, where the full mix keeps it on its all-blank plateau.
     """
     import cv2
 
-    if not easy and rng.random() < NEGATIVE_RATE:
+    if not easy and text is None and rng.random() < NEGATIVE_RATE:
         return _negative(rng), ""
-    plate = render_plate(rng)
+    plate = render_plate(rng, text=text)
     face = Image.fromarray(np.asarray(plate.image) if easy else _glyph_variety(np.asarray(plate.image), rng))
     low, high = (max(90.0, widths[0]), max(90.0, widths[1])) if easy else widths  # easy crops stay large
     width = float(math.exp(rng.uniform(math.log(low), math.log(high))))

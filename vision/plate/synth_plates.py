@@ -193,14 +193,15 @@ def _square_o_and_q(mask: Image.Image, text: str, font: ImageFont.FreeTypeFont |
                       fill=255, width=stroke)
 
 
-def render_plate(rng: np.random.Generator, style_name: str | None = None) -> RenderedPlate:
-    """Draw one plate face-on with a random text of the chosen (or a random) style."""
+def render_plate(rng: np.random.Generator, style_name: str | None = None, text: str | None = None) -> RenderedPlate:
+    """Draw one plate face-on with a random text of the chosen (or a random) style; ``text`` (letters and
+    digits) replaces the style's own (plates in a client's formats, ``learned_formats``)."""
     if style_name is None:
         names = list(STYLE_WEIGHTS)
         probs = np.array([STYLE_WEIGHTS[n] for n in names])
         style_name = names[rng.choice(len(names), p=probs / probs.sum())]
     style = STYLES[style_name]
-    printed, label = style.make_text(rng)
+    printed, label = style.make_text(rng) if text is None else (text, text)
     w, h = style.size
     jitter = lambda base, amount=18: tuple(int(np.clip(c + rng.integers(-amount, amount + 1), 0, 255)) for c in base)
     if style_name == "id":
