@@ -203,6 +203,9 @@ def fine_tune(
     reader_minutes: Annotated[float, typer.Option(help="reader budget, minutes")] = 28.0,
     scenes: Annotated[int, typer.Option(help="generated scenes mixed with the client's photos")] = 200,
     min_format_count: Annotated[int, typer.Option(help="label layouts seen this often become templates")] = 2,
+    real_variants: Annotated[int, typer.Option(help="reader crops cut from each client training plate")] = 60,
+    format_crops: Annotated[int, typer.Option(help="generated reader crops in the client's formats")] = 4000,
+    generic_crops: Annotated[int, typer.Option(help="generated reader crops of the known styles")] = 2000,
     seed: Annotated[int, typer.Option(help="seed of the generated data and the training order")] = 0,
     skip_detector: Annotated[bool, typer.Option("--skip-detector", help="keep the shipped detector")] = False,
     sequential: Annotated[bool, typer.Option("--sequential", help="detector after the reader, not beside it")] = False,
@@ -216,7 +219,8 @@ def fine_tune(
 
     config = FineTuneConfig(data=str(data), format=data_format, test=test, val=val, min_format_count=min_format_count,
                             detector=DetectorFineTuneConfig(minutes=detector_minutes, scenes=scenes, seed=seed),
-                            reader=ReaderFineTuneConfig(minutes=reader_minutes, seed=seed),
+                            reader=ReaderFineTuneConfig(minutes=reader_minutes, seed=seed, real_variants=real_variants,
+                                                        format_crops=format_crops, generic_crops=generic_crops),
                             parallel=not sequential, skip_detector=skip_detector)
     result = run_fine_tune(config, out)
     timing = result.card["timing"]
