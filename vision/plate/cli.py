@@ -130,6 +130,8 @@ def evaluate(
     split: Annotated[str, typer.Option(help="part of --data: all, or the fixed client split by file name "
                                        "(client_split): train, val or test (the last 40)")] = "all",
     one_plate: Annotated[bool, typer.Option("--one-plate", help="gate cameras: only the best plate per photo")] = False,
+    learned_formats: Annotated[str, typer.Option(help="a fine-tuned version's learned formats: only, add (to the "
+                                                 "hand-written ones) or off")] = "only",
     synthetic: Annotated[int, typer.Option(help="evaluate on N generated held-out scenes instead of the BR photos (with --data: as well; 0: skip)")] = 0,
     seed: Annotated[int | None, typer.Option(help="seed of the --synthetic scenes: 777000 held-out (default), 555000 "
                                              "development (choose settings there, not on held-out)")] = None,
@@ -158,6 +160,8 @@ def evaluate(
     options: dict[str, object] = {"reader": reader} if reader else {}
     if one_plate:
         options["one_plate"] = True
+    if learned_formats != "only":
+        options["learned_formats"] = learned_formats
     recognizer = None
     if crnn_weights:
         recognizer = make_recognizer(reader or PlateOptions().reader, resolve_placement(device), country, crnn_weights)

@@ -17,7 +17,7 @@ from core.schemas import Box, Metrics
 from core.task import BaseTask
 from vision.plate.boxes import ROW_PAD, fit_to_text, pad_box, plate_box_from_row, plate_box_from_text
 from vision.plate.detect import Detection, PlateDetector, YoloPlateDetector
-from vision.plate.formats import PlateFormat
+from vision.plate.formats import PlateFormat, formats_for
 from vision.plate.propose import text_rows
 from vision.plate.read import (
     EASYOCR_FUSE_MIN_WIDTH,
@@ -114,9 +114,10 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
 
         crnns = sorted(folder.glob("plate-crnn*.pt")) or None
         formats = load_formats(folder / FILE_NAME) if (folder / FILE_NAME).exists() else None
-        if formats is not None and self.settings.country != "auto":
-            formats = None  # an explicit country asks for its hand-written templates
-        return crnns, formats
+        mode = self.settings.learned_formats
+        if formats is None or mode == "off" or (self.settings.country != "auto" and mode == "only"):
+            return crnns, None  # an explicit country asks for its hand-written templates
+        return crnns, formats + formats_for(self.settings.country) if mode == "add" else formats
 
     def _load(self, weights_path: Path | None, placement: Placement) -> None:
         import torch

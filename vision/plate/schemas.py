@@ -88,6 +88,10 @@ class PlateOptions(BaseModel):
     text_rows_conf: float = Field(0.6, ge=0.0, le=1.0, description="keep such a row when its text fits a plate "
                                   "format this confidently")
     max_plates: int = Field(20, ge=1, le=100)
+    learned_formats: Literal["only", "add", "off"] = Field(
+        "only", description="with a model version that learned its client's plate formats (formats.json): "
+                            "only: decode with those; add: those and the hand-written ones of `country`; off: "
+                            "the hand-written ones alone")
     one_plate: bool = Field(False, description="gate cameras (one vehicle per photo): report only the best plate "
                             "of each photo (a known format first, then reading confidence, then the detector's)")
     threads: int | None = Field(None, ge=1, le=256, description="CPU threads for torch; None: torch's default")

@@ -9,6 +9,7 @@ import pytest
 from core.errors import DataFormatError
 from vision.plate.client_split import split_client
 from vision.plate.datasets import PlateDataset, PlateSample
+from vision.plate.formats import formats_for
 from vision.plate.learned_formats import learn_formats, load_formats, save_formats, template_of
 
 
@@ -53,3 +54,7 @@ def test_a_version_folder_brings_its_reader_and_formats(tmp_path: Path) -> None:
     assert [p.name for p in task.recognizer.weights] == ["plate-crnn.pt"]  # type: ignore[union-attr]
     brazil = PlateReader(weights=str(tmp_path), device="cpu", country="BR").load()
     assert [f.name for f in brazil.recognizer.formats] == ["br_old", "br_mercosur"]  # type: ignore[union-attr]
+    both = PlateReader(weights=str(tmp_path), device="cpu", country="BR", learned_formats="add").load()
+    assert [f.name for f in both.recognizer.formats] == ["client_LLDLDL", "br_old", "br_mercosur"]  # type: ignore[union-attr]
+    known = PlateReader(weights=str(tmp_path), device="cpu", learned_formats="off").load()
+    assert len(known.recognizer.formats) == len(formats_for("auto"))  # type: ignore[union-attr]
