@@ -1,4 +1,4 @@
-"""``ais plate train|evaluate|predict|generate``: the plate task's command line (heavy imports inside commands)."""
+"""``ais plate train|train-reader|fine-tune|evaluate|evaluate-reader|predict|generate``: the plate task's command line (heavy imports inside commands)."""
 from __future__ import annotations
 
 import json
