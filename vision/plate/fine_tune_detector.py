@@ -6,7 +6,7 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import InvalidInput
@@ -116,7 +116,3 @@ def fine_tune_detector(train: PlateDataset, val: PlateDataset, init: Path, out: 
     metrics = {k: float(v) for k, v in (getattr(trainer, "metrics", None) or {}).items() if isinstance(v, (int, float))}
     epochs = int(getattr(trainer, "epoch", -1)) + 1
     return DetectorFineTuneResult(out, time.perf_counter() - started, epochs, metrics)
-
-
-def config_card(config: DetectorFineTuneConfig) -> dict[str, object]:
-    return asdict(config)

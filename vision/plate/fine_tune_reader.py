@@ -9,7 +9,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -163,7 +163,3 @@ def fine_tune_reader(train: PlateDataset, val: PlateDataset, formats: Sequence[P
     seconds = time.perf_counter() - started
     log.info("reader fine-tune: %d steps in %.0fs, best step %d: %s", step, seconds, best_step, best)
     return ReaderFineTuneResult(out, seconds, step, best_step, before, best, history)
-
-
-def config_card(config: ReaderFineTuneConfig) -> dict[str, object]:
-    return asdict(config)
