@@ -1,4 +1,4 @@
-"""``ais plate train|evaluate|predict|generate``: the plate task's command line (heavy imports inside commands)."""
+"""``ais plate train|train-reader|fine-tune|evaluate|evaluate-reader|predict|generate``: the plate task's command line (heavy imports inside commands)."""
 from __future__ import annotations
 
 import json
@@ -88,16 +88,19 @@ def train_reader(
 
 
 def _evaluation_sets(data: Path | None, synthetic: int, published_labels: bool,
-                     seed: int | None = None) -> list[PlateDataset]:
-    """``--data``, else the real BR photos (where present) unless ``--synthetic`` is asked alone; plus N
-    generated scenes of ``seed`` (default: the held-out stream)."""
+                     seed: int | None = None, fmt: str = "auto", split: str = "all",
+                     texts: Path | None = None) -> list[PlateDataset]:
+    """``--data`` (in ``fmt``, the ``split`` part of it), else the real BR photos (where present) unless
+    ``--synthetic`` is asked alone; plus N generated scenes of ``seed`` (default: the held-out stream)."""
     from core.errors import NotFound
-    from vision.plate.datasets import BR_LABEL_FIXES, HELD_OUT_SEED, br_real, load_folder
+    from vision.plate.client_split import client_part
+    from vision.plate.datasets import BR_LABEL_FIXES, HELD_OUT_SEED, br_real
     from vision.plate.datasets import synthetic as synthetic_set
+    from vision.plate.labelled import load_labelled
 
     datasets = []
     if data is not None:
-        datasets.append(load_folder(data))
+        datasets.append(client_part(load_labelled(data, fmt, texts), split))  # type: ignore[arg-type]
     elif synthetic == 0:
         try:
             datasets.append(br_real(fix_labels=not published_labels))
@@ -119,7 +122,16 @@ def _echo_bands(what: str, bands: dict[str, dict[str, float]]) -> None:
 
 @app.command()
 def evaluate(
-    data: Annotated[Path | None, typer.Option(help="labelled folder (openalpr 'file x y w h text' or YOLO)")] = None,
+    data: Annotated[Path | None, typer.Option(help="labelled folder or CSV (see --format)")] = None,
+    data_format: Annotated[str, typer.Option("--format", help="auto, openalpr (<img>.txt), yolo (labels/ + "
+                                             "texts.csv or a 6th column), csv (file,x,y,w,h,text), ccpd (file names)")] = "auto",
+    texts: Annotated[Path | None, typer.Option(help="CSV of plate texts (file,text[,plate]) for a YOLO folder "
+                                               "(default: its texts.csv)")] = None,
+    split: Annotated[str, typer.Option(help="part of --data: all, or the fixed client split by file name "
+                                       "(client_split): train, val or test (the last 40)")] = "all",
+    one_plate: Annotated[bool, typer.Option("--one-plate", help="gate cameras: only the best plate per photo")] = False,
+    learned_formats: Annotated[str, typer.Option(help="a fine-tuned version's learned formats: only, add (to the "
+                                                 "hand-written ones) or off")] = "only",
     synthetic: Annotated[int, typer.Option(help="evaluate on N generated held-out scenes instead of the BR photos (with --data: as well; 0: skip)")] = 0,
     seed: Annotated[int | None, typer.Option(help="seed of the --synthetic scenes: 777000 held-out (default), 555000 "
                                              "development (choose settings there, not on held-out)")] = None,
@@ -142,8 +154,14 @@ def evaluate(
     from vision.plate.reader import PlateReader, make_recognizer
     from vision.plate.schemas import PlateOptions
 
-    datasets = _evaluation_sets(data, synthetic, published_labels, seed)
-    options = {"reader": reader} if reader else {}
+    if split not in ("all", "train", "val", "test"):
+        raise typer.BadParameter(f"--split must be all, train, val or test, got {split!r}")
+    datasets = _evaluation_sets(data, synthetic, published_labels, seed, data_format, split, texts)
+    options: dict[str, object] = {"reader": reader} if reader else {}
+    if one_plate:
+        options["one_plate"] = True
+    if learned_formats != "only":
+        options["learned_formats"] = learned_formats
     recognizer = None
     if crnn_weights:
         recognizer = make_recognizer(reader or PlateOptions().reader, resolve_placement(device), country, crnn_weights)
@@ -156,9 +174,11 @@ def evaluate(
         reports.append(metrics)
         if not as_json:
             typer.echo(metrics.table())
-            intervals = metrics.details["intervals_95"]  # type: ignore[union-attr]
-            typer.echo("  95 % intervals (Wilson): " + ", ".join(
-                f"{name} {low:.1%}-{high:.1%}" for name, (low, high) in intervals.items()))  # type: ignore[union-attr]
+            typer.echo("  95 % intervals (Wilson; bootstrap for false plates per photo): " + ", ".join(
+                f"{name} {low:.1%}-{high:.1%}" for name, (low, high) in metrics.intervals.items()))
+            for key in ("unsupported_characters", "plates_with_unsupported_characters"):
+                if key in metrics.details:
+                    typer.echo(f"  {key.replace('_', ' ')} (not in A-Z 0-9, kept in the labels): {metrics.details[key]}")
             _echo_bands("plates", metrics.details["by_width"])  # type: ignore[arg-type]
             for threshold, numbers in metrics.details["by_confidence"].items():  # type: ignore[union-attr]
                 typer.echo(f"  read with confidence {threshold:>5}: {numbers['coverage']:6.1%} of plates, "
@@ -174,6 +194,48 @@ def evaluate(
             typer.echo("")
     if as_json:
         typer.echo(json.dumps([m.model_dump(mode="json") for m in reports], indent=2))
+
+
+@app.command("fine-tune")
+def fine_tune(
+    data: Annotated[Path, typer.Option(help="the client's labelled photos (folder or CSV, see --format)")],
+    data_format: Annotated[str, typer.Option("--format", help="auto, openalpr, yolo, csv or ccpd")] = "auto",
+    out: Annotated[Path, typer.Option(help="folder the new version folder is written in")] = Path("runs/plate-fine-tune"),
+    test: Annotated[int, typer.Option(help="photos kept out as the test set (the last by file name)")] = 40,
+    val: Annotated[int, typer.Option(help="validation photos before them (early stopping, the card)")] = 11,
+    detector_minutes: Annotated[float, typer.Option(help="detector budget, minutes (runs beside the reader)")] = 28.0,
+    reader_minutes: Annotated[float, typer.Option(help="reader budget, minutes")] = 28.0,
+    scenes: Annotated[int, typer.Option(help="generated scenes mixed with the client's photos")] = 200,
+    min_format_count: Annotated[int, typer.Option(help="label layouts seen this often become templates")] = 2,
+    real_variants: Annotated[int, typer.Option(help="reader crops cut from each client training plate")] = 60,
+    format_crops: Annotated[int, typer.Option(help="generated reader crops in the client's formats")] = 4000,
+    generic_crops: Annotated[int, typer.Option(help="generated reader crops of the known styles")] = 2000,
+    seed: Annotated[int, typer.Option(help="seed of the generated data and the training order")] = 0,
+    skip_detector: Annotated[bool, typer.Option("--skip-detector", help="keep the shipped detector")] = False,
+    sequential: Annotated[bool, typer.Option("--sequential", help="detector after the reader, not beside it")] = False,
+) -> None:
+    """Fine-tune detector and reader on a client's labelled photos into a new model version folder (the shipped
+    weights stay the default; `ais models import plate FOLDER` then `ais models promote` puts it live)."""
+    from vision.plate.fine_tune import FineTuneConfig
+    from vision.plate.fine_tune import fine_tune as run_fine_tune
+    from vision.plate.fine_tune_detector import DetectorFineTuneConfig
+    from vision.plate.fine_tune_reader import ReaderFineTuneConfig
+
+    config = FineTuneConfig(data=str(data), format=data_format, test=test, val=val, min_format_count=min_format_count,
+                            detector=DetectorFineTuneConfig(minutes=detector_minutes, scenes=scenes, seed=seed),
+                            reader=ReaderFineTuneConfig(minutes=reader_minutes, seed=seed, real_variants=real_variants,
+                                                        format_crops=format_crops, generic_crops=generic_crops),
+                            parallel=not sequential, skip_detector=skip_detector)
+    result = run_fine_tune(config, out)
+    timing = result.card["timing"]
+    reader_card = result.card["reader"]["result"]  # type: ignore[index]
+    typer.echo(f"saved {result.folder} (version {result.version}); formats: "
+               + ", ".join(f["template"] for f in result.card["formats"]))  # type: ignore[union-attr,index]
+    typer.echo(f"  reader validation (exact, {val} photos): {reader_card['validation_before']['exact']:.3f} -> "
+               f"{reader_card['validation_best']['exact']:.3f}")
+    typer.echo(f"  wall {timing['wall_s'] / 60:.1f} min, CPU {timing['cpu_s'] / 60:.1f} min, "  # type: ignore[index]
+               f"load {timing['load_start']} -> {timing['load_end']}")  # type: ignore[index]
+    typer.echo(f"  evaluate: ais plate evaluate --data {data} --split test --weights {result.folder}")
 
 
 @app.command("evaluate-reader")

@@ -22,7 +22,7 @@ from torch import nn
 
 from core.device import Placement
 from core.errors import InvalidInput, WeightsUnavailable
-from vision.plate.formats import ALPHABET, formats_for
+from vision.plate.formats import ALPHABET, PlateFormat, formats_for
 from vision.plate.read import Reading, TemplateDecoder, format_priors
 from vision.plate.weights_status import CRNN_WEIGHTS
 
@@ -153,13 +153,15 @@ class CrnnPlateRecognizer:
     """Reads plate crops with the shipped CRNNs (``DEFAULT_WEIGHTS``, averaged by ``CrnnEnsemble``) and the
     template decoding of ``read``.
 
-    ``weights`` is one checkpoint or several (an ensemble); ``country`` limits the formats tried;
+    ``weights`` is one checkpoint or several (an ensemble); ``country`` limits the formats tried, or
+    ``formats`` gives them (a client's learned templates);
     ``max_cost`` is how many nats a template may lose against free decoding before the free text is
     returned with no format.
     """
 
     def __init__(self, weights: Path | str | Sequence[Path | str] | None = None, placement: Placement | None = None,
-                 country: str | None = "auto", max_cost: float = 8.0, batch_size: int = 64) -> None:
+                 country: str | None = "auto", max_cost: float = 8.0, batch_size: int = 64,
+                 formats: Sequence[PlateFormat] | None = None) -> None:
         if weights is None:
             self.weights: tuple[Path, ...] = DEFAULT_WEIGHTS
         elif isinstance(weights, (str, Path)):
@@ -169,7 +171,9 @@ class CrnnPlateRecognizer:
         if not self.weights:
             raise InvalidInput("CrnnPlateRecognizer needs at least one weights file")
         self.placement = placement or Placement("cpu", "fp32")
-        self.decoder = TemplateDecoder(CHARSET, formats_for(country), max_cost)
+        # ``formats`` (e.g. learned from a client's labels, ``learned_formats``) replace the country's templates.
+        self.formats = list(formats) if formats is not None else formats_for(country)
+        self.decoder = TemplateDecoder(CHARSET, self.formats, max_cost)
         self.batch_size = batch_size
         self._model: CrnnEnsemble | None = None
 

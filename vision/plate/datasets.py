@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from core.errors import InvalidInput, NotFound
+from core.errors import DataFormatError, InvalidInput, NotFound
 from core.images import load_image
 from vision.plate.formats import normalise
 
@@ -58,6 +58,8 @@ class PlateDataset:
 
     name: str
     samples: list[PlateSample]
+    origin: str = "labelled"  # "generated": scenes we rendered (a development number)
+    notes: dict[str, object] = field(default_factory=dict)  # what the reader reports about the labels
 
     def __len__(self) -> int:
         return len(self.samples)
@@ -85,19 +87,19 @@ def read_openalpr_folder(folder: Path) -> PlateDataset:
             if not parts:
                 continue
             if len(parts) < 5:
-                raise InvalidInput(f"{label_file}:{line_no}: expected 'file x y w h [text]', got {line!r}")
+                raise DataFormatError(label_file, line_no, f"expected 'file x y w h [text]', got {line!r}")
             image_name = parts[0]
             try:
                 x, y, w, h = (float(v) for v in parts[1:5])
             except ValueError as exc:
-                raise InvalidInput(f"{label_file}:{line_no}: x y w h must be numbers: {line!r}") from exc
+                raise DataFormatError(label_file, line_no, f"x y w h must be numbers: {line!r}") from exc
             text = normalise("".join(parts[5:])) if len(parts) > 5 else None
             plates.append(LabelledPlate((x, y, x + w, y + h), text or None))
         if image_name is None:
             continue
         path = images.get(image_name) or folder / image_name
         if not path.exists():
-            raise InvalidInput(f"{label_file}: image {image_name!r} not found in {folder}")
+            raise DataFormatError(label_file, None, f"image {image_name!r} not found in {folder}")
         samples.append(PlateSample(path.stem, plates, path))
     if not samples:
         raise InvalidInput(f"no openalpr-style labels (*.txt 'file x y w h text') in {folder}")
@@ -123,8 +125,11 @@ def read_yolo_folder(folder: Path) -> PlateDataset:
             if not parts:
                 continue
             if len(parts) < 5:
-                raise InvalidInput(f"{label_file}:{line_no}: expected 'cls cx cy w h [text]', got {line!r}")
-            cx, cy, w, h = (float(v) for v in parts[1:5])
+                raise DataFormatError(label_file, line_no, f"expected 'cls cx cy w h [text]', got {line!r}")
+            try:
+                cx, cy, w, h = (float(v) for v in parts[1:5])
+            except ValueError as exc:
+                raise DataFormatError(label_file, line_no, f"cx cy w h must be numbers: {line!r}") from exc
             box = ((cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height)
             plates.append(LabelledPlate(box, normalise(parts[5]) if len(parts) > 5 else None))
         samples.append(PlateSample(path.stem, plates, path))
@@ -152,7 +157,7 @@ def synthetic(n: int = 200, seed: int = HELD_OUT_SEED) -> PlateDataset:
     samples = [PlateSample(f"synthetic-{seed}-{i:05d}",
                            [LabelledPlate(p.box, p.text, p.char_height) for p in scene.plates], None, scene.image)
                for i, scene in enumerate(scenes(n, seed=seed))]
-    return PlateDataset(f"synthetic-{n}-seed{seed}", samples)
+    return PlateDataset(f"synthetic-{n}-seed{seed}", samples, origin="generated")
 
 
 def synthetic_held_out() -> PlateDataset:

@@ -89,7 +89,7 @@ def merge_boxes(groups: Sequence[np.ndarray], iou: float, max_det: int) -> list[
     """Greedy NMS over the boxes of one or several detector passes (N x 5 each); the most confident box wins.
 
     Nested boxes (a plate and a part of it) both survive: which one holds the plate is for the reader to
-    tell (``reader.keep_best_reads``), since the more confident box is not always the better one.
+    tell (``votes.keep_best_reads``), since the more confident box is not always the better one.
     """
     rows = np.concatenate([g for g in groups if len(g)], axis=0) if any(len(g) for g in groups) else np.zeros((0, 5))
     kept: list[tuple[Box, np.ndarray]] = []

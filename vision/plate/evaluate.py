@@ -5,11 +5,11 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from core.errors import InvalidInput
 from core.schemas import Box, Metrics
-from core.stats import wilson_interval
+from core.stats import bootstrap_interval, wilson_interval
 from vision.plate.schemas import PlateResult
 
 if TYPE_CHECKING:
@@ -17,9 +17,16 @@ if TYPE_CHECKING:
 
     from vision.plate.datasets import LabelledPlate, PlateDataset
     from vision.plate.read import PlateRecognizer
-    from vision.plate.reader import PlateReader
 
 log = logging.getLogger(__name__)
+
+
+class PlateTask(Protocol):
+    """What evaluation needs of a plate task (``reader.PlateReader``): load, then predict a batch."""
+
+    def load(self) -> object: ...
+
+    def predict(self, batch: Sequence[object]) -> list[PlateResult]: ...
 
 # Plate width in pixels of the labelled box: readers and people fail on tiny plates, so accuracy is also
 # reported per width band (a camera spec is usually a minimum plate width).
@@ -61,13 +68,16 @@ class ImageScore:
     read_exact: int = 0
     read_exact_of_detected: int = 0
     confident_wrong: int = 0
+    photos: int = 0
+    false_plates: int = 0  # reported plates that match no labelled plate
+    photos_with_false: int = 0  # photos with at least one such plate
     outcomes: list[PlateOutcome] = field(default_factory=list)  # one per labelled plate with text
 
 
 def score_image(result: PlateResult, truths: Sequence[LabelledPlate], iou: float = 0.5,
                 confident: float = 0.8) -> tuple[ImageScore, list[dict[str, object]]]:
     """Greedy one-to-one matching by IoU (best pairs first); a plate counts once at most."""
-    score = ImageScore(truths=len(truths), predictions=len(result.plates))
+    score = ImageScore(truths=len(truths), predictions=len(result.plates), photos=1)
     pairs = []
     for ti, truth in enumerate(truths):
         tbox = Box(x1=truth.box[0], y1=truth.box[1], x2=truth.box[2], y2=truth.box[3])
@@ -83,6 +93,8 @@ def score_image(result: PlateResult, truths: Sequence[LabelledPlate], iou: float
         used_p.add(pi)
         matches[ti] = (pi, overlap)
     errors: list[dict[str, object]] = []
+    score.false_plates = len(result.plates) - len(matches)
+    score.photos_with_false = int(score.false_plates > 0)
     for ti, truth in enumerate(truths):
         width = float(truth.box[2] - truth.box[0])
         if truth.text is not None:
@@ -107,7 +119,7 @@ def score_image(result: PlateResult, truths: Sequence[LabelledPlate], iou: float
     return score, errors
 
 
-def evaluate_dataset(task: PlateReader, dataset: PlateDataset, batch_size: int = 8, iou: float = 0.5,
+def evaluate_dataset(task: PlateTask, dataset: PlateDataset, batch_size: int = 8, iou: float = 0.5,
                      progress: Callable[[int], None] | None = None) -> Metrics:
     """Run ``task`` over ``dataset`` and return recall, precision, exact-plate accuracy and speed."""
     if not 0.0 < iou <= 1.0:
@@ -120,12 +132,14 @@ def evaluate_dataset(task: PlateReader, dataset: PlateDataset, batch_size: int =
     task.load()
     total = ImageScore()
     errors: dict[str, list[dict[str, object]]] = {}
+    per_photo_false: list[float] = []
     started = time.perf_counter()
     for start in range(0, len(samples), batch_size):
         chunk = samples[start:start + batch_size]
         results = task.predict([s.image for s in chunk])
         for sample, result in zip(chunk, results):
             score, errs = score_image(result, sample.plates, iou=iou)
+            per_photo_false.append(float(score.false_plates))
             for name in vars(total):
                 setattr(total, name, getattr(total, name) + getattr(score, name))
             if errs:
@@ -143,13 +157,22 @@ def evaluate_dataset(task: PlateReader, dataset: PlateDataset, batch_size: int =
         "reader_accuracy_on_detected": total.read_exact_of_detected / max(total.detected, 1),
         # Business view: how often a plate is confidently misread (a wrong fine is worse than none).
         "confident_wrong_rate": total.confident_wrong / max(total.with_text, 1),
+        # Precision per photo: plates reported where none is labelled (signs, grilles, a second read of a plate).
+        "false_plates_per_photo": total.false_plates / max(total.photos, 1),
+        "photos_with_false_plate": total.photos_with_false / max(total.photos, 1),
         "images_per_second": len(samples) / seconds if seconds > 0 else 0.0,
     }
     details: dict[str, object] = {"iou": iou, "plates": total.truths, "plates_with_text": total.with_text,
-                                  "predictions": total.predictions, "by_width": by_width(total.outcomes)}
+                                  "predictions": total.predictions, "false_plates": total.false_plates,
+                                  "by_width": by_width(total.outcomes), **getattr(dataset, "notes", {})}
     # 95 % Wilson intervals of the rates that have targets: 60 real plates leave about +-10 points.
     intervals = {"recall@iou": wilson_interval(total.detected, total.truths),
-                 "exact_plate_accuracy": wilson_interval(total.read_exact, total.with_text)}
+                 "precision@iou": wilson_interval(total.detected, total.predictions),
+                 "exact_plate_accuracy": wilson_interval(total.read_exact, total.with_text),
+                 "reader_accuracy_on_detected": wilson_interval(total.read_exact_of_detected, total.detected),
+                 "photos_with_false_plate": wilson_interval(total.photos_with_false, total.photos)}
+    if len(samples) > 1:  # a mean count per photo: bootstrap over photos
+        intervals["false_plates_per_photo"] = bootstrap_interval(lambda xs: sum(xs) / len(xs), per_photo_false)
     if sized:  # generated scenes: how tall each plate's characters are is known
         exact_in_spec = sum(o.exact for o in in_spec)
         values["exact_plate_accuracy_in_spec"] = exact_in_spec / max(len(in_spec), 1)
@@ -159,8 +182,10 @@ def evaluate_dataset(task: PlateReader, dataset: PlateDataset, batch_size: int =
                     "by_char_height": by_char_height(sized)}
     details["by_confidence"] = by_confidence(total.outcomes)
     details["intervals_95"] = {name: [round(low, 4), round(high, 4)] for name, (low, high) in intervals.items()}
+    origin = "generated" if getattr(dataset, "origin", "labelled") == "generated" else "labelled"
     return Metrics(task="plate", dataset=dataset.name, n_samples=len(samples), values=values,
-                   details=details | {"errors": errors})
+                   details=details | {"errors": errors},
+                   intervals={k: (round(lo, 4), round(hi, 4)) for k, (lo, hi) in intervals.items()}, origin=origin)
 
 
 def _bands(outcomes: Sequence[PlateOutcome], value: Callable[[PlateOutcome], float],
@@ -201,12 +226,12 @@ def by_confidence(outcomes: Sequence[PlateOutcome],
 
 def ground_truth_crops(dataset: PlateDataset, views: Sequence[tuple[float, float]] | None = None
                        ) -> tuple[list[np.ndarray], list[str]]:
-    """Crops of every labelled plate with text, padded as ``reader.pad_box`` pads a detection: one crop per
-    plate (the first view, ``reader.PAD``), or one per view in ``views``, a plate's crops consecutive."""
+    """Crops of every labelled plate with text, padded as ``boxes.pad_box`` pads a detection: one crop per
+    plate (the first view, ``boxes.PAD``), or one per view in ``views``, a plate's crops consecutive."""
     import numpy as np
 
+    from vision.plate.boxes import PAD, pad_box
     from vision.plate.detect import Detection
-    from vision.plate.reader import PAD, pad_box
 
     views = list(views) if views else [PAD]
     crops, texts = [], []
@@ -230,8 +255,8 @@ def reader_accuracy(recognizer: PlateRecognizer, crops: Sequence[np.ndarray], te
     """The reader alone on given crops: exact-plate rate after template decoding, and of its free text.
 
     With ``views`` > 1 each plate has that many consecutive crops, fused as the task fuses a box's views
-    (``reader.vote_reads``)."""
-    from vision.plate.reader import vote_reads
+    (``votes.vote_reads``)."""
+    from vision.plate.votes import vote_reads
 
     if views < 1 or len(crops) != len(texts) * views or not crops:
         raise InvalidInput("reader_accuracy needs views crops per text, and at least one")

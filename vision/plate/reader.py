@@ -15,8 +15,9 @@ from core.errors import ConfigError, InvalidInput, WeightsUnavailable
 from core.images import ImageInput, load_image
 from core.schemas import Box, Metrics
 from core.task import BaseTask
+from vision.plate.boxes import ROW_PAD, fit_to_text, pad_box, plate_box_from_row, plate_box_from_text
 from vision.plate.detect import Detection, PlateDetector, YoloPlateDetector
-from vision.plate.formats import PLATE_SHAPES
+from vision.plate.formats import PlateFormat, formats_for
 from vision.plate.propose import text_rows
 from vision.plate.read import (
     EASYOCR_FUSE_MIN_WIDTH,
@@ -26,7 +27,8 @@ from vision.plate.read import (
     PlateRecognizer,
     Reading,
 )
-from vision.plate.schemas import DEFAULT_VIEWS, CharConfidence, Plate, PlateOptions, PlateResult
+from vision.plate.schemas import CharConfidence, Plate, PlateOptions, PlateResult
+from vision.plate.votes import best_read, keep_best_reads, vote_reads
 
 log = logging.getLogger(__name__)
 
@@ -34,21 +36,12 @@ PACKAGE_WEIGHTS = Path(__file__).resolve().parent / "weights" / "plate-yolov8t.p
 TRAIN_HINT = "rebuild them with `ais plate train` (about 15 minutes on a CPU)"
 
 
-PAD = DEFAULT_VIEWS[0]  # the first crop around a detection, as a share of its width and height per side
-ROW_PAD = (0.06, 0.15)  # the crop around a text row (``propose.text_rows``): rows hug the glyphs
 SURE_PLATE_MIN_CHARS = 5
 
 
-def pad_box(det: Detection, width: int, height: int, fx: float = PAD[0], fy: float = PAD[1]) -> tuple[int, int, int, int]:
-    """Grow a detection by ``fx``/``fy`` of its width/height per side (negative shrinks), clipped to the
-    image: YOLO boxes are often tight and the reader wants the whole glyphs."""
-    w, h = det.x2 - det.x1, det.y2 - det.y1
-    return (max(0, int(det.x1 - fx * w)), max(0, int(det.y1 - fy * h)),
-            min(width, int(np.ceil(det.x2 + fx * w))), min(height, int(np.ceil(det.y2 + fy * h))))
-
-
 def make_recognizer(kind: str, placement: Placement, country: str,
-                    crnn_weights: Path | Sequence[Path] | None = None) -> PlateRecognizer:
+                    crnn_weights: Path | Sequence[Path] | None = None,
+                    formats: Sequence[PlateFormat] | None = None) -> PlateRecognizer:
     """The reader named by ``PlateOptions.reader``: ``crnn``, ``easyocr``, ``both`` (fused per crop; easyocr
     only on crops of at least ``EASYOCR_FUSE_MIN_WIDTH`` px) or
     ``cascade`` (easyocr, and the CRNN where easyocr fits no format or is unsure)."""
@@ -56,7 +49,7 @@ def make_recognizer(kind: str, placement: Placement, country: str,
         return EasyOcrPlateRecognizer(placement=placement, country=country)
     from vision.plate.crnn import CrnnPlateRecognizer  # imports torch: only when this reader is chosen
 
-    crnn = CrnnPlateRecognizer(crnn_weights, placement=placement, country=country)
+    crnn = CrnnPlateRecognizer(crnn_weights, placement=placement, country=country, formats=formats)
     if kind == "crnn":
         return crnn
     if kind == "both":
@@ -94,6 +87,7 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
             raise ConfigError(f"invalid plate options: {exc.errors(include_url=False)}") from exc
         self.detector = detector
         self.recognizer = recognizer
+        self.version_dir: Path | None = None  # set when ``weights`` is a model-version folder
 
     def resolve_weights_path(self) -> Path | None:
         if self.detector is not None:
@@ -102,12 +96,28 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
             raise WeightsUnavailable(f"the plate detector weights {PACKAGE_WEIGHTS} are missing; {TRAIN_HINT}")
         path = super().resolve_weights_path()
         if path is not None and path.is_dir():
-            # A model-store entry (or a folder) holds the .pt file.
-            candidates = sorted(path.glob("*.pt"))
+            # A model version (a model-store entry or a folder, e.g. from ``ais plate fine-tune``): the detector,
+            # and optionally its reader CRNNs (plate-crnn*.pt) and learned formats (formats.json).
+            self.version_dir = path
+            candidates = sorted(p for p in path.glob("*.pt") if not p.name.startswith("plate-crnn"))
             if not candidates:
                 raise WeightsUnavailable(f"no .pt detector weights in {path}; {TRAIN_HINT}")
             path = candidates[0]
         return path
+
+    def _version_reader(self) -> tuple[list[Path] | None, list[PlateFormat] | None]:
+        """The reader CRNNs and learned formats a version folder holds (None: the shipped ones)."""
+        folder = self.version_dir
+        if folder is None:
+            return None, None
+        from vision.plate.learned_formats import FILE_NAME, load_formats
+
+        crnns = sorted(folder.glob("plate-crnn*.pt")) or None
+        formats = load_formats(folder / FILE_NAME) if (folder / FILE_NAME).exists() else None
+        mode = self.settings.learned_formats
+        if formats is None or mode == "off" or (self.settings.country != "auto" and mode == "only"):
+            return crnns, None  # an explicit country asks for its hand-written templates
+        return crnns, formats + formats_for(self.settings.country) if mode == "add" else formats
 
     def _load(self, weights_path: Path | None, placement: Placement) -> None:
         import torch
@@ -122,7 +132,8 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
                                               max_det=self.settings.max_plates + self.settings.max_candidates,
                                               extra_sizes=self.settings.extra_sizes)
         if self.recognizer is None:
-            self.recognizer = make_recognizer(self.settings.reader, placement, self.settings.country)
+            crnns, formats = self._version_reader()
+            self.recognizer = make_recognizer(self.settings.reader, placement, self.settings.country, crnns, formats)
         for part in (self.detector, self.recognizer):
             loader = getattr(part, "load", None)
             if callable(loader):
@@ -180,6 +191,8 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
         t3 = time.perf_counter()
         for result in results:
             result.plates = keep_best_reads(result.plates)
+            if self.settings.one_plate:
+                del result.plates[1:]  # keep_best_reads ranks the best read first
             result.plates.sort(key=lambda p: -p.box.confidence)
             del result.plates[self.settings.max_plates:]
         return results, {"start": t0, "detect": t1 - t0, "read": t2 - t1, "text_rows": t3 - t2,
@@ -235,123 +248,6 @@ class PlateReader(BaseTask[ImageInput, PlateResult]):
         from vision.plate.evaluate import evaluate_dataset
 
         return evaluate_dataset(self, dataset, batch_size=batch_size, iou=iou)
-
-
-def best_read(readings: Sequence[Reading]) -> Reading:
-    """The best of several views of one box: a known format first, then text confidence."""
-    return max(readings, key=lambda r: (r.format is not None, r.confidence))
-
-
-def vote_reads(readings: Sequence[Reading]) -> Reading:
-    """Several views of one box vote: each reading of a known format gives its text its confidence, and the
-    text with the most wins, as read by its most confident view. Without any known format, ``best_read``.
-
-    Two views that agree outvote one that is more sure of something else: a crop that cuts a glyph or
-    holds the plate's rim is often read confidently wrong (``DKT3896`` for ``OKT3896``).
-
-    >>> from vision.plate.formats import formats_for
-    >>> old = formats_for("BR")[0]
-    >>> views = [Reading("OKT3896", 0.8, [], "", old), Reading("OKT3896", 0.7, [], "", old), Reading("DKT3896", 0.95, [], "", old)]
-    >>> vote_reads(views).text, vote_reads(views).confidence
-    ('OKT3896', 0.8)
-    """
-    formatted = [r for r in readings if r.format is not None]
-    if not formatted:
-        return best_read(readings)
-    votes: dict[str, float] = {}
-    for reading in formatted:
-        votes[reading.text] = votes.get(reading.text, 0.0) + reading.confidence
-    winner = max(votes, key=votes.__getitem__)
-    return max((r for r in formatted if r.text == winner), key=lambda r: r.confidence)
-
-
-def keep_best_reads(plates: Sequence[Plate], iou: float = 0.3, contained: float = 0.7) -> list[Plate]:
-    """One plate per place: of boxes that overlap (IoU >= ``iou``) or nest (``contained`` of the smaller
-    inside the other), keep the best read — a known format first, then text confidence, then the
-    detector's. A part of a plate, or a box around plate and bumper, reads worse than the plate itself."""
-    ranked = sorted(plates, key=lambda p: (p.format is not None, p.confidence, p.box.confidence), reverse=True)
-    kept: list[Plate] = []
-    for plate in ranked:
-        if not any(plate.box.iou(k.box) >= iou or plate.box.containment(k.box) >= contained for k in kept):
-            kept.append(plate)
-    return kept
-
-
-def plate_box_from_text(reading: Reading, crop_x: tuple[float, float], row: Detection, width: int, height: int
-                        ) -> Detection | None:
-    """The plate around a registration read in a crop spanning ``crop_x`` (image x1, x2) of a text row: as
-    wide as the characters the reader placed (``Reading.char_centres``, half a character pitch beyond the
-    first and last) over the share of the plate the registration spans, as tall as the country's plate
-    shape, the registration's centre line at the row's centre line. None without character positions.
-
-    A row of strokes often runs on past the plate (a bumper edge, a badge beside it); where the reader
-    found the characters does not.
-
-    >>> from vision.plate.formats import formats_for
-    >>> read = Reading("ABC1234", 0.9, [0.9] * 7, "", formats_for("BR")[0], [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8])
-    >>> box = plate_box_from_text(read, (0, 400), Detection(0, 100, 400, 140, 0.0), 640, 480)
-    >>> [round(v) for v in (box.x1, box.y1, box.x2, box.y2)]  # glyphs centred 80..320 px: text 60..340, 89 %
-    [43, 61, 357, 163]
-    """
-    shape = PLATE_SHAPES.get(reading.format.country) if reading.format is not None else None
-    centres = reading.char_centres
-    if shape is None or len(centres) < 2 or len(centres) != len(reading.text):
-        return None
-    x0, span = crop_x[0], crop_x[1] - crop_x[0]
-    first, last = x0 + centres[0] * span, x0 + centres[-1] * span
-    if last <= first:
-        return None
-    pitch = (last - first) / (len(centres) - 1)
-    plate_w = (last - first + pitch) / shape.text_width
-    plate_h = plate_w / shape.aspect
-    cx, cy = (first + last) / 2, (row.y1 + row.y2) / 2
-    y1 = cy - shape.text_centre * plate_h
-    return Detection(max(0.0, cx - plate_w / 2), max(0.0, y1), min(float(width), cx + plate_w / 2),
-                     min(float(height), y1 + plate_h), row.confidence)
-
-
-def fit_to_text(det: Detection, reading: Reading, crop_x: tuple[float, float], width: int, height: int,
-                share: float) -> Detection:
-    """The detector's box, or the plate its characters imply where that is narrower than ``share`` of it.
-
-    Real-photo boxes are often much looser than the plate (plate and housing, plate and bumper); the
-    reader placed the characters (``plate_box_from_text``), so their extent says how wide the plate
-    is. The fitted box stays inside the detector's, centred where it is, as tall as the country's
-    plate shape makes it (never taller than the detector's box); ``box.confidence`` stays the detector's.
-    """
-    fitted = plate_box_from_text(reading, crop_x, det, width, height)
-    if fitted is None or fitted.x2 - fitted.x1 >= share * (det.x2 - det.x1):
-        return det
-    cy, half = (det.y1 + det.y2) / 2, min(fitted.y2 - fitted.y1, det.y2 - det.y1) / 2
-    return Detection(max(det.x1, fitted.x1), max(0.0, cy - half), min(det.x2, fitted.x2), min(float(height), cy + half),
-                     det.confidence)
-
-
-def plate_box_from_row(row: Detection, country: str, width: int, height: int, margin: float = 0.05) -> Detection:
-    """The plate around a registration row read as ``country``'s format: as wide as the row plus
-    ``margin`` per side, as tall as that country's plate shape (``formats.PLATE_SHAPES``), the row placed
-    where that country prints it; never smaller than the row, clipped to the image.
-
-    >>> box = plate_box_from_row(Detection(100, 60, 300, 100, 0.0), "BR", 640, 480)
-    >>> [round(v) for v in (box.x1, box.y1, box.x2, box.y2)]  # 220 x 71 px, the row at the bottom
-    [90, 32, 310, 103]
-    """
-    shape = PLATE_SHAPES.get(country)
-    row_w, row_h = row.x2 - row.x1, row.y2 - row.y1
-    plate_w = row_w * (1 + 2 * margin)
-    plate_h = max(row_h, plate_w / shape.aspect) if shape else row_h * (1 + 2 * margin)
-    x1 = row.x1 - row_w * margin
-    where = shape.row if shape else "centre"
-    if where == "bottom":
-        y2 = row.y2 + (plate_h - row_h) * 0.1
-        y1 = y2 - plate_h
-    elif where == "top":
-        y1 = row.y1 - (plate_h - row_h) * 0.1
-        y2 = y1 + plate_h
-    else:
-        y1 = (row.y1 + row.y2 - plate_h) / 2
-        y2 = y1 + plate_h
-    return Detection(max(0.0, x1), max(0.0, y1), min(float(width), x1 + plate_w), min(float(height), y2), row.confidence)
 
 
 def _plate(det: Detection, reading: Reading) -> Plate:

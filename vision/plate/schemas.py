@@ -80,7 +80,7 @@ class PlateOptions(BaseModel):
         "vote", description="vote: the text most views read as a known format (summed confidence) wins; "
                             "best: the single most confident known-format reading")
     fit_to_text: float = Field(0.0, ge=0.0, le=1.0, description="report the plate the characters imply "
-                               "(reader.fit_to_text) where it is narrower than this share of the detector's box; 0: "
+                               "(boxes.fit_to_text) where it is narrower than this share of the detector's box; 0: "
                                "always the detector's box")
     text_rows: int = Field(8, ge=0, le=50, description="where the detector finds no sure plate (a known format, "
                            "confirm_conf, 5+ characters), read this "
@@ -88,6 +88,12 @@ class PlateOptions(BaseModel):
     text_rows_conf: float = Field(0.6, ge=0.0, le=1.0, description="keep such a row when its text fits a plate "
                                   "format this confidently")
     max_plates: int = Field(20, ge=1, le=100)
+    learned_formats: Literal["only", "add", "off"] = Field(
+        "only", description="with a model version that learned its client's plate formats (formats.json): "
+                            "only: decode with those; add: those and the hand-written ones of `country`; off: "
+                            "the hand-written ones alone")
+    one_plate: bool = Field(False, description="gate cameras (one vehicle per photo): report only the best plate "
+                            "of each photo (a known format first, then reading confidence, then the detector's)")
     threads: int | None = Field(None, ge=1, le=256, description="CPU threads for torch; None: torch's default")
 
     @field_validator("extra_sizes")

@@ -30,7 +30,7 @@ from vision.plate.crnn import (
     to_input,
 )
 from vision.plate.reader_crops import WIDTHS, training_batch
-from vision.plate.synth import font_paths
+from vision.plate.synth_fonts import font_paths
 
 log = logging.getLogger(__name__)
 

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from core.schemas import Box
+from vision.plate.boxes import fit_to_text, plate_box_from_text
 from vision.plate.detect import Detection
 from vision.plate.formats import PLATE_SHAPES, formats_for
 from vision.plate.read import Reading
-from vision.plate.reader import fit_to_text, plate_box_from_text
 
 BR_OLD = formats_for("BR")[0]
 
@@ -54,7 +54,7 @@ def test_the_crnn_places_the_characters_of_a_real_reading() -> None:
     """A generated plate in a crop that runs on past it (as text rows do), read by the shipped CRNN: the
     box its characters imply fits the plate much better than the crop does."""
     from vision.plate.crnn import CrnnPlateRecognizer
-    from vision.plate.synth import render_plate
+    from vision.plate.synth_plates import render_plate
 
     try:
         reader = CrnnPlateRecognizer().load()

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from core.schemas import Box
-from vision.plate.reader import keep_best_reads
 from vision.plate.schemas import Plate
+from vision.plate.votes import keep_best_reads
 
 
 def _plate(box: tuple[float, float, float, float], text: str, confidence: float, fmt: str | None,

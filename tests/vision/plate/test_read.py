@@ -6,7 +6,7 @@ import pytest
 
 from vision.plate.formats import formats_for
 from vision.plate.read import Reading, crop_views, fuse, text_band
-from vision.plate.synth import render_plate
+from vision.plate.synth_plates import render_plate
 
 
 def test_text_band_drops_the_city_strip_of_an_old_brazilian_plate() -> None:

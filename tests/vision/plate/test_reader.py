@@ -220,3 +220,22 @@ def test_weights_status_names_the_shipped_version_or_the_rebuild_command() -> No
         assert "plate-crnn.pt (version" in result.source and "plate-crnn-b.pt (version" in result.source
     else:
         assert not result.available and "ais plate train" in result.message
+
+
+def test_one_plate_per_photo_for_gate_cameras_and_the_false_plate_rate() -> None:
+    import numpy as np
+    from PIL import Image
+
+    from vision.plate.datasets import LabelledPlate, PlateDataset, PlateSample
+
+    image = np.zeros((80, 160, 3), np.uint8)
+    truth = PlateDataset("gate", [PlateSample("car", [LabelledPlate((10, 10, 60, 30), "ABC1234")], None, Image.fromarray(image))])
+    every = PlateReader(device="cpu", detector=_Boxes(), recognizer=_Texts(), views=((0.04, 0.08),), text_rows=0).load()
+    assert len(every.predict([image])[0].plates) == 2
+    metrics = every.evaluate(truth)
+    assert metrics.values["false_plates_per_photo"] == 1.0 and metrics.values["photos_with_false_plate"] == 1.0
+    assert metrics.origin == "labelled" and "exact_plate_accuracy" in metrics.intervals
+    gate = PlateReader(device="cpu", detector=_Boxes(), recognizer=_Texts(), views=((0.04, 0.08),), text_rows=0,
+                       one_plate=True).load()
+    assert [p.text for p in gate.predict([image])[0].plates] == ["ABC1234"]  # the best read of the photo
+    assert gate.evaluate(truth).values["false_plates_per_photo"] == 0.0

@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 
 from vision.plate.formats import match_format
+from vision.plate.reader_crops import render_crop
 from vision.plate.synth import (
     STYLES,
-    render_crop,
     render_plate,
     render_scene,
     sample_inputs,
@@ -63,7 +63,7 @@ def test_sample_inputs_are_images() -> None:
 def test_separators_a_font_lacks_are_drawn_as_hyphens() -> None:
     from PIL import ImageFont
 
-    from vision.plate.synth import _has_glyph, _printable, font_paths
+    from vision.plate.synth_fonts import _has_glyph, _printable, font_paths
 
     default = ImageFont.load_default(size=40)
     assert _printable("ABC-1234", default) == "ABC-1234"
@@ -77,7 +77,7 @@ def test_separators_a_font_lacks_are_drawn_as_hyphens() -> None:
 def test_the_letter_o_is_drawn_as_plates_draw_it_and_other_plates_are_unchanged() -> None:
     from PIL import Image
 
-    from vision.plate.synth import _fill_text
+    from vision.plate.synth_plates import _fill_text
 
     def drawn(text: str, square_o: float) -> np.ndarray:
         img = Image.new("RGB", (400, 100), (200, 200, 200))

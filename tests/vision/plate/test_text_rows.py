@@ -5,12 +5,13 @@ import numpy as np
 import pytest
 
 from core.schemas import Box
+from vision.plate.boxes import plate_box_from_row
 from vision.plate.detect import Detection
 from vision.plate.formats import formats_for
 from vision.plate.propose import text_rows
 from vision.plate.read import Reading
-from vision.plate.reader import PlateReader, plate_box_from_row
-from vision.plate.synth import render_plate
+from vision.plate.reader import PlateReader
+from vision.plate.synth_plates import render_plate
 
 PLATE_AT = (220, 300, 420, 365)  # x1, y1, x2, y2 of the pasted plate (200 x 65 px)
 
