@@ -61,6 +61,11 @@ def detect_format(path: Path) -> str:
                        f"pass --format with one of {', '.join(FORMATS[1:])}")
 
 
+def read_data(path: str | Path, format: str = "auto") -> PlateDataset:
+    """``TaskSpec.read_data``: an outside labelled set for ``evaluate`` and ``ais bench --data plate=PATH``."""
+    return load_labelled(Path(path), format)
+
+
 def load_labelled(path: Path, fmt: str = "auto", texts: Path | None = None) -> PlateDataset:
     """Read a labelled plate set in ``fmt`` (``auto`` detects it, ``detect_format``)."""
     path = Path(path)

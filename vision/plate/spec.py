@@ -13,6 +13,7 @@ SPEC = TaskSpec(
     samples="vision.plate.synth:sample_inputs",
     bad_input="vision.plate.synth:bad_input",
     datasets={"synthetic": "vision.plate.datasets:synthetic_held_out", "br": "vision.plate.datasets:br_real"},
+    read_data="vision.plate.labelled:read_data",
     result="vision.plate.schemas:PlateResult",
     options="vision.plate.schemas:PlateOptions",
 )
