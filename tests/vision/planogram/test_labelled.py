@@ -114,7 +114,7 @@ def test_malformed_yolo_line_names_file_and_line(tmp_path: Path, line: str, prob
     with pytest.raises(DataFormatError, match=problem) as err:
         read_data(root)
     assert err.value.detail["path"] == str(label) and err.value.detail["line"] == 2
-    assert f"shelf_b.txt:2:" in str(err.value)
+    assert "shelf_b.txt:2:" in str(err.value)
 
 
 def test_coco_json_syntax_error_names_its_line(tmp_path: Path) -> None:
