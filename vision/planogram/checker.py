@@ -183,9 +183,14 @@ class PlanogramChecker(BaseTask[ImageInput, ShelfDetections]):
 
     # -- evaluation --------------------------------------------------------------------------------------
     def evaluate(self, dataset: Any) -> Metrics:
-        """Detection mAP50, SKU top-1, unknown rejection and per-position compliance accuracy on scenes."""
+        """On generated scenes: detection mAP50, SKU top-1, unknown rejection and per-position compliance
+        accuracy. On an outside labelled set (``labelled.read_data``, YOLO or COCO boxes): class-agnostic
+        detection mAP50, mAP50-95 and precision/recall at the operating threshold, with intervals."""
         from vision.planogram.evaluate import evaluate_scenes
+        from vision.planogram.labelled import LabelledShelves, evaluate_labelled
 
         if not self.loaded:
             self.load()
+        if isinstance(dataset, LabelledShelves):
+            return evaluate_labelled(self, dataset)
         return evaluate_scenes(self, list(dataset))

@@ -47,16 +47,31 @@ def evaluate(
     out: Annotated[Path | None, typer.Option(help="Write the metrics JSON here.")] = None,
     split: Annotated[str, typer.Option(help="heldout (the acceptance set) or train (style seen in training).")]
     = "heldout",
+    data: Annotated[Path | None, typer.Option(help="An outside labelled set: YOLO folder or COCO .json "
+                                              "(class-agnostic detection metrics instead of generated shelves).")]
+    = None,
+    format: Annotated[str, typer.Option("--format", help="Label format of --data: auto, yolo or coco.")] = "auto",
+    conf: Annotated[float | None, typer.Option(help="Operating confidence threshold (default: the task's 0.2).")]
+    = None,
 ) -> None:
-    """Detection mAP50, SKU top-1 and per-position compliance accuracy on generated held-out shelves."""
+    """Detection mAP50, SKU top-1 and per-position compliance accuracy on generated held-out shelves, or
+    detection mAP50 / mAP50-95 / precision and recall at the operating threshold on an outside set (--data)."""
     from vision.planogram.checker import PlanogramChecker
     from vision.planogram.evaluate import evaluate_scenes, heldout_scenes, train_style_scenes
+    from vision.planogram.labelled import FORMATS, read_data
 
     if split not in ("heldout", "train"):
         raise typer.BadParameter("split must be 'heldout' or 'train'")
-    checker = PlanogramChecker(weights=weights, device=device).load()
-    data = heldout_scenes(n, seed) if split == "heldout" else train_style_scenes(n, seed + 76)
-    metrics = evaluate_scenes(checker, data, dataset=split)
+    if format not in FORMATS:
+        raise typer.BadParameter(f"format must be one of {', '.join(FORMATS)}")
+    labelled = read_data(data, format) if data is not None else None  # a malformed set fails before loading
+    options = {} if conf is None else {"conf": conf}
+    checker = PlanogramChecker(weights=weights, device=device, **options).load()
+    if labelled is not None:
+        metrics = checker.evaluate(labelled)
+    else:
+        scenes = heldout_scenes(n, seed) if split == "heldout" else train_style_scenes(n, seed + 76)
+        metrics = evaluate_scenes(checker, scenes, dataset=split)
     typer.echo(metrics.table())
     typer.echo(json.dumps(metrics.details, indent=2))
     if out:

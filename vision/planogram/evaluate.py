@@ -15,6 +15,7 @@ import numpy as np
 from core.schemas import Box, Metrics
 from vision.planogram.catalogue import crop_boxes
 from vision.planogram.compliance import check_compliance
+from vision.planogram.detection_metrics import average_precision, match_detections
 from vision.planogram.rows import group_rows
 from vision.planogram.schemas import UNKNOWN, ComplianceReport, Product, ShelfDetections
 from vision.planogram.synth import Scene, scenes
@@ -38,48 +39,6 @@ def heldout_quick() -> list[Scene]:
 def train_style_scenes(n: int = 16, seed: int = 77, fault_rate: float = 0.5) -> list[Scene]:
     """Train-style scenes from seeds training never used: measures the held-out domain gap."""
     return scenes(n, "train", seed=seed, fault_rate=fault_rate)
-
-
-def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    if len(a) == 0 or len(b) == 0:
-        return np.zeros((len(a), len(b)))
-    ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
-    iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
-    inter = ix * iy
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
-
-
-def match_detections(pred: np.ndarray, conf: np.ndarray, truth: np.ndarray, iou: float = 0.5) -> np.ndarray:
-    """Greedy by confidence: index of the matched truth box for each prediction, or -1."""
-    ious = _iou_matrix(pred, truth)
-    taken = np.zeros(len(truth), bool)
-    out = np.full(len(pred), -1)
-    for p in np.argsort(-conf):
-        if len(truth) == 0:
-            break
-        cand = np.where(taken, -1.0, ious[p])
-        best = int(np.argmax(cand))
-        if cand[best] >= iou:
-            taken[best] = True
-            out[p] = best
-    return out
-
-
-def average_precision(tp: np.ndarray, conf: np.ndarray, n_truth: int) -> float:
-    """All-point interpolated AP (the VOC2010+/COCO-style area under the precision envelope)."""
-    if n_truth == 0:
-        return float("nan")
-    order = np.argsort(-conf)
-    tp = tp[order].astype(float)
-    cum_tp = np.cumsum(tp)
-    recall = cum_tp / n_truth
-    precision = cum_tp / np.arange(1, len(tp) + 1)
-    recall = np.concatenate([[0.0], recall, [recall[-1] if len(recall) else 0.0]])
-    precision = np.concatenate([[1.0], precision, [0.0]])
-    precision = np.maximum.accumulate(precision[::-1])[::-1]
-    return float(np.sum((recall[1:] - recall[:-1]) * precision[1:]))
 
 
 def truth_detections(scene: Scene, brands: dict[str, str] | None = None) -> ShelfDetections:

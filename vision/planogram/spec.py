@@ -17,6 +17,7 @@ SPEC = TaskSpec(
     bad_input="vision.planogram.synth:bad_input",
     datasets={"heldout": "vision.planogram.evaluate:heldout_scenes"},
     quick_datasets={"heldout": "vision.planogram.evaluate:heldout_quick"},
+    read_data="vision.planogram.labelled:read_data",
     result="vision.planogram.schemas:ShelfDetections",
     options="vision.planogram.options:PlanogramOptions",
     operations=(
