@@ -14,6 +14,7 @@ to bottom. Leaves are read line by line.
 """
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -167,3 +168,29 @@ def reading_order(boxes: Sequence[WordBox], params: LayoutParams | None = None) 
         for line in _lines_of_block(block):
             lines.append(Line(words=[w for s in line for w in s.words], block=block_id))
     return lines
+
+
+_HYPHEN_END = re.compile(r"[^\W\d_]-$")
+
+
+def page_text(lines: Sequence[tuple[str, int]], join_hyphens: bool = True) -> str:
+    """The text of lines ``(text, block)`` in reading order, one line per line break.
+
+    With ``join_hyphens`` a line that ends in a letter and a hyphen is joined with the next line
+    of the same block when that one starts with a lower-case letter (``ex-`` + ``plain`` ->
+    ``explain``); the rest of the next line follows on the joined line. A hyphen that belongs to
+    the word (``well-`` + ``known``) cannot be told apart and is dropped too.
+
+    >>> page_text([("we ex-", 0), ("plain it", 0), ("Next-", 1), ("Block", 1)])
+    'we explain it\\nNext-\\nBlock'
+    """
+    out: list[str] = []
+    previous_block: int | None = None
+    for text, block in lines:
+        if (join_hyphens and out and block == previous_block and _HYPHEN_END.search(out[-1])
+                and text[:1].islower()):
+            out[-1] = out[-1][:-1] + text
+        else:
+            out.append(text)
+        previous_block = block
+    return "\n".join(out)
