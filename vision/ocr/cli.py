@@ -78,6 +78,10 @@ def _dataset(name: str, n: int, height_in: float):
         return datasets.rotated_pages(n, base=base)
     if name.startswith("folder:"):
         return datasets.labelled_folder(name.removeprefix("folder:"))
+    if name == "scans2col":
+        from vision.ocr.scans import two_column_scans
+
+        return two_column_scans(n)
     return datasets.degraded_pages(name, n)
 
 
@@ -156,7 +160,8 @@ def _evaluate_labelled(data: Path, data_format: str, split: str, engine: str, de
 @app.command()
 def evaluate(
     dataset: Annotated[str, typer.Option(help="rendered (also runs rotated), rotated, skew, faded, small, "
-                                              "noisy, or folder:PATH (images + same-stem .txt)")] = "rendered",
+                                              "noisy, scans2col (degraded two-column scans), or folder:PATH "
+                                              "(images + same-stem .txt)")] = "rendered",
     n: Annotated[int, typer.Option(min=1, help="pages to render")] = 8,
     n_rotated: Annotated[int, typer.Option(min=0, help="rotated pages read after 'rendered'")] = 3,
     height_in: Annotated[float, typer.Option(help="page height in inches (11.69 = full A4; slow on CPU)")] = 4.0,
@@ -199,7 +204,8 @@ def evaluate(
 
     from vision.ocr.evaluate import evaluate_reader
 
-    reader = _reader(device, deskew=deskew, normalise_contrast=contrast, upscale_small_text=upscale)
+    reader = _reader(device, deskew=deskew, normalise_contrast=contrast, upscale_small_text=upscale, engine=engine,
+                     tesseract_psm=psm, tesseract_min_width=min_width)
     names = [dataset] + (["rotated"] if dataset == "rendered" and n_rotated else [])
     options = {"deskew": deskew, "contrast": contrast, "upscale": upscale, "height_in": height_in}
 

@@ -14,10 +14,9 @@ HEADER = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twi
 
 
 def test_tsv_rows_become_words_in_order() -> None:
-    tsv = "\n".join([HEADER, "1\t1\t0\t0\t0\t0\t0\t0\t100\t50\t-1\t",
-                     "5\t1\t1\t1\t1\t1\t10\t20\t30\t12\t91.5\tHello",
-                     "5\t1\t1\t1\t1\t2\t45\t20\t30\t12\t-1\t ",
-                     "5\t1\t2\t1\t1\t1\t10\t40\t30\t12\t50\tWorld"])
+    rows = [HEADER, "1\t1\t0\t0\t0\t0\t0\t0\t100\t50\t-1\t", "5\t1\t1\t1\t1\t1\t10\t20\t30\t12\t91.5\tHello",
+            "5\t1\t1\t1\t1\t2\t45\t20\t30\t12\t-1\t ", "5\t1\t2\t1\t1\t1\t10\t40\t30\t12\t50\tWorld"]
+    tsv = "\n".join(rows)
     words = parse_tsv(tsv)
     assert [w.text for w in words] == ["Hello", "World"]
     assert words[0].box == (10.0, 20.0, 40.0, 32.0) and words[0].confidence == pytest.approx(0.915)
