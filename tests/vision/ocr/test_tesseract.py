@@ -39,3 +39,45 @@ def test_reader_with_the_tesseract_engine_reads_a_rendered_page() -> None:
     assert character_error_rate(page.text, result.text) < 0.03
     assert result.lines and all(line.words for line in result.lines)
     assert result.width == page.image.width
+
+
+def _receipt_png() -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from vision.ocr.synth import _font
+
+    font = _font("DejaVuSans", 28)
+    lines = [("ABC HARDWARE SDN BHD", 0), ("NO 5, JALAN BESAR,", 0), ("81100 JOHOR BAHRU, JOHOR.", 0),
+             ("TEL: 07-1234567", 0), ("DATE: 19/10/2018", 0), ("SUBTOTAL", 0), ("60.28", 420),
+             ("TOTAL ROUNDED", 0), ("RM 60.30", 420), ("CASH RM 100.00", 0)]
+    image = Image.new("L", (640, 60 + 46 * 8), 255)
+    draw = ImageDraw.Draw(image)
+    row = 0
+    for text, x in lines:
+        if x == 0 and text != lines[0][0]:
+            row += 1
+        draw.text((30 + x, 30 + 46 * row), text, font=font, fill=0)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.skipif(find_binary() is None, reason="tesseract-ocr is not installed (apt-get install tesseract-ocr)")
+def test_extract_returns_typed_fields_with_boxes() -> None:
+    import base64
+
+    from core.errors import InvalidInput
+    from vision.ocr.reader import OcrReader
+    from vision.ocr.schemas import ExtractRequest
+
+    reader = OcrReader(engine="tesseract", device="cpu").load()
+    request = ExtractRequest.model_validate({"document": base64.b64encode(_receipt_png()).decode()})
+    result = reader.extract(request)
+    total, when = result.get("total"), result.get("date")
+    assert total is not None and str(total.amount) == "60.30" and total.currency == "MYR" and total.box is not None
+    assert when is not None and when.value == "2018-10-19" and when.page == 1
+    assert [f.name for f in result.fields] == ["company", "date", "address", "total"]
+    with pytest.raises(InvalidInput):
+        reader.extract(ExtractRequest(document=base64.b64encode(b"not an image")))
