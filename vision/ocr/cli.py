@@ -90,7 +90,10 @@ def extract(
     files: Annotated[list[Path], typer.Argument(help="receipt or invoice images or PDFs")],
     fields: Annotated[Path | None, typer.Option(help="a field set YAML (default: the bundled receipt set)")] = None,
     pages: Annotated[str | None, typer.Option(help="pages of a PDF/TIFF, e.g. 1-2")] = None,
-    engine: EngineOpt = "easyocr",
+    engine: EngineOpt = "tesseract",
+    same: Annotated[bool, typer.Option("--same-engine", help="read with --engine and its defaults instead of "
+                                                             "the receipt settings (Tesseract psm 6, words "
+                                                             ">= 0.4 confidence)")] = False,
     device: DeviceOpt = "auto",
 ) -> None:
     """Key fields (company, date as ISO 8601, address, total with currency, or a client's own set) as JSON."""
@@ -103,14 +106,14 @@ def extract(
         if not path.is_file():
             raise InvalidInput(f"file {str(path)!r} does not exist")
     field_set = load_field_set(fields)
-    reader = _reader(device, engine=engine)
+    reader = _reader(device, engine=engine, extract_engine="same" if same else "tesseract")
     for path in files:
         request = ExtractRequest(document=base64.b64encode(path.read_bytes()), pages=pages, field_set=field_set)
         result = reader.extract(request)
         typer.echo(json.dumps({"file": str(path), **result.model_dump(mode="json")}, indent=2))
 
 
-def _evaluate_labelled(data: Path, data_format: str, split: str, engine: str, device: str, baselines: bool,
+def _evaluate_labelled(data: Path, data_format: str, split: str, engine: str, device: str, baselines: str,
                        cache: Path | None, limit: int | None, fields: Path | None, options: dict[str, object],
                        as_json: bool) -> None:
     """``evaluate --data``: real labelled documents, our engine against plain easyocr and Tesseract."""
@@ -130,21 +133,28 @@ def _evaluate_labelled(data: Path, data_format: str, split: str, engine: str, de
     subset = LabelledSet(f"{labelled.name}[{split}]", labelled.format, chosen)
     main = OcrReader(device=device, engine=engine, **options).load()
     readers: dict[str, Reader] = {engine: lambda p, r=main: reading_of_result(r.predict([load_image(p.image_path)])[0])}
-    if baselines:
-        easy = main if main.engine is not None else OcrReader(device=device, engine="easyocr").load()
-        if engine != "easyocr":
-            readers["easyocr"] = lambda p: reading_of_result(easy.predict([load_image(p.image_path)])[0])
-        if engine != "tesseract":
-            tess = OcrReader(device=device, engine="tesseract", **{k: v for k, v in options.items()
-                                                                   if k.startswith("tesseract")}).load()
-            readers["tesseract"] = lambda p: reading_of_result(tess.predict([load_image(p.image_path)])[0])
+    wanted = [b.strip() for b in baselines.split(",") if b.strip() and b.strip() != "none"]
+    unknown = set(wanted) - {"easyocr", "tesseract", "easyocr.readtext"}
+    if unknown:
+        raise InvalidInput(f"unknown baselines {sorted(unknown)}; choose from easyocr, tesseract, easyocr.readtext")
+    easy = None
+    if {"easyocr", "easyocr.readtext"} & set(wanted):
+        easy = main if engine == "easyocr" else OcrReader(device=device, engine="easyocr").load()
+    if "easyocr" in wanted and easy is not None:
+        readers.setdefault("easyocr", lambda p: reading_of_result(easy.predict([load_image(p.image_path)])[0]))
+    if "tesseract" in wanted:  # Tesseract with its default settings (automatic layout, every word kept)
+        tess = OcrReader(device=device, engine="tesseract").load()
+        readers["tesseract" if engine != "tesseract" else "tesseract (defaults)"] = \
+            lambda p: reading_of_result(tess.predict([load_image(p.image_path)])[0])
+    if "easyocr.readtext" in wanted and easy is not None:
         plain = easy._engine().reader
         readers["easyocr.readtext"] = lambda p: reading_of_readtext(
             plain.readtext(np.asarray(load_image(p.image_path).convert("RGB"))))
     field_set = load_field_set(fields) if any(p.key for p in chosen) else None
 
     def extract(reading):  # type: ignore[no-untyped-def]
-        found = extract_fields([Word(t, b) for line in reading.lines for t, b in line.words], field_set)
+        found = extract_fields([Word(t, b, 1.0, k) for k, line in enumerate(reading.lines) for t, b in line.words],
+                               field_set)
         return {name: (hit.value if hit else None) for name, hit in found.items()}
 
     with Progress(transient=True) as bar:
@@ -177,8 +187,11 @@ def evaluate(
     split: Annotated[str, typer.Option(help="all, or the SROIE development split: tune (file numbers <= 52) "
                                             "or report (> 52)")] = "all",
     engine: EngineOpt = "easyocr",
-    baselines: Annotated[bool, typer.Option(help="--data: also read with plain easyocr.readtext, Tesseract "
-                                                 "and our other engine")] = True,
+    baselines: Annotated[str, typer.Option(help="--data: comma list of other readers on the same pages: "
+                                                "easyocr.readtext (plain), tesseract (its defaults), easyocr "
+                                                "(our easyocr engine), or none")] = "easyocr.readtext,tesseract",
+    min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="drop words read with less "
+                                                                          "confidence")] = 0.0,
     cache: Annotated[Path | None, typer.Option(help="--data: keep each reading here and reuse it")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="--data: only the first N pages")] = None,
     fields: Annotated[Path | None, typer.Option(help="--data: field set YAML for the key files")] = None,
@@ -197,7 +210,7 @@ def evaluate(
             raise InvalidInput(f"split must be all, tune or report, got {split!r}")
         options: dict[str, object] = {"deskew": deskew, "normalise_contrast": contrast,
                                       "upscale_small_text": upscale, "tesseract_psm": psm,
-                                      "tesseract_min_width": min_width}
+                                      "tesseract_min_width": min_width, "min_confidence": min_confidence}
         _evaluate_labelled(data, data_format, split, engine, device, baselines, cache, limit, fields, options,
                            as_json)
         return

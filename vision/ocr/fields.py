@@ -74,6 +74,7 @@ class Word:
     text: str
     box: Xyxy
     confidence: float = 1.0
+    line: int = -1  # the reader's line this word belongs to (-1: unknown)
 
 
 @dataclass
@@ -108,20 +109,29 @@ class Found:
 
 
 def group_rows(words: Sequence[Word], overlap: float = 0.5) -> list[Row]:
-    """Words grouped into rows by vertical overlap (of the smaller height), rows top to bottom."""
+    """Rows top to bottom: the reader's lines, merged when they share a row without overlapping
+    horizontally (a label in one column, its value in another); words without a line join by overlap."""
+    units: dict[int, list[Word]] = {}
+    singles: list[list[Word]] = []
+    for word in words:
+        if word.line >= 0:
+            units.setdefault(word.line, []).append(word)
+        else:
+            singles.append([word])
     rows: list[Row] = []
-    for word in sorted(words, key=lambda w: (w.box[1] + w.box[3]) / 2):
+    for unit in sorted([*units.values(), *singles], key=lambda u: sum((w.box[1] + w.box[3]) / 2 for w in u) / len(u)):
+        y1, y2 = min(w.box[1] for w in unit), max(w.box[3] for w in unit)
         best, best_overlap = None, overlap
         for row in rows[-3:]:
-            y1, y2 = row.box[1], row.box[3]
-            shared = min(y2, word.box[3]) - max(y1, word.box[1])
-            ratio = shared / max(1e-6, min(y2 - y1, word.box[3] - word.box[1]))
-            if ratio >= best_overlap:
+            r1, r2 = row.box[1], row.box[3]
+            ratio = (min(r2, y2) - max(r1, y1)) / max(1e-6, min(r2 - r1, y2 - y1))
+            apart = all(w.box[2] <= v.box[0] or v.box[2] <= w.box[0] for w in unit for v in row.words)
+            if ratio >= best_overlap and apart:
                 best, best_overlap = row, ratio
         if best is None:
-            rows.append(Row([word]))
+            rows.append(Row(list(unit)))
         else:
-            best.words.append(word)
+            best.words.extend(unit)
     for row in rows:
         row.words.sort(key=lambda w: w.box[0])
     return rows
@@ -176,7 +186,7 @@ def _amount(spec: FieldSpec, rows: list[Row]) -> Found | None:
         favoured = [a for a in anchored if a[0]] or anchored
         _, row, value = favoured[-1] if favoured is not anchored else max(reversed(anchored), key=lambda a: a[2])
     else:
-        amounts = [(parse_amount(r.text), r) for r in rows]
+        amounts = [(parse_amount(r.text), r) for r in rows if not _has(r.text, spec.exclude)]
         valid = [(v, r) for v, r in amounts if v is not None]
         if not valid:
             return None
@@ -260,6 +270,16 @@ def _strip_registration(text: str) -> str:
     return " ".join(_REGISTRATION.sub(" ", text).split())
 
 
+_SUFFIX_MISREADS = ((re.compile(r"\bS[O0]N(\.?)\s+BHD\b"), r"SDN\1 BHD"), (re.compile(r"\bSDN(\.?)\s+8HD\b"), r"SDN\1 BHD"))
+
+
+def _fix_suffix(text: str) -> str:
+    """Undo the commonest misreadings of the Malaysian company suffix ``SDN BHD`` (``SON BHD``)."""
+    for pattern, replacement in _SUFFIX_MISREADS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def _company_rows(spec: FieldSpec, rows: list[Row]) -> tuple[int, int] | None:
     """First and one-past-last row of the company name: a row ending in '&' or '(' continues."""
     k = _company_index(spec, rows)
@@ -276,7 +296,7 @@ def _company(spec: FieldSpec, rows: list[Row]) -> Found | None:
     if span is None:
         return None
     taken = rows[span[0]:span[1]]
-    text = _strip_registration(" ".join(r.text for r in taken)).strip(" ,")
+    text = _fix_suffix(_strip_registration(" ".join(r.text for r in taken)).strip(" ,"))
     return Found(text, text, sum(r.confidence for r in taken) / len(taken), _rows_box(taken))
 
 

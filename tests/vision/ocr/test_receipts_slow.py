@@ -44,7 +44,7 @@ def test_evaluate_data_on_three_receipts(receipts, tmp_path) -> None:
     from vision.ocr.cli import app
 
     out = CliRunner().invoke(app, ["evaluate", "--data", str(receipts), "--split", "tune", "--limit", "3",
-                                   "--engine", "tesseract", "--no-baselines", "--device", "cpu", "--json",
+                                   "--engine", "tesseract", "--baselines", "none", "--device", "cpu", "--json",
                                    "--cache", str(tmp_path)])
     assert out.exit_code == 0, out.output
     assert '"origin": "labelled"' in out.output and '"field_exact_mean"' in out.output
