@@ -78,10 +78,10 @@ def _dataset(name: str, n: int, height_in: float):
         return datasets.rotated_pages(n, base=base)
     if name.startswith("folder:"):
         return datasets.labelled_folder(name.removeprefix("folder:"))
-    if name == "scans2col":
-        from vision.ocr.scans import two_column_scans
+    if name.startswith("scans2col"):
+        from vision.ocr.scans import scan_set
 
-        return two_column_scans(n)
+        return scan_set(name, n)
     return datasets.degraded_pages(name, n)
 
 
@@ -143,7 +143,7 @@ def _evaluate_labelled(data: Path, data_format: str, split: str, engine: str, de
     if "easyocr" in wanted and easy is not None:
         readers.setdefault("easyocr", lambda p: reading_of_result(easy.predict([load_image(p.image_path)])[0]))
     if "tesseract" in wanted:  # Tesseract with its default settings (automatic layout, every word kept)
-        tess = OcrReader(device=device, engine="tesseract").load()
+        tess = OcrReader(device=device, engine="tesseract", tesseract_layout="tesseract").load()
         readers["tesseract" if engine != "tesseract" else "tesseract (defaults)"] = \
             lambda p: reading_of_result(tess.predict([load_image(p.image_path)])[0])
     if "easyocr.readtext" in wanted and easy is not None:
@@ -170,7 +170,8 @@ def _evaluate_labelled(data: Path, data_format: str, split: str, engine: str, de
 @app.command()
 def evaluate(
     dataset: Annotated[str, typer.Option(help="rendered (also runs rotated), rotated, skew, faded, small, "
-                                              "noisy, scans2col (degraded two-column scans), or folder:PATH "
+                                              "noisy, scans2col, scans2col-short (degraded two-column scans; "
+                                              "-dev variants for development), or folder:PATH "
                                               "(images + same-stem .txt)")] = "rendered",
     n: Annotated[int, typer.Option(min=1, help="pages to render")] = 8,
     n_rotated: Annotated[int, typer.Option(min=0, help="rotated pages read after 'rendered'")] = 3,
@@ -197,6 +198,7 @@ def evaluate(
     fields: Annotated[Path | None, typer.Option(help="--data: field set YAML for the key files")] = None,
     psm: Annotated[int, typer.Option(help="Tesseract page segmentation mode")] = 3,
     min_width: Annotated[int, typer.Option(help="Tesseract: upscale narrower pages to this width")] = 0,
+    layout: Annotated[str, typer.Option(help="Tesseract reading order: xycut (ours) or tesseract (its own)")] = "xycut",
 ) -> None:
     """CER/WER per layout (1/2/3 columns), on rotated pages, orientation accuracy, word-box precision/recall.
 
@@ -210,7 +212,8 @@ def evaluate(
             raise InvalidInput(f"split must be all, tune or report, got {split!r}")
         options: dict[str, object] = {"deskew": deskew, "normalise_contrast": contrast,
                                       "upscale_small_text": upscale, "tesseract_psm": psm,
-                                      "tesseract_min_width": min_width, "min_confidence": min_confidence}
+                                      "tesseract_min_width": min_width, "min_confidence": min_confidence,
+                                      "tesseract_layout": layout}
         _evaluate_labelled(data, data_format, split, engine, device, baselines, cache, limit, fields, options,
                            as_json)
         return
@@ -218,7 +221,7 @@ def evaluate(
     from vision.ocr.evaluate import evaluate_reader
 
     reader = _reader(device, deskew=deskew, normalise_contrast=contrast, upscale_small_text=upscale, engine=engine,
-                     tesseract_psm=psm, tesseract_min_width=min_width)
+                     tesseract_psm=psm, tesseract_min_width=min_width, tesseract_layout=layout)
     names = [dataset] + (["rotated"] if dataset == "rendered" and n_rotated else [])
     options = {"deskew": deskew, "contrast": contrast, "upscale": upscale, "height_in": height_in}
 

@@ -146,23 +146,48 @@ def xy_cut(segments: list[Segment], params: LayoutParams, unit: float) -> list[l
 
 
 def _lines_of_block(block: list[Segment]) -> list[list[Segment]]:
-    """Segments of one block that share a baseline form one line, read left to right."""
+    """Segments of one block that share a baseline, side by side, form one line, read left to right.
+
+    Segments that overlap horizontally are never one line (adjacent lines of a skewed page
+    overlap vertically).
+    """
     lines: list[list[Segment]] = []
     for segment in sorted(block, key=lambda s: ((s.y1 + s.y2) / 2, s.x1)):
-        if lines and _vertical_overlap(segment, lines[-1][-1]) >= 0.5:
+        if (lines and _vertical_overlap(segment, lines[-1][-1]) >= 0.5
+                and all(segment.x1 >= s.x2 or s.x1 >= segment.x2 for s in lines[-1])):
             lines[-1].append(segment)
         else:
             lines.append([segment])
     return [sorted(line, key=lambda s: s.x1) for line in lines]
 
 
-def reading_order(boxes: Sequence[WordBox], params: LayoutParams | None = None) -> list[Line]:
-    """Lines (lists of word indices) in reading order; every word appears exactly once."""
+def segments_of_lines(boxes: Sequence[WordBox], lines: Sequence[Sequence[int]], params: LayoutParams,
+                      unit: float) -> list[Segment]:
+    """Segments from an engine's own lines (e.g. Tesseract's), split where a gap is column-sized."""
+    segments: list[Segment] = []
+    for line in lines:
+        current: Segment | None = None
+        for index in sorted(line, key=lambda i: boxes[i].x1):
+            if current is None or boxes[index].x1 - current.x2 > params.word_gap * unit:
+                current = Segment()
+                segments.append(current)
+            current.add(index, boxes[index])
+    return segments
+
+
+def reading_order(boxes: Sequence[WordBox], params: LayoutParams | None = None,
+                  lines: Sequence[Sequence[int]] | None = None) -> list[Line]:
+    """Lines (lists of word indices) in reading order; every word appears exactly once.
+
+    ``lines`` are an engine's own lines (word indices), used as segments after splitting them at
+    column-sized gaps; without them words are chained into segments here.
+    """
     if not boxes:
         return []
     params = params or LayoutParams()
     unit = statistics.median(b.height for b in boxes) or 1.0
-    segments = build_segments(boxes, params, unit)
+    segments = (segments_of_lines(boxes, lines, params, unit) if lines is not None
+                else build_segments(boxes, params, unit))
     lines: list[Line] = []
     for block_id, block in enumerate(xy_cut(segments, params, unit)):
         for line in _lines_of_block(block):

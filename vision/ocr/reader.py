@@ -55,6 +55,7 @@ SMALL_TEXT_PX = 16.0  # word boxes shorter than this on the detector's canvas ar
 # How `extract` reads documents by default (extract_engine="tesseract"): chosen on the SROIE tuning
 # receipts (numbers <= 52): one uniform block (psm 6) beat automatic layout (psm 3) and psm 4 on word
 # F1 and key fields, and dropping words under 0.4 confidence (mostly noise read as text) raised word F1.
+# Rows come from Tesseract's own lines there (tesseract_layout="tesseract"), as tuned.
 EXTRACT_PSM = 6
 EXTRACT_MIN_CONFIDENCE = 0.4
 # Paper-coloured margin (x word height) right of each crop: easyocr pads a batch by repeating the
@@ -187,6 +188,7 @@ class OcrReader(BaseTask[ImageInput, OcrResult]):
             return self
         if self._extractor is None:
             self._extractor = OcrReader(engine="tesseract", device=self.device, tesseract_psm=EXTRACT_PSM,
+                                        tesseract_layout="tesseract",
                                         min_confidence=EXTRACT_MIN_CONFIDENCE, pdf_dpi=self.config.pdf_dpi,
                                         normalise_contrast=self.config.normalise_contrast).load()
         return self._extractor
@@ -218,14 +220,22 @@ class OcrReader(BaseTask[ImageInput, OcrResult]):
         if self.config.engine == "combined" and words:
             words = self._recheck(grey, words)
         page = _Page(grey=grey, input_size=(width, height))
-        groups: dict[tuple[int, int, int], list[TesseractWord]] = {}
-        for word in words:
-            if word.confidence >= self.config.min_confidence:
+        kept_words = [w for w in words if w.confidence >= self.config.min_confidence]
+        ordered: list[tuple[int, list[TesseractWord]]] = []
+        if self.config.tesseract_layout == "xycut":
+            own: dict[tuple[int, int, int], list[int]] = {}
+            for k, word in enumerate(kept_words):
+                own.setdefault(word.line_key, []).append(k)
+            for line in reading_order([WordBox(*w.box) for w in kept_words], lines=list(own.values())):
+                ordered.append((line.block, [kept_words[i] for i in line.words]))
+        else:
+            groups: dict[tuple[int, int, int], list[TesseractWord]] = {}
+            for word in kept_words:
                 groups.setdefault(word.line_key, []).append(word)
-        blocks: dict[int, int] = {}
+            blocks: dict[int, int] = {}
+            ordered = [(blocks.setdefault(key[0], len(blocks)), members) for key, members in groups.items()]
         lines: list[OcrLine] = []
-        for key, members in groups.items():
-            block = blocks.setdefault(key[0], len(blocks))
+        for block, members in ordered:
             ocr_words = [OcrWord(text=w.text, confidence=w.confidence,
                                  box=self._to_input(tuple(v / scale for v in w.box), page, w.confidence))  # type: ignore[arg-type]
                          for w in members]

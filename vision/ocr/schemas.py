@@ -31,6 +31,9 @@ class OcrOptions(BaseModel):
     join_hyphens: bool = Field(True, description="join a word hyphenated at a line end in `text` (lines stay raw)")
     tesseract_psm: int = Field(3, ge=3, le=13, description="Tesseract page segmentation mode (3 automatic, "
                                                            "4 one column of variable sizes, 6 one block)")
+    tesseract_layout: Literal["tesseract", "xycut"] = Field(
+        "xycut", description="reading order of Tesseract's words: its own lines and blocks, or this "
+                             "package's XY-cut over the word boxes (keeps narrow-gutter columns apart)")
     tesseract_min_width: int = Field(0, ge=0, le=4000, description="upscale narrower pages to this width "
                                                                    "before Tesseract (0 = never)")
     extract_engine: Literal["tesseract", "same"] = Field(

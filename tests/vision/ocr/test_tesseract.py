@@ -81,3 +81,17 @@ def test_extract_returns_typed_fields_with_boxes() -> None:
     assert [f.name for f in result.fields] == ["company", "date", "address", "total"]
     with pytest.raises(InvalidInput):
         reader.extract(ExtractRequest(document=base64.b64encode(b"not an image")))
+
+
+@pytest.mark.skipif(find_binary() is None, reason="tesseract-ocr is not installed (apt-get install tesseract-ocr)")
+def test_xycut_keeps_columns_that_tesseracts_own_layout_interleaves() -> None:
+    """A short two-column scan (development seed): Tesseract's page layout reads it line by line across
+    the gutter; the XY-cut over Tesseract's words and lines reads column 1, then column 2."""
+    from vision.ocr.reader import OcrReader
+    from vision.ocr.scans import DEV_SEED, two_column_scans
+
+    sample = two_column_scans(1, seed=DEV_SEED, base=PageSpec(dpi=150, height_in=2.5, columns=2)).samples[0]
+    own = OcrReader(engine="tesseract", tesseract_layout="tesseract").load().predict([sample.image])[0]
+    ours = OcrReader(engine="tesseract").load().predict([sample.image])[0]
+    assert character_error_rate(sample.text, own.text) > 0.2  # the interleaving this option exists for
+    assert character_error_rate(sample.text, ours.text) < 0.02
