@@ -31,6 +31,13 @@ if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null; then
             fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 fonts-freefont-ttf \
             fonts-roboto-unhinted fonts-bebas-neue fonts-dosis fonts-b612 fonts-opendin fonts-routed-gothic >/dev/null
     fi
+    # Tesseract 5 (an engine of the ocr task: --engine tesseract|combined); brings the English model.
+    if ! command -v tesseract >/dev/null || [[ ! -f /usr/share/tesseract-ocr/5/tessdata/eng.traineddata ]]; then
+        log "installing tesseract-ocr (apt)"
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            tesseract-ocr tesseract-ocr-eng >/dev/null
+    fi
 fi
 
 # PostgreSQL server binaries for the state tests (a throwaway server per test session; Debian package).

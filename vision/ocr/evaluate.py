@@ -11,6 +11,7 @@ import numpy as np
 
 from core.errors import InvalidInput
 from core.schemas import Metrics
+from core.stats import bootstrap_interval
 from vision.ocr.datasets import OcrDataset, OcrSample
 from vision.ocr.metrics import character_error_rate, match_boxes, word_error_rate
 
@@ -84,7 +85,10 @@ def _summarise(name: str, rows: list[dict[str, object]], elapsed: float) -> Metr
         tp = sum(int(r["tp"]) for r in boxed)  # type: ignore[arg-type]
         values["word_precision"] = tp / max(1, sum(int(r["n_pred"]) for r in boxed))  # type: ignore[arg-type]
         values["word_recall"] = tp / max(1, sum(int(r["n_true"]) for r in boxed))  # type: ignore[arg-type]
-    return Metrics(task="ocr", dataset=name, n_samples=len(rows), values=values, details={"pages": rows})
+    intervals = {key: bootstrap_interval(lambda sample, key=key: float(np.mean([r[key] for r in sample])), rows)
+                 for key in ("cer", "wer")}
+    return Metrics(task="ocr", dataset=name, n_samples=len(rows), values=values, details={"pages": rows},
+                   intervals=intervals)
 
 
 def plain_easyocr_text(result: Sequence) -> str:

@@ -14,6 +14,7 @@ to bottom. Leaves are read line by line.
 """
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -145,25 +146,76 @@ def xy_cut(segments: list[Segment], params: LayoutParams, unit: float) -> list[l
 
 
 def _lines_of_block(block: list[Segment]) -> list[list[Segment]]:
-    """Segments of one block that share a baseline form one line, read left to right."""
+    """Segments of one block that share a baseline, side by side, form one line, read left to right.
+
+    Segments that overlap horizontally are never one line (adjacent lines of a skewed page
+    overlap vertically).
+    """
     lines: list[list[Segment]] = []
     for segment in sorted(block, key=lambda s: ((s.y1 + s.y2) / 2, s.x1)):
-        if lines and _vertical_overlap(segment, lines[-1][-1]) >= 0.5:
+        if (lines and _vertical_overlap(segment, lines[-1][-1]) >= 0.5
+                and all(segment.x1 >= s.x2 or s.x1 >= segment.x2 for s in lines[-1])):
             lines[-1].append(segment)
         else:
             lines.append([segment])
     return [sorted(line, key=lambda s: s.x1) for line in lines]
 
 
-def reading_order(boxes: Sequence[WordBox], params: LayoutParams | None = None) -> list[Line]:
-    """Lines (lists of word indices) in reading order; every word appears exactly once."""
+def segments_of_lines(boxes: Sequence[WordBox], lines: Sequence[Sequence[int]], params: LayoutParams,
+                      unit: float) -> list[Segment]:
+    """Segments from an engine's own lines (e.g. Tesseract's), split where a gap is column-sized."""
+    segments: list[Segment] = []
+    for line in lines:
+        current: Segment | None = None
+        for index in sorted(line, key=lambda i: boxes[i].x1):
+            if current is None or boxes[index].x1 - current.x2 > params.word_gap * unit:
+                current = Segment()
+                segments.append(current)
+            current.add(index, boxes[index])
+    return segments
+
+
+def reading_order(boxes: Sequence[WordBox], params: LayoutParams | None = None,
+                  lines: Sequence[Sequence[int]] | None = None) -> list[Line]:
+    """Lines (lists of word indices) in reading order; every word appears exactly once.
+
+    ``lines`` are an engine's own lines (word indices), used as segments after splitting them at
+    column-sized gaps; without them words are chained into segments here.
+    """
     if not boxes:
         return []
     params = params or LayoutParams()
     unit = statistics.median(b.height for b in boxes) or 1.0
-    segments = build_segments(boxes, params, unit)
+    segments = (segments_of_lines(boxes, lines, params, unit) if lines is not None
+                else build_segments(boxes, params, unit))
     lines: list[Line] = []
     for block_id, block in enumerate(xy_cut(segments, params, unit)):
         for line in _lines_of_block(block):
             lines.append(Line(words=[w for s in line for w in s.words], block=block_id))
     return lines
+
+
+_HYPHEN_END = re.compile(r"[^\W\d_]-$")
+
+
+def page_text(lines: Sequence[tuple[str, int]], join_hyphens: bool = True) -> str:
+    """The text of lines ``(text, block)`` in reading order, one line per line break.
+
+    With ``join_hyphens`` a line that ends in a letter and a hyphen is joined with the next line
+    of the same block when that one starts with a lower-case letter (``ex-`` + ``plain`` ->
+    ``explain``); the rest of the next line follows on the joined line. A hyphen that belongs to
+    the word (``well-`` + ``known``) cannot be told apart and is dropped too.
+
+    >>> page_text([("we ex-", 0), ("plain it", 0), ("Next-", 1), ("Block", 1)])
+    'we explain it\\nNext-\\nBlock'
+    """
+    out: list[str] = []
+    previous_block: int | None = None
+    for text, block in lines:
+        if (join_hyphens and out and block == previous_block and _HYPHEN_END.search(out[-1])
+                and text[:1].islower()):
+            out[-1] = out[-1][:-1] + text
+        else:
+            out.append(text)
+        previous_block = block
+    return "\n".join(out)

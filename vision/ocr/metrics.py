@@ -106,3 +106,35 @@ def match_boxes(predicted: Sequence[Xyxy], truth: Sequence[Xyxy], iou_threshold:
                 used_t.add(t)
                 matched += 1
     return DetectionScore(matched, len(predicted), len(truth))
+
+
+@dataclass(frozen=True)
+class WordCounts:
+    """Bag-of-words overlap of a page's text with its transcription (multiset intersection)."""
+
+    matched: int
+    n_reference: int
+    n_predicted: int
+
+
+def word_counts(reference: str, hypothesis: str) -> WordCounts:
+    """Whitespace-separated words of both texts matched as multisets (case and punctuation count)."""
+    from collections import Counter
+
+    ref, hyp = Counter(reference.split()), Counter(hypothesis.split())
+    return WordCounts(sum((ref & hyp).values()), sum(ref.values()), sum(hyp.values()))
+
+
+def word_f1(counts: Sequence[WordCounts]) -> tuple[float, float, float]:
+    """Micro precision, recall and F1 over pages.
+
+    >>> word_f1([word_counts("TOTAL 9.00", "TOTAL 9,00")])
+    (0.5, 0.5, 0.5)
+    """
+    matched = sum(c.matched for c in counts)
+    n_ref = sum(c.n_reference for c in counts)
+    n_pred = sum(c.n_predicted for c in counts)
+    precision = matched / n_pred if n_pred else 0.0
+    recall = matched / n_ref if n_ref else 0.0
+    f1 = 2 * matched / (n_ref + n_pred) if n_ref + n_pred else 0.0
+    return precision, recall, f1

@@ -1,7 +1,11 @@
 """Request options and results of the OCR task (JSON-ready pydantic models, the objects the HTTP API returns)."""
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Base64Bytes, BaseModel, ConfigDict, Field, computed_field
 
 from core.schemas import Box
 
@@ -11,6 +15,10 @@ class OcrOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    engine: Literal["easyocr", "tesseract", "combined"] = Field(
+        "easyocr", description="easyocr (CRAFT + CRNN), tesseract (Debian tesseract-ocr: its layout and LSTM), "
+                               "or combined (Tesseract's layout and reading; easyocr re-reads the words Tesseract "
+                               "is unsure of and the more confident reading is kept)")
     languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
     detect_orientation: bool = True
     deskew: bool = False
@@ -20,6 +28,20 @@ class OcrOptions(BaseModel):
     batch_size: int = Field(32, ge=1, le=512, description="word crops per recognition batch")
     min_confidence: float = Field(0.0, ge=0.0, le=1.0, description="drop words read with less confidence")
     pdf_dpi: int = Field(200, ge=50, le=600, description="resolution PDF pages are rendered at")
+    join_hyphens: bool = Field(True, description="join a word hyphenated at a line end in `text` (lines stay raw)")
+    tesseract_psm: int = Field(3, ge=3, le=13, description="Tesseract page segmentation mode (3 automatic, "
+                                                           "4 one column of variable sizes, 6 one block)")
+    tesseract_layout: Literal["tesseract", "xycut"] = Field(
+        "xycut", description="reading order of Tesseract's words: its own lines and blocks, or this "
+                             "package's XY-cut over the word boxes (keeps narrow-gutter columns apart)")
+    tesseract_min_width: int = Field(0, ge=0, le=4000, description="upscale narrower pages to this width "
+                                                                   "before Tesseract (0 = never)")
+    extract_engine: Literal["tesseract", "same"] = Field(
+        "tesseract", description="what `extract` reads receipts with: Tesseract as one block of text (--psm 6) "
+                                 "dropping words under 0.4 confidence (best on the SROIE tuning receipts), or "
+                                 "this reader's own engine and options")
+    recheck_below: float = Field(0.6, ge=0.0, le=1.0, description="combined engine: Tesseract words under this "
+                                                                  "confidence are read again by easyocr")
 
 
 class OcrWord(BaseModel):
@@ -73,3 +95,77 @@ class DocumentResult(BaseModel):
     def text(self) -> str:
         """The pages' text, separated by form feeds."""
         return "\n\f\n".join(page.text for page in self.pages)
+
+
+# -- key-field extraction ---------------------------------------------------------------------
+FieldKind = Literal["text", "date", "amount", "company", "address"]
+
+
+class FieldSpec(BaseModel):
+    """One field of a field set (see the module docstring)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    kind: FieldKind = "text"
+    anchors: list[str] = Field(default_factory=list, description="words that label the value (case-insensitive)")
+    patterns: list[str] = Field(default_factory=list, description="regular expressions the value matches")
+    exclude: list[str] = Field(default_factory=list, description="rows with these words are not the field")
+    stop: list[str] = Field(default_factory=list, description="address: rows with these words end it")
+    prefer: list[str] = Field(default_factory=list, description="amount: anchored rows with these words win "
+                                                                "(and are kept despite an exclude word)")
+    currency: str | None = Field(None, description="amount: ISO 4217 code when the page shows none")
+    top_rows: int = Field(8, ge=1, le=200, description="company: how many rows from the top to look at")
+
+
+class FieldSet(BaseModel):
+    """A named list of fields to extract."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "custom"
+    fields: list[FieldSpec] = Field(min_length=1)
+
+
+class ExtractRequest(BaseModel):
+    """A receipt or invoice to extract fields from: the file's bytes (base64 in JSON), pages, field set.
+
+    ``field_set`` defaults to the bundled receipt set (company, date, address, total); a client's
+    own set has the same shape as its YAML file.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    document: Base64Bytes = Field(description="image (PNG, JPEG, TIFF...) or PDF bytes, base64-encoded")
+    pages: str | None = Field(None, description="PDF/TIFF pages to read, e.g. '1-2' (default: all)")
+    field_set: FieldSet | None = Field(None, description="fields to extract (default: the receipt set)")
+
+
+class ExtractedField(BaseModel):
+    """One extracted field: the text as read, its normalised value, confidence, box and page.
+
+    ``value`` is ISO 8601 for dates and a decimal string for amounts; ``amount`` and ``currency``
+    (ISO 4217) are set for amounts, ``date`` for dates. A field not found has ``value`` None.
+    """
+
+    name: str
+    kind: FieldKind
+    value: str | None = None
+    text: str | None = None
+    date: datetime.date | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+    confidence: float = Field(0.0, ge=0.0, le=1.0)
+    box: Box | None = None
+    page: int | None = Field(None, description="1-based page the field was found on")
+
+
+class ExtractResult(BaseModel):
+    """The fields of the field set, in its order, and the pages read."""
+
+    field_set: str
+    fields: list[ExtractedField]
+    n_pages: int = Field(ge=1)
+
+    def get(self, name: str) -> ExtractedField | None:
+        return next((f for f in self.fields if f.name == name), None)

@@ -40,3 +40,12 @@ def test_every_word_appears_once_and_blocks_are_numbered() -> None:
 def test_empty_and_single() -> None:
     assert reading_order([]) == []
     assert [line.words for line in reading_order([WordBox(0, 0, 5, 5)])] == [[0]]
+
+
+def test_hyphenated_line_ends_join_in_text_only_within_a_block() -> None:
+    from vision.ocr.layout import page_text
+
+    assert page_text([("we ex-", 0), ("plain it", 0)]) == "we explain it"
+    assert page_text([("we ex-", 0), ("plain it", 0)], join_hyphens=False) == "we ex-\nplain it"
+    assert page_text([("ex-", 0), ("Plain", 0), ("co-", 1), ("op", 2), ("3-", 2), ("four", 2)]) == \
+        "ex-\nPlain\nco-\nop\n3-\nfour"

@@ -87,3 +87,19 @@ def test_blank_and_tiny_images_read_as_empty(reader) -> None:
     results = reader.predict([np.full((10, 12, 3), 255, np.uint8), Image.new("RGB", (300, 200), "white")])
     assert [r.text for r in results] == ["", ""] and all(r.lines == [] for r in results)
     assert (results[0].width, results[0].height) == (12, 10)
+
+
+@pytest.mark.skipif(__import__("shutil").which("tesseract") is None, reason="tesseract-ocr is not installed")
+def test_combined_engine_reads_a_degraded_two_column_scan_in_order() -> None:
+    """Tesseract's layout and reading with easyocr re-reading its unsure words: columns not interleaved."""
+    if not status().available:
+        pytest.skip(f"easyocr weights unavailable: {status().message}")
+    from vision.ocr.reader import OcrReader
+    from vision.ocr.scans import two_column_scans
+
+    sample = two_column_scans(1, seed=7, base=PageSpec(dpi=150, height_in=2.5, columns=2)).samples[0]  # dev seed
+    reader = OcrReader(engine="combined", device="cpu", recheck_below=0.95).load()
+    result = reader.predict([sample.image])[0]
+    assert reader.engine is not None and reader.tesseract is not None
+    assert character_error_rate(sample.text, result.text) < 0.03
+    assert len({line.block for line in result.lines}) >= 2

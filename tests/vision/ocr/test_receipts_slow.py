@@ -1,0 +1,51 @@
+"""Real receipts (SROIE development data, tuning part only): Tesseract and combined engines, key fields, evaluate --data."""
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from vision.ocr.tesseract import find_binary
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(find_binary() is None, reason="tesseract-ocr is not installed (apt-get install "
+                                                               "tesseract-ocr)")]
+
+
+@pytest.fixture(scope="module")
+def receipts(shared_data):
+    folder = shared_data / "ocr" / "receipts_sroie"
+    if not folder.is_dir():
+        pytest.skip(f"SROIE receipts not found at {folder}")
+    return folder
+
+
+def test_extract_on_real_receipts(receipts) -> None:
+    """Receipts 009 and 010 (tuning part): company, date and total as labelled."""
+    from vision.ocr.fields import same_value
+    from vision.ocr.labelled import read_key_file
+    from vision.ocr.reader import OcrReader
+    from vision.ocr.schemas import ExtractRequest
+
+    reader = OcrReader(engine="tesseract", device="cpu", min_confidence=0.4).load()
+    for name in ("009", "010"):
+        key = read_key_file(receipts / "key" / f"{name}.json")
+        data = base64.b64encode((receipts / "img" / f"{name}.jpg").read_bytes())
+        result = reader.extract(ExtractRequest(document=data))
+        for field in ("company", "date", "total"):
+            got = result.get(field)
+            assert got is not None and same_value(field, key[field], got.value), (name, field, got, key[field])
+            assert got.box is not None and 0.0 < got.confidence <= 1.0
+
+
+def test_evaluate_data_on_three_receipts(receipts, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from vision.ocr.cli import app
+
+    out = CliRunner().invoke(app, ["evaluate", "--data", str(receipts), "--split", "tune", "--limit", "3",
+                                   "--engine", "tesseract", "--baselines", "none", "--device", "cpu", "--json",
+                                   "--cache", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    assert '"origin": "labelled"' in out.output and '"field_exact_mean"' in out.output
+    assert len(list((tmp_path / "tesseract").glob("*.json"))) == 3
