@@ -231,3 +231,30 @@ def test_the_python_client_calls_predict_and_typed_operations(server: str, share
         assert gone.value.status == 404 and gone.value.error == "NotFound"
         with pytest.raises(ValueError, match="top_kk"):
             client.call("face", "identify", image=photo, top_kk=3)  # refused before anything is sent
+
+
+def test_ocr_extract_reads_key_fields_of_a_real_receipt_and_refuses_bad_input(server: str, shared_data: Path) -> None:
+    _need("ocr")
+    import json as json_lib
+    import shutil
+
+    if shutil.which("tesseract") is None:
+        pytest.skip("tesseract-ocr is not installed (scripts/install.sh installs it)")
+    root = shared_data / "ocr" / "receipts_sroie"
+    receipt = sorted((root / "img").glob("*.jpg"))[-1]  # from the reported part of the fixed split
+    key = json_lib.loads((root / "key" / f"{receipt.stem}.json").read_text())
+    headers = {"Authorization": f"Bearer {KEY_A}"}
+    r = httpx.post(f"{server}/ocr/extract", files={"image": (receipt.name, receipt.read_bytes(), "image/jpeg")},
+                   headers=headers, timeout=300)
+    assert r.status_code == 200, r.text
+    fields = {f["name"]: f for f in r.json()["result"]["fields"]}
+    assert set(fields) == {"company", "date", "address", "total"}
+    assert fields["total"]["value"] is None or float(fields["total"]["value"]) > 0
+    assert any(fields[name]["value"] for name in fields), (fields, key)
+    bad = httpx.post(f"{server}/ocr/extract", files={"image": ("x.png", b"not an image", "image/png")},
+                     headers=headers, timeout=60)
+    assert 400 <= bad.status_code < 500, bad.text
+    bad_set = httpx.post(f"{server}/ocr/extract", files={"image": (receipt.name, receipt.read_bytes(), "image/jpeg")},
+                         data={"field_set": "fields: [{name: x, kind: date, patterns: ['(']}]"}, headers=headers,
+                         timeout=300)
+    assert bad_set.status_code == 400 and "pattern" in bad_set.json()["detail"]["message"], bad_set.text

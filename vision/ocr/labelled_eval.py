@@ -22,6 +22,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -244,3 +245,21 @@ def reading_of_readtext(items: Sequence) -> PageReading:
             at += width
         lines.append(ReadLine(str(text), box, tuple(words)))
     return PageReading(lines=lines, text="\n".join(line.text for line in lines))
+
+
+def evaluate_reader_on(reader: Any, data: LabelledSet) -> Metrics:
+    """One reader (its own engine and options) on an outside labelled set, key fields with the receipt
+    rules where the set has key files: what ``OcrReader.evaluate`` and ``ais bench --data ocr=PATH`` run."""
+    from core.images import load_image
+    from vision.ocr.fields import Word, extract_fields, load_field_set
+
+    name = str(reader.config.engine)
+    readers: dict[str, Reader] = {name: lambda p: reading_of_result(reader.predict([load_image(p.image_path)])[0])}
+    field_set = load_field_set() if any(p.key for p in data.pages) else None
+
+    def extract(reading: PageReading) -> dict[str, str | None]:
+        found = extract_fields([Word(t, b, 1.0, k) for k, line in enumerate(reading.lines) for t, b in line.words],
+                               field_set)
+        return {key: (hit.value if hit else None) for key, hit in found.items()}
+
+    return evaluate_labelled(data, readers, main=name, extract=extract if field_set else None)

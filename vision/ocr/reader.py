@@ -158,7 +158,8 @@ class OcrReader(BaseTask[ImageInput, OcrResult]):
         results = self.read_images(document.images, document.numbers)
         return DocumentResult(n_pages=document.n_pages, pages=results)
 
-    def extract(self, request: ExtractRequest) -> ExtractResult:
+    def extract(self, request: ExtractRequest, *, max_bytes: int | None = None,
+                max_pixels: int | None = None) -> ExtractResult:
         """Key fields of a receipt or invoice (image or PDF): the request's field set, else the receipt set.
 
         Each page is read, its words grouped into rows and the field rules applied; a field takes
@@ -167,7 +168,8 @@ class OcrReader(BaseTask[ImageInput, OcrResult]):
         from vision.ocr.fields import Word, extract_fields, load_field_set
 
         field_set = request.field_set or load_field_set()
-        document = self._extract_reader().read_document(request.document, request.pages)
+        document = self._extract_reader().read_document(request.document, request.pages, max_bytes=max_bytes,
+                                                        max_pixels=max_pixels)
         chosen: dict[str, ExtractedField] = {}
         for index, page in enumerate(document.pages):
             words = [Word(w.text, (w.box.x1, w.box.y1, w.box.x2, w.box.y2), w.confidence, k)
@@ -385,9 +387,15 @@ class OcrReader(BaseTask[ImageInput, OcrResult]):
 
     # -- evaluation ---------------------------------------------------------------------------
     def evaluate(self, dataset: Any) -> Metrics:
-        """CER/WER overall and per layout, orientation accuracy, word-box precision/recall."""
+        """CER/WER overall and per layout, orientation accuracy, word-box precision/recall; on an outside
+        labelled set (``vision.ocr.labelled.read_labelled``) word F1, line CER/WER and key fields."""
         from vision.ocr.evaluate import evaluate_reader
+        from vision.ocr.labelled import LabelledSet
 
+        if isinstance(dataset, LabelledSet):
+            from vision.ocr.labelled_eval import evaluate_reader_on
+
+            return evaluate_reader_on(self, dataset)
         return evaluate_reader(self, dataset)
 
 

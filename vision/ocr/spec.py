@@ -17,11 +17,15 @@ SPEC = TaskSpec(
               "rotated": "vision.ocr.datasets:rotated_pages"},
     quick_datasets={"rendered": "vision.ocr.datasets:rendered_quick",
                     "rotated": "vision.ocr.datasets:rotated_quick"},
+    read_data="vision.ocr.labelled:read_labelled",
     result="vision.ocr.schemas:OcrResult",
     options="vision.ocr.schemas:OcrOptions",
     operations=(
         Operation("read", "POST", "/ocr", "vision.ocr.operations:read", "vision.ocr.operations:ReadRequest",
                   "vision.ocr.schemas:DocumentResult",
                   "Read one image, multi-page TIFF or PDF (pages=1-3): every page, the same schema for all"),
+        Operation("extract", "POST", "/ocr/extract", "vision.ocr.operations:extract",
+                  "vision.ocr.operations:ExtractFieldsRequest", "vision.ocr.schemas:ExtractResult",
+                  "Key fields of a receipt or invoice (company, date, address, total; or your own field set)"),
     ),
 )
