@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from core.device import Placement
-from core.errors import WeightsUnavailable
+from core.errors import InvalidInput, WeightsUnavailable
 from core.schemas import Metrics, TextLimits
 from core.task import BaseTask
 from core.text import validate_texts
@@ -134,20 +134,43 @@ class SentimentClassifier(BaseTask[str, SentimentResult]):
         return [r for start in steps for r in self._classify(valid[start:start + self.max_batch_items])]
 
     def evaluate(self, dataset: Any, progress: bool = False) -> Metrics:
-        """Accuracy, macro-F1 and confusion matrix of this model and of the VADER baseline on ``dataset``.
+        """Accuracy (Wilson 95 % interval), macro-F1 (bootstrap interval) and the confusion matrix on ``dataset``.
 
-        ``dataset`` is a ``LabelledTexts`` (texts + 0/1 labels), e.g. ``nlp.sentiment.datasets.sst2("dev")``.
+        ``dataset`` is a ``LabelledTexts`` whose labels index the model's labels (binary: 1 = positive),
+        e.g. ``nlp.sentiment.datasets.sst2("dev")`` or ``read_labelled(path, labels="auto",
+        label_names=clf.labels)``. The shipped binary model is compared with the VADER lexicon on the same
+        texts (``baselines["vader"]``), and its neutral band's coverage is reported too. Every set we
+        read is real text labelled by others (``origin="labelled"``).
         """
-        from nlp.sentiment.baseline import VaderBaseline
-        from nlp.sentiment.metrics import binary_metrics
+        from core.stats import wilson_interval
+        from nlp.sentiment.metrics import binary_metrics, class_metrics
 
         if not self.loaded:
             self.load()
-        ours, ours_cm = binary_metrics(self.predict_all(dataset.texts, progress), dataset.labels)
-        vader, vader_cm = binary_metrics(VaderBaseline(self.neutral_band).predict(dataset.texts), dataset.labels,
-                                         prefix="vader_")
-        return Metrics(task=self.name, dataset=dataset.name, n_samples=len(dataset),
-                       values={**ours, **vader},
-                       details={"confusion_matrix": ours_cm, "vader_confusion_matrix": vader_cm,
-                                "confusion_matrix_layout": "rows truth [negative, positive], columns predicted",
-                                "model_version": self.version, "neutral_band": self.neutral_band})
+        names = self.labels
+        if tuple(dataset.label_names) != names:
+            raise InvalidInput(f"{dataset.name}: its labels {list(dataset.label_names)} are not the model's {list(names)}")
+        results = self.predict_all(dataset.texts, progress)
+        pred = [names.index(max(r.probabilities, key=r.probabilities.__getitem__)) for r in results]
+        values, intervals, cm = class_metrics(pred, dataset.labels, names)
+        details: dict[str, object] = {"confusion_matrix": cm, "model_version": self.version,
+                                      "confusion_matrix_layout": f"rows truth {list(names)}, columns predicted"}
+        baselines: dict[str, dict[str, float]] = {}
+        if names == BINARY:
+            from nlp.sentiment.baseline import VaderBaseline
+
+            band, _ = binary_metrics(results, dataset.labels)
+            values.update(coverage=band["coverage"], accuracy_decided=band["accuracy_decided"])
+            decided = round(band["coverage"] * len(dataset))
+            intervals["coverage"] = wilson_interval(decided, len(dataset))
+            intervals["accuracy_decided"] = wilson_interval(round(band["accuracy_decided"] * decided), decided)
+            vader_results = VaderBaseline(self.neutral_band).predict(dataset.texts)
+            vader_pred = [int(r.probabilities["positive"] >= 0.5) for r in vader_results]
+            vader, vader_intervals, vader_cm = class_metrics(vader_pred, dataset.labels, names)
+            vader_band, _ = binary_metrics(vader_results, dataset.labels)
+            vader.update(coverage=vader_band["coverage"], accuracy_decided=vader_band["accuracy_decided"])
+            baselines["vader"] = vader
+            details.update(vader_confusion_matrix=vader_cm, neutral_band=self.neutral_band,
+                           vader_intervals={k: list(v) for k, v in vader_intervals.items()})
+        return Metrics(task=self.name, dataset=dataset.name, n_samples=len(dataset), values=values,
+                       intervals=intervals, origin="labelled", baselines=baselines, details=details)

@@ -45,11 +45,23 @@ def predict(
         typer.echo(json.dumps({"text": text, **result.model_dump(mode="json")}))
 
 
+def _columns(text_col: str | None, label_col: str | None, header: bool) -> tuple[str | int, str | int]:
+    """Named columns with a header (default text/label), 0-based numbers without one (default 0/1)."""
+    if header:
+        return text_col or "text", label_col or "label"
+    return int(text_col or 0), int(label_col or 1)
+
+
 @app.command()
 def evaluate(
-    data: Annotated[Path | None, typer.Option(help="labelled CSV/TSV (default: SST-2 dev)")] = None,
-    text_col: Annotated[str, typer.Option(help="text column of --data")] = "sentence",
-    label_col: Annotated[str, typer.Option(help="label column of --data (1/0 or positive/negative)")] = "label",
+    data: Annotated[Path | None, typer.Option(help="labelled TSV/CSV, GLUE style: a header, one text and one label "
+                                                   "column (default: SST-2 dev)")] = None,
+    text_col: Annotated[str | None, typer.Option(help="text column: a name, or a 0-based number with --no-header "
+                                                     "(default sentence / 0)")] = None,
+    label_col: Annotated[str | None, typer.Option(help="label column (default label / 1); binary model: 1/0, "
+                                                      "positive/negative...; else the model's label names")] = None,
+    header: Annotated[bool, typer.Option(help="the first row names the columns")] = True,
+    data_format: Annotated[str, typer.Option("--format", help="auto (by extension), tsv or csv")] = "auto",
     limit: Annotated[int | None, typer.Option(help="evaluate on the first N rows only")] = None,
     weights: WeightsOpt = None,
     device: DeviceOpt = "auto",
@@ -57,26 +69,33 @@ def evaluate(
     threads: ThreadsOpt = 1,
     as_json: Annotated[bool, typer.Option("--json", help="print metrics as JSON")] = False,
 ) -> None:
-    """Accuracy, macro-F1 and confusion matrix of the model AND of the VADER lexicon baseline."""
+    """Accuracy and macro-F1 with 95 % intervals, F1 per label, confusion matrix; VADER beside the binary model."""
     from nlp.sentiment import datasets
 
     _threads(threads)
-    dataset = datasets.read_labelled(data, text_col, label_col) if data else datasets.sst2("dev")
+    clf = _classifier(weights, device, neutral_band)
+    if data:
+        t_col, l_col = _columns(text_col or ("sentence" if header else None), label_col, header)
+        sep = {"auto": None, "tsv": "\t", "csv": ","}.get(data_format)
+        if data_format not in ("auto", "tsv", "csv"):
+            raise typer.BadParameter(f"--format must be auto, tsv or csv, got {data_format!r}")
+        binary = clf.labels == datasets.LABELS
+        dataset = datasets.read_labelled(data, t_col, l_col, delimiter=sep, header=header,
+                                         labels="binary" if binary else "auto", label_names=clf.labels)
+    else:
+        dataset = datasets.sst2("dev")
     if limit:
         dataset = dataset.head(limit)
-    metrics = _classifier(weights, device, neutral_band).evaluate(dataset, progress=True)
+    metrics = clf.evaluate(dataset, progress=True)
     if as_json:
         typer.echo(metrics.model_dump_json(indent=2))
         return
-    v = metrics.values
-    typer.echo(f"dataset {metrics.dataset} (n={metrics.n_samples}), model {metrics.details['model_version']}")
-    typer.echo(f"{'':22s}{'model':>10s}{'VADER':>10s}")
-    for key in ("accuracy", "macro_f1", "coverage", "accuracy_decided"):
-        typer.echo(f"{key:22s}{v[key]:10.4f}{v['vader_' + key]:10.4f}")
-    typer.echo("(coverage / accuracy_decided: share not labelled neutral, and accuracy on that share)")
-    for name in ("confusion_matrix", "vader_confusion_matrix"):
-        (tn, fp), (fn, tp) = metrics.details[name]  # type: ignore[misc]
-        typer.echo(f"{name}: truth neg -> [neg {tn}, pos {fp}]  truth pos -> [neg {fn}, pos {tp}]")
+    typer.echo(f"model {metrics.details['model_version']}")
+    typer.echo(metrics.table())
+    typer.echo(f"confusion ({metrics.details['confusion_matrix_layout']}): {metrics.details['confusion_matrix']}")
+    if "vader_confusion_matrix" in metrics.details:
+        typer.echo(f"VADER confusion: {metrics.details['vader_confusion_matrix']}")
+        typer.echo("(coverage / accuracy_decided: share not labelled neutral, and accuracy on that share)")
 
 
 def _config(train_layers: int, epochs: int, batch_size: int, max_minutes: float | None, device: str,
@@ -114,13 +133,6 @@ def train(
                             _config(train_layers, epochs, batch_size, max_minutes, device, 0.05, 3, seed),
                             version=new_version("sentiment-sst2"))
     _report(result, target)
-
-
-def _columns(text_col: str | None, label_col: str | None, header: bool) -> tuple[str | int, str | int]:
-    """Named columns with a header (default text/label), 0-based numbers without one (default 0/1)."""
-    if header:
-        return text_col or "text", label_col or "label"
-    return int(text_col or 0), int(label_col or 1)
 
 
 @app.command("fine-tune")

@@ -52,8 +52,11 @@ def test_beats_vader_on_sst2_dev_subset(classifier: SentimentClassifier, shared_
 
     metrics = classifier.evaluate(sst2("dev", shared_data / "sst2").head(500))
     assert metrics.values["accuracy"] > 0.80
-    assert metrics.values["accuracy"] > metrics.values["vader_accuracy"] + 0.1
+    assert metrics.values["accuracy"] > metrics.baselines["vader"]["accuracy"] + 0.1
     assert metrics.details["confusion_matrix"][0][0] > 0
+    low, high = metrics.intervals["accuracy"]
+    assert low < metrics.values["accuracy"] < high and metrics.origin == "labelled"
+    assert "macro_f1" in metrics.intervals
 
 
 def test_missing_weights_say_how_to_build(tmp_path: Path) -> None:
@@ -110,3 +113,19 @@ def test_a_long_review_from_a_file_is_read_whole(classifier: SentimentClassifier
         classifier.predict([review])
     result = classifier.predict_all([review])[0]
     assert result.label == "positive" and result.chunks >= 10
+
+
+def test_evaluate_any_labelled_file_and_reject_a_malformed_one(classifier: SentimentClassifier, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from nlp.sentiment.cli import app as sentiment_app
+
+    path = tmp_path / "glue.tsv"
+    path.write_text("sentence\tlabel\na gorgeous , moving film\t1\ndull and lifeless\t0\nwitty and warm\t1\n",
+                    encoding="utf-8")
+    out = CliRunner().invoke(sentiment_app, ["evaluate", "--data", str(path), "--device", "cpu", "--json"])
+    assert out.exit_code == 0, out.output
+    assert '"origin": "labelled"' in out.output and '"vader"' in out.output
+    path.write_text("sentence\tlabel\nfine\t1\nno tab on this line\n", encoding="utf-8")
+    out = CliRunner().invoke(sentiment_app, ["evaluate", "--data", str(path), "--device", "cpu"])
+    assert out.exit_code != 0 and "glue.tsv:3" in str(out.exception)
