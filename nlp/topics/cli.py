@@ -117,9 +117,12 @@ def reduce(
 
 @app.command()
 def evaluate(
-    data: Annotated[Path | None, typer.Option(help="CSV/TSV with text and label columns (default: AG News dev)")] = None,
-    text_col: str = "text",
-    label_col: str = "label",
+    data: Annotated[Path | None, typer.Option(help="labelled corpus: a TSV/CSV with text and label columns, or a "
+                                                   "folder of <class>/<doc>.txt (default: AG News dev)")] = None,
+    text_col: Annotated[str | None, typer.Option(help="text column (a 0-based number with --no-header)")] = None,
+    label_col: Annotated[str | None, typer.Option(help="label column (a 0-based number with --no-header)")] = None,
+    header: Annotated[bool, typer.Option(help="the table's first row names the columns")] = True,
+    data_format: Annotated[str, typer.Option("--format", help="auto, folders, tsv or csv")] = "auto",
     n_topics: Annotated[int | None, typer.Option(help="default: number of distinct labels")] = None,
     limit: Annotated[int | None, typer.Option(help="use the first N documents only")] = None,
     method: MethodOpt = "kmeans",
@@ -131,10 +134,15 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Fit on the corpus (labels unseen), then NMI/ARI vs labels, NPMI coherence, diversity and keywords."""
-    from nlp.topics.datasets import agnews, read_corpus
+    from nlp.topics.datasets import agnews, read_labelled_corpus
 
     _threads(threads)
-    corpus = read_corpus(data, text_col, label_col) if data else agnews()
+    if data:
+        t_col: str | int = (text_col or "text") if header else int(text_col or 0)
+        l_col: str | int = (label_col or "label") if header else int(label_col or 1)
+        corpus = read_labelled_corpus(data, t_col, l_col, header=header, data_format=data_format)
+    else:
+        corpus = agnews()
     if limit:
         corpus = corpus.head(limit)
     model = _model(None, device, load=False)
@@ -147,6 +155,7 @@ def evaluate(
     typer.echo("")
     _print_topics(model)
     typer.echo("topic vs label counts: " + json.dumps(metrics.details["topic_vs_label"]))
+    typer.echo("(intervals: bootstrap over documents; kmeans_minilm: plain k-means on the same embeddings)")
 
 
 @app.command("build-default")

@@ -52,6 +52,7 @@ class TopicModel(BaseTask[str, TopicAssignment]):
         self.meta: dict[str, Any] = {}
         self.over_time: list[TopicsOverTimeRow] = []
         self.fit_labels: np.ndarray | None = None  # topic of each document of the last fit
+        self.fit_embeddings: np.ndarray | None = None  # its document embeddings (for the k-means baseline)
         self._encoder: Any = None
 
     # -- loading -------------------------------------------------------------------------------
@@ -112,6 +113,7 @@ class TopicModel(BaseTask[str, TopicAssignment]):
                      "requested_topics": n_topics, "options": asdict(options),
                      "created": datetime.now(UTC).isoformat(timespec="seconds")}
         self.fit_labels = labels
+        self.fit_embeddings = embeddings
         self.over_time = []
         if parsed is not None:
             counts = state.vocabulary.counts(cleaned)
@@ -205,11 +207,17 @@ class TopicModel(BaseTask[str, TopicAssignment]):
 
     # -- evaluating ----------------------------------------------------------------------------
     def evaluate(self, dataset: Any, n_topics: int | None = None, options: FitOptions | None = None,
-                 progress: bool = False, cache: Path | None = None) -> Metrics:
+                 progress: bool = False, cache: Path | None = None, n_resamples: int = 300) -> Metrics:
         """Fit on ``dataset.texts`` (labels unseen), then NMI/ARI vs ``dataset.labels``, NPMI and diversity.
 
         ``n_topics`` defaults to the number of distinct labels. Fitting replaces this model's topics.
+        NMI and ARI get percentile-bootstrap 95 % intervals over the documents (the fit is fixed; the
+        interval is the uncertainty of the score on this many documents). The baseline is plain k-means
+        (10 inits) on the same encoder's embeddings, with the same number of clusters.
         """
+        from sklearn.cluster import KMeans
+
+        from core.stats import bootstrap_interval
         from nlp.topics.quality import label_agreement, npmi_coherence, topic_diversity
 
         k = n_topics or len(set(dataset.labels))
@@ -226,6 +234,15 @@ class TopicModel(BaseTask[str, TopicAssignment]):
         for label, topic in zip(dataset.labels, self.fit_labels.tolist()):
             crosstab.setdefault(str(topic), {}).setdefault(label, 0)
             crosstab[str(topic)][label] += 1
+        pairs = list(zip(dataset.labels, self.fit_labels.tolist()))
+        intervals = {key: bootstrap_interval(lambda sample, key=key: label_agreement(*zip(*sample))[key], pairs,
+                                             n_resamples=n_resamples) for key in ("nmi", "ari")}
+        assert self.fit_embeddings is not None
+        seed = (options or FitOptions()).seed
+        kmeans = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(self.fit_embeddings)
+        baseline = label_agreement(dataset.labels, kmeans.tolist())
         return Metrics(task=self.name, dataset=dataset.name, n_samples=len(dataset.texts), values=values,
+                       intervals=intervals, origin=getattr(dataset, "origin", "labelled"),
+                       baselines={"kmeans_minilm": baseline},
                        details={"topics": [t.model_dump(mode="json") for t in self.topics()],
                                 "npmi_per_topic": npmi, "topic_vs_label": crosstab, "options": self.meta.get("options")})

@@ -72,3 +72,14 @@ def test_a_corpus_of_long_documents_is_not_a_request() -> None:
     assert chunks == [2] and scores.shape == (1, 3)
     with pytest.raises(PayloadTooLarge):  # a request still has the limit
         model.predict([long_doc])
+
+
+def test_evaluate_reports_intervals_origin_and_the_kmeans_baseline() -> None:
+    from nlp.topics.datasets import Corpus
+    from nlp.topics.synth import themed_corpus
+
+    texts, labels = themed_corpus(15)
+    metrics = TopicModel(device="cpu").evaluate(Corpus("themes", texts, labels, origin="generated"), n_resamples=50)
+    low, high = metrics.intervals["nmi"]
+    assert low <= metrics.values["nmi"] <= high and metrics.origin == "generated"
+    assert 0.0 <= metrics.baselines["kmeans_minilm"]["nmi"] <= 1.0

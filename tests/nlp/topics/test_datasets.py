@@ -1,0 +1,44 @@
+"""Readers of labelled corpora for topic evaluation: TSV/CSV tables and <class>/<doc>.txt folders."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.errors import DataFormatError, InvalidInput
+from nlp.topics.datasets import read_folders, read_labelled_corpus
+
+
+def test_table_with_header_and_without(tmp_path: Path) -> None:
+    path = tmp_path / "news.csv"
+    path.write_text('text,label\n"Stocks fell, again",business\nUnited won,sport\n', encoding="utf-8")
+    corpus = read_labelled_corpus(path)
+    assert corpus.texts == ["Stocks fell, again", "United won"] and corpus.labels == ["business", "sport"]
+    assert corpus.origin == "labelled"
+    plain = tmp_path / "news.tsv"
+    plain.write_text("Stocks fell\tbusiness\nUnited won\tsport\n", encoding="utf-8")
+    assert read_labelled_corpus(plain, 0, 1, header=False).labels == ["business", "sport"]
+
+
+def test_malformed_table_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.tsv"
+    path.write_text("text\tlabel\nStocks fell\tbusiness\nno label here\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"bad.tsv:3"):
+        read_labelled_corpus(path)
+    with pytest.raises(InvalidInput, match="format must be"):
+        read_labelled_corpus(path, data_format="xml")
+
+
+def test_class_folders(tmp_path: Path) -> None:
+    for cls, docs in {"business": ["Shares rose.", "Profit fell."], "sport": ["A late goal." * 3000]}.items():
+        (tmp_path / "bbc" / cls).mkdir(parents=True)
+        for i, doc in enumerate(docs):
+            (tmp_path / "bbc" / cls / f"{i:03d}.txt").write_text(doc, encoding="utf-8")
+    corpus = read_labelled_corpus(tmp_path / "bbc")
+    assert corpus.labels == ["business", "business", "sport"] and len(corpus.texts[2]) > 20_000
+    (tmp_path / "bbc" / "sport" / "001.txt").write_bytes(b"\xff\xfe broken")
+    with pytest.raises(DataFormatError, match=r"sport/001.txt"):
+        read_folders(tmp_path / "bbc")
+    (tmp_path / "flat").mkdir()
+    with pytest.raises(InvalidInput, match="two class folders"):
+        read_folders(tmp_path / "flat")
