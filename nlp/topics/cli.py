@@ -40,10 +40,16 @@ def _print_topics(model, n_words: int = 10, docs: int = 1) -> None:
             typer.echo(f"          e.g. {doc[:140]}")
 
 
-def _options(method: str, text_weight: float, seed: int):
+SeedOpt = Annotated[list[str] | None, typer.Option("--seed-words", help="guided topics: comma-separated keywords of "
+                                                                      "one wanted topic; repeat per topic")]
+
+
+def _options(method: str, text_weight: float, seed: int, seed_words: list[str] | None = None):
     from nlp.topics.fit import FitOptions
 
-    return FitOptions(method=method, text_weight=text_weight, seed=seed)  # type: ignore[arg-type]
+    seeds = tuple(tuple(w.strip() for w in group.split(",") if w.strip()) for group in seed_words or [])
+    return FitOptions(method=method, text_weight=text_weight, seed=seed,  # type: ignore[arg-type]
+                      seed_words=tuple(s for s in seeds if s))
 
 
 @app.command()
@@ -56,6 +62,7 @@ def fit(
     method: MethodOpt = "kmeans",
     text_weight: TextWeightOpt = 0.5,
     seed: int = 0,
+    seed_words: SeedOpt = None,
     cache: CacheOpt = None,
     device: DeviceOpt = "auto",
     threads: ThreadsOpt = 1,
@@ -66,7 +73,8 @@ def fit(
     _threads(threads)
     corpus = read_corpus(data, text_col, date_col=date_col)
     model = _model(None, device, load=False).fit(corpus.texts, n_topics, dates=corpus.dates or None,
-                                                 options=_options(method, text_weight, seed), progress=True,
+                                                 options=_options(method, text_weight, seed, seed_words),
+                                                 progress=True,
                                                  cache=cache)
     model.save(out)
     _print_topics(model)
@@ -116,6 +124,18 @@ def reduce(
 
 
 @app.command()
+def merge(
+    topics: Annotated[str, typer.Option(help="comma-separated topic ids to merge into one, e.g. 2,5")],
+    out: Annotated[Path, typer.Option(help="folder for the merged model")],
+    weights: WeightsOpt = None,
+) -> None:
+    """Merge chosen topics of a fitted model into one (exact: their statistics are summed)."""
+    model = _model(weights, "cpu").merge([int(t) for t in topics.split(",") if t.strip()])
+    model.save(out)
+    _print_topics(model)
+
+
+@app.command()
 def evaluate(
     data: Annotated[Path | None, typer.Option(help="labelled corpus: a TSV/CSV with text and label columns, or a "
                                                    "folder of <class>/<doc>.txt (default: AG News dev)")] = None,
@@ -128,6 +148,7 @@ def evaluate(
     method: MethodOpt = "kmeans",
     text_weight: TextWeightOpt = 0.5,
     seed: int = 0,
+    seed_words: SeedOpt = None,
     cache: CacheOpt = None,
     device: DeviceOpt = "auto",
     threads: ThreadsOpt = 1,
@@ -146,7 +167,7 @@ def evaluate(
     if limit:
         corpus = corpus.head(limit)
     model = _model(None, device, load=False)
-    metrics = model.evaluate(corpus, n_topics, options=_options(method, text_weight, seed), progress=True,
+    metrics = model.evaluate(corpus, n_topics, options=_options(method, text_weight, seed, seed_words), progress=True,
                              cache=cache)
     if as_json:
         typer.echo(metrics.model_dump_json(indent=2))

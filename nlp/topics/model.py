@@ -120,6 +120,18 @@ class TopicModel(BaseTask[str, TopicAssignment]):
             self.over_time = topics_over_time(parsed, labels, counts, state.vocabulary.terms)
         return self
 
+    def merge(self, topics: Sequence[int]) -> Self:
+        """Merge the given topics into one (exact: statistics are summed); other ids above them shift down."""
+        state = self._require_state()
+        ids = sorted({int(t) for t in topics})
+        if len(ids) < 2 or ids[0] < 0 or ids[-1] >= state.n_topics:
+            raise InvalidInput(f"give two or more topic ids within 0..{state.n_topics - 1}, got {list(topics)}")
+        for drop in reversed(ids[1:]):
+            state = state.merged(ids[0], drop)
+        self.state = state
+        self.meta.setdefault("merged", []).append(ids)
+        return self
+
     def reduce(self, n_topics: int) -> Self:
         """Merge the most similar topics until ``n_topics`` remain (exact: topics keep summed statistics)."""
         self.state = self._require_state().reduced(n_topics)
