@@ -56,6 +56,8 @@ def _columns(text_col: str | None, label_col: str | None, header: bool) -> tuple
 def evaluate(
     data: Annotated[Path | None, typer.Option(help="labelled TSV/CSV, GLUE style: a header, one text and one label "
                                                    "column (default: SST-2 dev)")] = None,
+    split: Annotated[str, typer.Option(help="without --data: dev (SST-2 dev) or heldout (the 2,000 SST-2 train "
+                                            "phrases held out from the shipped model's training)")] = "dev",
     text_col: Annotated[str | None, typer.Option(help="text column: a name, or a 0-based number with --no-header "
                                                      "(default sentence / 0)")] = None,
     label_col: Annotated[str | None, typer.Option(help="label column (default label / 1); binary model: 1/0, "
@@ -82,8 +84,10 @@ def evaluate(
         binary = clf.labels == datasets.LABELS
         dataset = datasets.read_labelled(data, t_col, l_col, delimiter=sep, header=header,
                                          labels="binary" if binary else "auto", label_names=clf.labels)
+    elif split in ("dev", "heldout"):
+        dataset = datasets.sst2("dev") if split == "dev" else datasets.sst2_heldout()
     else:
-        dataset = datasets.sst2("dev")
+        raise typer.BadParameter(f"--split must be dev or heldout, got {split!r}")
     if limit:
         dataset = dataset.head(limit)
     metrics = clf.evaluate(dataset, progress=True)

@@ -109,6 +109,20 @@ def sst2_dev() -> LabelledTexts:
     return sst2("dev")
 
 
+def sst2_heldout(root: str | Path | None = None, n: int = 2000, seed: int = 13) -> LabelledTexts:
+    """The 2,000 SST-2 train phrases the shipped model never trained on (its early-stopping rows).
+
+    The same split as the shipped model's training (``random.Random(13)`` shuffle, first 2,000); it
+    chose the model's stopping step, so it is a development number next to SST-2 dev.
+    """
+    import random
+
+    train = sst2("train", root)
+    order = list(range(len(train)))
+    random.Random(seed).shuffle(order)
+    return train.subset(order[:n], f"sst2-train-heldout{n}-seed{seed}")
+
+
 def _shared_data() -> Path:
     import os
 
