@@ -113,3 +113,33 @@ def stratified_split(labels: Sequence[int], texts: Sequence[str], fraction: floa
     held_texts = {texts[i] for i in held}
     kept = [i for i in range(len(labels)) if i not in held_set and texts[i] not in held_texts]
     return kept, sorted(held)
+
+
+TEXT_COLUMNS = ("sentence", "text", "review", "content", "document", "body")
+LABEL_COLUMNS = ("label", "sentiment", "category", "class", "topic", "target")
+
+
+def guess_columns(path: str | Path, delimiter: str | None = None) -> tuple[bool, str | int, str | int]:
+    """(header, text column, label column) of a labelled table: a header naming a usual text column
+    (sentence, text, review...) and label column (label, sentiment, category...), else no header with
+    the text first and the label last (AG News style ``text<TAB>category``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInput(f"data file {str(path)!r} does not exist")
+    sep = delimiter_for(path, delimiter)
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            first = next(csv.reader(handle, delimiter=sep, quoting=csv.QUOTE_NONE if sep == "\t" else csv.QUOTE_MINIMAL),
+                         None)
+    except UnicodeDecodeError as exc:
+        raise DataFormatError(path, 1, f"not valid UTF-8 (byte offset {exc.start})") from exc
+    if not first:
+        raise DataFormatError(path, 1, "the file is empty")
+    names = [c.strip().lower() for c in first]
+    text = next((first[names.index(n)].strip() for n in TEXT_COLUMNS if n in names), None)
+    label = next((first[names.index(n)].strip() for n in LABEL_COLUMNS if n in names), None)
+    if text is not None and label is not None:
+        return True, text, label
+    if len(first) < 2:
+        raise DataFormatError(path, 1, f"expected a text and a label column separated by {sep!r}")
+    return False, 0, len(first) - 1

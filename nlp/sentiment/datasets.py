@@ -97,6 +97,22 @@ def read_labelled(path: str | Path, text_col: str | int = "text", label_col: str
     return LabelledTexts(path.name, texts, [index[r.label] for r in rows], names)
 
 
+def read_data(path: str | Path, data_format: str = "auto") -> LabelledTexts:
+    """An outside labelled set for ``evaluate`` / ``ais bench --data`` (``TaskSpec.read_data``).
+
+    GLUE style: a TSV/CSV whose header names a text column (sentence, text, review...) and a label
+    column (label, sentiment...), or two columns without a header; binary labels (1/0,
+    positive/negative...), the shipped model's label set. ``data_format``: auto (by extension), tsv, csv.
+    """
+    from nlp.labelled_table import guess_columns
+
+    if data_format not in ("auto", "tsv", "csv"):
+        raise InvalidInput(f"sentiment data format must be auto, tsv or csv, got {data_format!r}")
+    delimiter = {"tsv": "\t", "csv": ","}.get(data_format)
+    header, text_col, label_col = guess_columns(path, delimiter)
+    return read_labelled(path, text_col, label_col, delimiter=delimiter, header=header)
+
+
 def sst2(split: str = "dev", root: str | Path | None = None) -> LabelledTexts:
     """SST-2 phrases from the development data folder (``train`` or ``dev``; dev is never trained on)."""
 

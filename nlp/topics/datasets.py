@@ -125,3 +125,19 @@ def read_labelled_corpus(path: str | Path, text_col: str | int = "text", label_c
         return read_folders(path)
     delimiter = {"tsv": "\t", "csv": ","}.get(data_format)
     return read_corpus(path, text_col, label_col, header=header, delimiter=delimiter)
+
+
+def read_data(path: str | Path, data_format: str = "auto") -> Corpus:
+    """An outside labelled corpus for ``evaluate`` / ``ais bench --data`` (``TaskSpec.read_data``): a folder
+    of ``<class>/<doc>.txt``, or a TSV/CSV whose header names a text and a label column (text/category...)
+    or, without a header, has the text first and the label last (AG News style)."""
+    from nlp.labelled_table import guess_columns
+
+    path = Path(path)
+    if data_format == "folders" or (data_format == "auto" and path.is_dir()):
+        return read_folders(path)
+    delimiter = {"tsv": "\t", "csv": ","}.get(data_format)
+    if data_format not in ("auto", "tsv", "csv"):
+        raise InvalidInput(f"topics data format must be auto, folders, tsv or csv, got {data_format!r}")
+    header, text_col, label_col = guess_columns(path, delimiter)
+    return read_corpus(path, text_col, label_col, header=header, delimiter=delimiter)

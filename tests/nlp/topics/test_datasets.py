@@ -42,3 +42,18 @@ def test_class_folders(tmp_path: Path) -> None:
     (tmp_path / "flat").mkdir()
     with pytest.raises(InvalidInput, match="two class folders"):
         read_folders(tmp_path / "flat")
+
+
+def test_read_data_guesses_the_layout(tmp_path: Path) -> None:
+    from nlp.sentiment.datasets import read_data as sentiment_data
+    from nlp.topics.datasets import read_data
+
+    agnews_like = tmp_path / "dev.tsv"
+    agnews_like.write_text("Oil prices rose\tBusiness\nUnited won\tSports\n", encoding="utf-8")
+    assert read_data(agnews_like).labels == ["Business", "Sports"]
+    glue = tmp_path / "glue.csv"
+    glue.write_text("id,sentence,label\n1,great film,1\n2,awful,0\n", encoding="utf-8")
+    assert sentiment_data(glue).labels == [1, 0] and sentiment_data(glue).texts == ["great film", "awful"]
+    (tmp_path / "bad.tsv").write_text("only one column\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match="bad.tsv:1"):
+        read_data(tmp_path / "bad.tsv")
