@@ -31,7 +31,7 @@ from nlp.topics.gaussian import GaussianStats, Projection
 
 log = logging.getLogger(__name__)
 
-Method = Literal["kmeans", "agglomerative", "hdbscan", "spectral"]
+Method = Literal["kmeans", "agglomerative", "hdbscan"]
 
 
 @dataclass
@@ -215,11 +215,6 @@ def _initial_clusters(embeddings: np.ndarray, doc_tfidf: sparse.csr_matrix, k: i
     joint = np.hstack(views).astype(np.float32)
     if options.method == "kmeans":
         return KMeans(k, n_init=options.n_init, random_state=options.seed).fit_predict(joint)
-    if options.method == "spectral":  # a k-nearest-neighbour graph of the joint view, cut spectrally
-        from sklearn.cluster import SpectralClustering
-
-        return SpectralClustering(k, affinity="nearest_neighbors", n_neighbors=min(15, len(joint) - 1),
-                                  assign_labels="cluster_qr", random_state=options.seed).fit_predict(joint)
     if options.method == "agglomerative":
         from sklearn.cluster import AgglomerativeClustering
 
