@@ -94,6 +94,9 @@ class SentimentClassifier(BaseTask[str, SentimentResult]):
 
         assert self.placement is not None
         chunks = chunk_ids(self.tokenizer, texts, self.max_length)
+        weight = None if self.lexical is None or self.encoder_only else float(self.model_config.encoder_weight)
+        if weight == 0.0:  # the early-stopping split chose the lexical head alone: no encoder pass needed
+            return self._results(self.lexical.probabilities(texts).tolist(), chunks)
         pooled, owners = [], []
         with torch.inference_mode():
             for part in length_sorted_batches(chunks, self.batch_size, self.tokenizer.pad_token_id,
@@ -103,10 +106,11 @@ class SentimentClassifier(BaseTask[str, SentimentResult]):
             per_text = average_by_owner(torch.cat(pooled), owners, len(texts))
             logits = self.net.head(per_text.to(self.placement.torch_dtype())).float()
             probs = torch.softmax(logits, dim=-1).cpu().numpy()
-        if self.lexical is not None and self.encoder_only is False:
-            w = float(self.model_config.encoder_weight)
-            probs = w * probs + (1.0 - w) * self.lexical.probabilities(texts)  # the lexical head reads texts whole
-        probs = probs.tolist()
+        if weight is not None:  # the lexical head reads texts whole
+            probs = weight * probs + (1.0 - weight) * self.lexical.probabilities(texts)
+        return self._results(probs.tolist(), chunks)
+
+    def _results(self, probs: list[list[float]], chunks: list[list[list[int]]]) -> list[SentimentResult]:
         names = self.labels
         if names == BINARY:
             return [SentimentResult(label=label_for(p[1], self.neutral_band),
