@@ -81,5 +81,5 @@ def test_stratified_split_keeps_class_shares_and_never_repeats_a_held_out_text()
     kept, held = data.split(0.1, seed=3)
     assert held.counts() == {"a": 7, "b": 2, "c": 1}
     assert not set(kept.texts) & set(held.texts)
-    again_kept, again_held = data.split(0.1, seed=3)
+    _, again_held = data.split(0.1, seed=3)
     assert again_held.texts == held.texts
