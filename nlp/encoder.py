@@ -131,8 +131,9 @@ class SentenceEncoder:
     """Sentence embeddings from the bundled MiniLM; texts are expected to be validated already (core.text)."""
 
     def __init__(self, device: str = "auto", precision: str = "auto", max_length: int = DEFAULT_MAX_LENGTH,
-                 batch_size: int = 64, path: Path | None = None) -> None:
+                 batch_size: int = 64, path: Path | None = None, max_chunks: int | None = None) -> None:
         self.device = device
+        self.max_chunks = max_chunks  # None: every window; else only the first N windows of a long text
         self.precision = precision
         self.max_length = max_length
         self.batch_size = batch_size
@@ -147,14 +148,21 @@ class SentenceEncoder:
             self.tokenizer, self.model = load_backbone(self.placement, self.path)
         return self
 
-    def encode(self, texts: Sequence[str], progress: bool = False) -> Encoded:
-        """Embed ``texts`` (L2-normalised); each text's chunk count says whether it was split."""
+    def encode(self, texts: Sequence[str], progress: bool = False, max_chunks: int | None = None) -> Encoded:
+        """Embed ``texts`` (L2-normalised); each text's chunk count says whether it was split.
+
+        ``max_chunks`` (default: the encoder's) embeds only the first N windows of a long text (a corpus
+        of books need not cost a forward pass per page); the chunk count reports the windows read.
+        """
         import torch
 
         if self.model is None or self.placement is None:
             self.load()
         assert self.placement is not None
         chunks = chunk_ids(self.tokenizer, texts, self.max_length)
+        limit = max_chunks or self.max_chunks
+        if limit:
+            chunks = [c[:limit] for c in chunks]
         n_chunks = sum(len(c) for c in chunks)
         pooled = torch.zeros((n_chunks, EMBEDDING_DIM), dtype=torch.float32)
         owners: list[int] = []

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from nlp.sentiment.schemas import SentimentProbabilities, SentimentRequest, SentimentResult
+from nlp.sentiment.schemas import SentimentRequest, SentimentResult
 
-__all__ = ["SentimentClassifier", "SentimentProbabilities", "SentimentRequest", "SentimentResult"]
+__all__ = ["SentimentClassifier", "SentimentRequest", "SentimentResult"]
 
 
 def __getattr__(name: str) -> Any:

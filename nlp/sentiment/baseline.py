@@ -6,7 +6,7 @@ from typing import Any
 
 from core.text import validate_texts
 from nlp.sentiment.labels import label_for
-from nlp.sentiment.schemas import SentimentProbabilities, SentimentResult
+from nlp.sentiment.schemas import SentimentResult
 
 # VADER's own convention: |compound| < 0.05 is neutral.
 VADER_NEUTRAL = 0.05
@@ -31,6 +31,6 @@ class VaderBaseline:
         out = []
         for text in validate_texts(list(texts)):
             p = (self._analyzer.polarity_scores(text)["compound"] + 1.0) / 2.0
-            out.append(SentimentResult(label=label_for(p, self.neutral_band),  # type: ignore[arg-type]
-                                       probabilities=SentimentProbabilities(positive=p, negative=1.0 - p), chunks=1))
+            out.append(SentimentResult(label=label_for(p, self.neutral_band),
+                                       probabilities={"negative": 1.0 - p, "positive": p}, chunks=1))
         return out

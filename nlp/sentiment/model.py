@@ -31,8 +31,10 @@ class SentimentModelConfig:
     version: str
     base_model: str = "all-MiniLM-L6-v2"
     train_layers: int = 2
-    labels: tuple[str, str] = ("negative", "positive")
+    labels: tuple[str, ...] = ("negative", "positive")
     max_length: int = 64
+    train_embeddings: bool = False
+    encoder_weight: float | None = None  # set when a lexical head is mixed in: w * encoder + (1 - w) * lexical
     trained_on: str = ""
     metrics: dict[str, float] = field(default_factory=dict)
     created: str = ""
@@ -70,17 +72,18 @@ def build_network(backbone: Any, n_labels: int = 2, dropout: float = 0.1) -> tor
     return SentimentNet()
 
 
-def trainable_prefixes(train_layers: int) -> tuple[str, ...]:
-    """Parameter-name prefixes that are fine-tuned (and saved): the top ``train_layers`` layers + head."""
+def trainable_prefixes(train_layers: int, embeddings: bool = False) -> tuple[str, ...]:
+    """Parameter-name prefixes that are fine-tuned (and saved): the top ``train_layers`` layers + head
+    (+ the token/position embeddings with ``embeddings``, for a language the encoder barely knows)."""
     if not 0 <= train_layers <= N_ENCODER_LAYERS:
         raise ValueError(f"train_layers must be within 0..{N_ENCODER_LAYERS}, got {train_layers}")
     layers = range(N_ENCODER_LAYERS - train_layers, N_ENCODER_LAYERS)
-    return ("head.", *(f"backbone.encoder.layer.{i}." for i in layers))
+    return ("head.", *(f"backbone.encoder.layer.{i}." for i in layers), *(("backbone.embeddings.",) if embeddings else ()))
 
 
-def adapter_state(net: torch.nn.Module, train_layers: int) -> dict[str, torch.Tensor]:
+def adapter_state(net: torch.nn.Module, train_layers: int, embeddings: bool = False) -> dict[str, torch.Tensor]:
     """The parameters a weights folder stores, as fp16 CPU tensors."""
-    prefixes = trainable_prefixes(train_layers)
+    prefixes = trainable_prefixes(train_layers, embeddings)
     return {name: tensor.detach().to("cpu").half().contiguous()
             for name, tensor in net.state_dict().items() if name.startswith(prefixes)}
 
@@ -90,7 +93,7 @@ def save_weights(folder: Path, net: torch.nn.Module, config: SentimentModelConfi
     from safetensors.torch import save_file
 
     folder.mkdir(parents=True, exist_ok=True)
-    save_file(adapter_state(net, config.train_layers), str(folder / ADAPTER_FILE))
+    save_file(adapter_state(net, config.train_layers, config.train_embeddings), str(folder / ADAPTER_FILE))
     (folder / CONFIG_FILE).write_text(config.to_json())
     log.info("saved sentiment model %s to %s", config.version, folder)
     return folder
@@ -104,15 +107,25 @@ def read_config(folder: Path) -> SentimentModelConfig:
     return SentimentModelConfig.from_file(folder / CONFIG_FILE)
 
 
-def apply_weights(net: torch.nn.Module, folder: Path) -> SentimentModelConfig:
-    """Load a weights folder onto a freshly built network; every stored tensor must match a parameter."""
+def apply_weights(net: torch.nn.Module, folder: Path, with_head: bool = True) -> SentimentModelConfig:
+    """Load a weights folder onto a freshly built network; every stored tensor must match a parameter.
+
+    ``with_head=False`` loads the encoder layers only (starting a model with another label set).
+    """
     from safetensors.torch import load_file
 
     config = read_config(folder)
     state = load_file(str(folder / ADAPTER_FILE))
+    if not with_head:
+        state = {k: v for k, v in state.items() if not k.startswith("head.")}
     own = net.state_dict()
     unknown = [k for k in state if k not in own]
     if unknown:
         raise WeightsUnavailable(f"{folder}: weights do not fit the network (unknown keys {unknown[:3]})")
+    wrong = [k for k, v in state.items() if tuple(v.shape) != tuple(own[k].shape)]
+    if wrong:
+        raise WeightsUnavailable(f"{folder}: weights do not fit the network ({wrong[0]} has shape "
+                                 f"{tuple(state[wrong[0]].shape)}, the network {tuple(own[wrong[0]].shape)}; "
+                                 f"the model's labels are {list(config.labels)})")
     net.load_state_dict({k: v.to(dtype=own[k].dtype) for k, v in state.items()}, strict=False)
     return config

@@ -42,6 +42,10 @@ class FineTuneConfig:
     order_seed: int | None = None  # batch order; differs from ``seed`` when continuing a run on new batches
     max_minutes: float | None = None  # None or 0: no time limit
     device: str = "auto"
+    class_weights: bool = True  # inverse class frequency in the loss (a client's labels are rarely balanced)
+    label_smoothing: float = 0.0
+    train_embeddings: bool = False  # also tune the token embeddings (a language the encoder barely knows)
+    lexical: bool = False  # mix in a word+character TF-IDF head, its weight chosen on the early-stopping split
 
 
 @dataclass
@@ -54,6 +58,12 @@ class FineTuneResult:
     history: list[dict[str, float]] = field(default_factory=list)
     holdout_accuracy: float = 0.0
     stopped_early: bool = False
+    holdout_macro_f1: float = 0.0
+    holdout_confusion: list[list[int]] = field(default_factory=list)  # rows truth, columns predicted (config.labels)
+    seconds: float = 0.0
+    train: LabelledTexts | None = None  # the rows trained on
+    holdout: LabelledTexts | None = None  # the early-stopping rows
+    holdout_probs: Any = None  # the best state's probabilities on ``holdout``
 
 
 def new_version(prefix: str = "sentiment") -> str:
@@ -61,15 +71,13 @@ def new_version(prefix: str = "sentiment") -> str:
 
 
 def split_holdout(data: LabelledTexts, fraction: float, cap: int, seed: int) -> tuple[LabelledTexts, LabelledTexts]:
-    """A seeded, stratification-free random split; the held-out part drives early stopping only."""
+    """A seeded split stratified by label (at most ``cap`` rows held out); it drives early stopping only."""
     if not 0.0 < fraction < 0.5:
         raise InvalidInput(f"holdout fraction must be in (0, 0.5), got {fraction}")
-    order = list(range(len(data)))
-    random.Random(seed).shuffle(order)
-    n_hold = max(1, min(cap, int(len(order) * fraction)))
-    hold, train = order[:n_hold], order[n_hold:]
-    pick = lambda idx, name: LabelledTexts(name, [data.texts[i] for i in idx], [data.labels[i] for i in idx])
-    return pick(train, f"{data.name}-train"), pick(hold, f"{data.name}-holdout")
+    fraction = min(fraction, cap / max(len(data), 1))
+    train, hold = data.split(fraction, seed, suffix="earlystop")
+    return (LabelledTexts(f"{data.name}-train", train.texts, train.labels, data.label_names),
+            LabelledTexts(f"{data.name}-holdout", hold.texts, hold.labels, data.label_names))
 
 
 def _bucketed_batches(lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
@@ -92,20 +100,34 @@ def _pad(ids: list[list[int]], pad_id: int, device: str) -> tuple[Any, Any]:
     return input_ids.to(device), mask.to(device)
 
 
-def accuracy(net: Any, ids: list[list[int]], labels: list[int], pad_id: int, device: str, batch_size: int = 128) -> float:
+def probabilities(net: Any, ids: list[list[int]], pad_id: int, device: str, batch_size: int = 128) -> Any:
+    """``n x classes`` softmax probabilities of tokenised texts (eval mode, restored to train mode after)."""
+    import numpy as np
     import torch
 
     net.eval()
-    correct = 0
+    out: Any = None
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
             part = order[start:start + batch_size]
             input_ids, mask = _pad([ids[i] for i in part], pad_id, device)
-            pred = net(input_ids, mask).argmax(-1).cpu().tolist()
-            correct += sum(int(p == labels[i]) for p, i in zip(pred, part))
+            probs = torch.softmax(net(input_ids, mask).float(), dim=-1).cpu().numpy()
+            if out is None:
+                out = np.zeros((len(ids), probs.shape[1]), dtype=np.float32)
+            out[part] = probs
     net.train()
-    return correct / max(len(ids), 1)
+    return out
+
+
+def class_weights(labels: list[int], n_labels: int) -> list[float]:
+    """``n / (k * count)`` per class (1.0 on balanced data); a class absent from ``labels`` gets 1.0.
+
+    >>> class_weights([0, 0, 0, 1], 2)
+    [0.6666666666666666, 2.0]
+    """
+    n = len(labels)
+    return [n / (n_labels * labels.count(c)) if labels.count(c) else 1.0 for c in range(n_labels)]
 
 
 def fine_tune(data: LabelledTexts, config: FineTuneConfig | None = None, start_from: Path | None = None,
@@ -122,17 +144,24 @@ def fine_tune(data: LabelledTexts, config: FineTuneConfig | None = None, start_f
     random.seed(config.seed)
     np.random.seed(config.seed)
     torch.manual_seed(config.seed)
+    from sklearn.metrics import confusion_matrix, f1_score
+
     placement = resolve_placement(config.device, "fp32")  # train in fp32; fp16 only for the saved copy
     tokenizer, backbone = load_backbone(placement)
-    net = build_network(backbone).to(placement.device)
+    n_labels = len(data.label_names)
+    net = build_network(backbone, n_labels=n_labels).to(placement.device)
     origin = ""
     if start_from is not None:
-        base = apply_weights(net, start_from)
-        origin = f"; continued from {base.version}"
+        from nlp.sentiment.model import read_config
+
+        same_labels = tuple(read_config(start_from).labels) == tuple(data.label_names)
+        base = apply_weights(net, start_from, with_head=same_labels)
+        origin = f"; continued from {base.version}{'' if same_labels else ' (its encoder layers; a new head)'}"
         if base.train_layers > config.train_layers:
             log.info("starting model tuned %d layers; tuning %d layers now", base.train_layers, config.train_layers)
             config.train_layers = base.train_layers  # else the saved adapter would drop tuned layers
-    prefixes = trainable_prefixes(config.train_layers)
+        config.train_embeddings = config.train_embeddings or base.train_embeddings
+    prefixes = trainable_prefixes(config.train_layers, config.train_embeddings)
     layer_params, head_params = [], []
     for name, param in net.named_parameters():
         param.requires_grad = name.startswith(prefixes)
@@ -152,8 +181,13 @@ def fine_tune(data: LabelledTexts, config: FineTuneConfig | None = None, start_f
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
     eval_every = max(1, steps_per_epoch // max(1, config.evals_per_epoch))
     rng = random.Random(config.seed if config.order_seed is None else config.order_seed)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    best_acc, best_state, bad_evals, history = -1.0, None, 0, []
+    weight = torch.tensor(class_weights(train.labels, n_labels), dtype=torch.float32) if config.class_weights else None
+    loss_fn = torch.nn.CrossEntropyLoss(weight=None if weight is None else weight.to(placement.device),
+                                        label_smoothing=config.label_smoothing)
+    log.info("fine-tuning on %d texts, labels %s (counts %s), %d held out for early stopping",
+             len(train), list(data.label_names), train.counts(), len(hold))
+    best_f1, best_acc, best_cm, best_state, bad_evals, history = -1.0, 0.0, [], None, 0, []
+    best_probs: Any = None
     started, step, stopped = time.monotonic(), 0, False
     bar = None
     if progress:
@@ -174,15 +208,20 @@ def fine_tune(data: LabelledTexts, config: FineTuneConfig | None = None, start_f
             step += 1
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix(loss=f"{loss.item():.3f}", best=f"{max(best_acc, 0):.3f}")
+                bar.set_postfix(loss=f"{loss.item():.3f}", best_f1=f"{max(best_f1, 0):.3f}")
             out_of_time = bool(config.max_minutes) and time.monotonic() - started > 60 * (config.max_minutes or 0)
             if step % eval_every == 0 or step == total or out_of_time:
-                acc = accuracy(net, hold_ids, hold.labels, tokenizer.pad_token_id, placement.device)
-                history.append({"step": step, "epoch": epoch + step / total, "holdout_accuracy": acc,
-                                "loss": float(loss.item()), "minutes": (time.monotonic() - started) / 60})
-                log.info("step %d/%d held-out accuracy %.4f", step, total, acc)
-                if acc > best_acc:
-                    best_acc, bad_evals = acc, 0
+                probs = probabilities(net, hold_ids, tokenizer.pad_token_id, placement.device)
+                pred = probs.argmax(axis=1).tolist()
+                acc = sum(int(p == y) for p, y in zip(pred, hold.labels)) / len(pred)
+                f1 = float(f1_score(hold.labels, pred, average="macro", labels=list(range(n_labels)), zero_division=0))
+                history.append({"step": step, "epoch": step / steps_per_epoch, "holdout_accuracy": acc,
+                                "holdout_macro_f1": f1, "loss": float(loss.item()),
+                                "minutes": (time.monotonic() - started) / 60})
+                log.info("step %d/%d held-out accuracy %.4f macro-F1 %.4f", step, total, acc, f1)
+                if f1 > best_f1:
+                    best_f1, best_acc, best_probs, bad_evals = f1, acc, probs, 0
+                    best_cm = confusion_matrix(hold.labels, pred, labels=list(range(n_labels))).tolist()
                     best_state = {k: v.detach().clone() for k, v in net.state_dict().items() if k.startswith(prefixes)}
                 else:
                     bad_evals += 1
@@ -199,9 +238,12 @@ def fine_tune(data: LabelledTexts, config: FineTuneConfig | None = None, start_f
     net.eval()
     model_config = SentimentModelConfig(
         version=version or new_version(), train_layers=config.train_layers, max_length=config.max_length,
+        labels=tuple(data.label_names), train_embeddings=config.train_embeddings,
         trained_on=f"{data.name} ({len(train)} texts; {len(hold)} held out for early stopping){origin}",
-        metrics={"holdout_accuracy": round(best_acc, 4)}, created=datetime.now(UTC).isoformat(timespec="seconds"))
-    return FineTuneResult(net, tokenizer, model_config, history, best_acc, stopped)
+        metrics={"holdout_accuracy": round(best_acc, 4), "holdout_macro_f1": round(best_f1, 4)},
+        created=datetime.now(UTC).isoformat(timespec="seconds"))
+    return FineTuneResult(net, tokenizer, model_config, history, best_acc, stopped, best_f1, best_cm,
+                          time.monotonic() - started, train, hold, best_probs)
 
 
 def train_and_save(data: LabelledTexts, out: Path, config: FineTuneConfig | None = None,
@@ -212,6 +254,24 @@ def train_and_save(data: LabelledTexts, out: Path, config: FineTuneConfig | None
     from nlp.sentiment.model import save_weights
 
     result = fine_tune(data, config, start_from=start_from, progress=progress, version=version)
+    if config is not None and config.lexical:
+        add_lexical_head(result, out)
     save_weights(out, result.net, result.config)
     (out / "history.json").write_text(json.dumps(result.history, indent=2))
     return result
+
+
+def add_lexical_head(result: FineTuneResult, out: Path) -> None:
+    """Fit the TF-IDF head on the rows the encoder trained on, choose its weight on the early-stopping rows
+    (macro-F1), save it into ``out`` and record the weight (and the mixed early-stopping score) in the config."""
+    from nlp.sentiment.lexical import TfidfBaseline, best_mix
+
+    assert result.train is not None and result.holdout is not None and result.holdout_probs is not None
+    lexical = TfidfBaseline().fit(result.train.texts, result.train.labels)
+    weight, score = best_mix(result.holdout_probs, lexical.probabilities(result.holdout.texts), result.holdout.labels)
+    out.mkdir(parents=True, exist_ok=True)
+    lexical.save(out)
+    result.config.encoder_weight = weight
+    result.config.metrics["holdout_macro_f1_with_lexical"] = round(score, 4)
+    log.info("lexical head: encoder weight %.1f, early-stopping macro-F1 %.4f (encoder alone %.4f)",
+             weight, score, result.holdout_macro_f1)

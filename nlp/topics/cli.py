@@ -40,10 +40,16 @@ def _print_topics(model, n_words: int = 10, docs: int = 1) -> None:
             typer.echo(f"          e.g. {doc[:140]}")
 
 
-def _options(method: str, text_weight: float, seed: int):
+SeedOpt = Annotated[list[str] | None, typer.Option("--seed-words", help="guided topics: comma-separated keywords of "
+                                                                      "one wanted topic; repeat per topic")]
+
+
+def _options(method: str, text_weight: float, seed: int, seed_words: list[str] | None = None):
     from nlp.topics.fit import FitOptions
 
-    return FitOptions(method=method, text_weight=text_weight, seed=seed)  # type: ignore[arg-type]
+    seeds = tuple(tuple(w.strip() for w in group.split(",") if w.strip()) for group in seed_words or [])
+    return FitOptions(method=method, text_weight=text_weight, seed=seed,  # type: ignore[arg-type]
+                      seed_words=tuple(s for s in seeds if s))
 
 
 @app.command()
@@ -56,6 +62,7 @@ def fit(
     method: MethodOpt = "kmeans",
     text_weight: TextWeightOpt = 0.5,
     seed: int = 0,
+    seed_words: SeedOpt = None,
     cache: CacheOpt = None,
     device: DeviceOpt = "auto",
     threads: ThreadsOpt = 1,
@@ -66,7 +73,8 @@ def fit(
     _threads(threads)
     corpus = read_corpus(data, text_col, date_col=date_col)
     model = _model(None, device, load=False).fit(corpus.texts, n_topics, dates=corpus.dates or None,
-                                                 options=_options(method, text_weight, seed), progress=True,
+                                                 options=_options(method, text_weight, seed, seed_words),
+                                                 progress=True,
                                                  cache=cache)
     model.save(out)
     _print_topics(model)
@@ -116,29 +124,50 @@ def reduce(
 
 
 @app.command()
+def merge(
+    topics: Annotated[str, typer.Option(help="comma-separated topic ids to merge into one, e.g. 2,5")],
+    out: Annotated[Path, typer.Option(help="folder for the merged model")],
+    weights: WeightsOpt = None,
+) -> None:
+    """Merge chosen topics of a fitted model into one (exact: their statistics are summed)."""
+    model = _model(weights, "cpu").merge([int(t) for t in topics.split(",") if t.strip()])
+    model.save(out)
+    _print_topics(model)
+
+
+@app.command()
 def evaluate(
-    data: Annotated[Path | None, typer.Option(help="CSV/TSV with text and label columns (default: AG News dev)")] = None,
-    text_col: str = "text",
-    label_col: str = "label",
+    data: Annotated[Path | None, typer.Option(help="labelled corpus: a TSV/CSV with text and label columns, or a "
+                                                   "folder of <class>/<doc>.txt (default: AG News dev)")] = None,
+    text_col: Annotated[str | None, typer.Option(help="text column (a 0-based number with --no-header)")] = None,
+    label_col: Annotated[str | None, typer.Option(help="label column (a 0-based number with --no-header)")] = None,
+    header: Annotated[bool, typer.Option(help="the table's first row names the columns")] = True,
+    data_format: Annotated[str, typer.Option("--format", help="auto, folders, tsv or csv")] = "auto",
     n_topics: Annotated[int | None, typer.Option(help="default: number of distinct labels")] = None,
     limit: Annotated[int | None, typer.Option(help="use the first N documents only")] = None,
     method: MethodOpt = "kmeans",
     text_weight: TextWeightOpt = 0.5,
     seed: int = 0,
+    seed_words: SeedOpt = None,
     cache: CacheOpt = None,
     device: DeviceOpt = "auto",
     threads: ThreadsOpt = 1,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Fit on the corpus (labels unseen), then NMI/ARI vs labels, NPMI coherence, diversity and keywords."""
-    from nlp.topics.datasets import agnews, read_corpus
+    from nlp.topics.datasets import agnews, read_labelled_corpus
 
     _threads(threads)
-    corpus = read_corpus(data, text_col, label_col) if data else agnews()
+    if data:
+        t_col: str | int = (text_col or "text") if header else int(text_col or 0)
+        l_col: str | int = (label_col or "label") if header else int(label_col or 1)
+        corpus = read_labelled_corpus(data, t_col, l_col, header=header, data_format=data_format)
+    else:
+        corpus = agnews()
     if limit:
         corpus = corpus.head(limit)
     model = _model(None, device, load=False)
-    metrics = model.evaluate(corpus, n_topics, options=_options(method, text_weight, seed), progress=True,
+    metrics = model.evaluate(corpus, n_topics, options=_options(method, text_weight, seed, seed_words), progress=True,
                              cache=cache)
     if as_json:
         typer.echo(metrics.model_dump_json(indent=2))
@@ -147,6 +176,7 @@ def evaluate(
     typer.echo("")
     _print_topics(model)
     typer.echo("topic vs label counts: " + json.dumps(metrics.details["topic_vs_label"]))
+    typer.echo("(intervals: bootstrap over documents; kmeans_minilm: plain k-means on the same embeddings)")
 
 
 @app.command("build-default")

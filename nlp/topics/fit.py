@@ -52,6 +52,9 @@ class FitOptions:
     gauss_dims: int = 50         # principal components the Gaussians live on
     gauss_rounds: int = 150      # EM rounds of step 5 (stops earlier once responsibilities settle)
     seed: int = 0
+    # guided topics: a few keywords per wanted topic; documents using them seed those topics, the
+    # rest of the pipeline (refinement, EM) then runs as usual. Further topics (n_topics > seeds) are free.
+    seed_words: tuple[tuple[str, ...], ...] = ()
 
 
 def normalise_rows(matrix: np.ndarray) -> np.ndarray:
@@ -283,7 +286,10 @@ def fit_state(texts: list[str], embeddings: np.ndarray, n_topics: int | None,
     k0 = n_topics or max(2, min(50, round(np.sqrt(len(texts) / 4))))
     if options.initial_topics and options.initial_topics > k0:
         k0 = min(options.initial_topics, len(texts) // 2)
-    labels = _initial_clusters(embeddings, doc_tfidf, k0, options)
+    if options.seed_words:
+        labels = _seeded_clusters(embeddings, doc_tfidf, counts, vocab, max(k0, len(options.seed_words)), options)
+    else:
+        labels = _initial_clusters(embeddings, doc_tfidf, k0, options)
     labels, k = _compact(labels)
     labels = refine(embeddings, counts, doc_tfidf, labels, k, options.text_weight, options.refine_rounds)
     state = _state(embeddings, counts, labels, vocab, options.text_weight)
@@ -318,3 +324,36 @@ def fit_state(texts: list[str], embeddings: np.ndarray, n_topics: int | None,
         best = members[np.argsort(-central[members, topic])[:options.n_representatives]]
         state.representatives.append([texts[i] for i in best])
     return state, labels
+
+
+def _seeded_clusters(embeddings: np.ndarray, doc_tfidf: sparse.csr_matrix, counts: sparse.csr_matrix,
+                     vocab: Vocabulary, k: int, options: FitOptions) -> np.ndarray:
+    """Initial topics from seed keywords: documents using one seed's words more than any other's start in
+    that topic; every document then joins the nearest seed centroid (or a free k-means topic, when ``k``
+    exceeds the seeds)."""
+    from sklearn.cluster import KMeans
+
+    index = {t: i for i, t in enumerate(vocab.terms)}
+    hits = []
+    for words in options.seed_words:
+        ids = [index[w.lower()] for w in words if w.lower() in index]
+        if not ids:
+            raise InvalidInput(f"none of the seed words {list(words)} occurs in enough documents to be a keyword "
+                               f"(check the spelling; words in very many or very few documents are not used)")
+        hits.append(np.asarray(counts[:, ids].sum(1)).ravel())
+    score = np.column_stack(hits).astype(np.float64)
+    top = score.argmax(1)
+    clear = (score.max(1) > 0) & ((score == score.max(1, keepdims=True)).sum(1) == 1)
+    centres = []
+    for t in range(len(hits)):
+        members = clear & (top == t)
+        if not members.any():
+            raise InvalidInput(f"seed words {list(options.seed_words[t])} single out no document")
+        centres.append(embeddings[members].mean(0))
+    free = k - len(hits)
+    if free > 0:
+        rest = embeddings[~clear] if (~clear).sum() >= free else embeddings
+        centres.extend(KMeans(free, n_init=options.n_init, random_state=options.seed).fit(rest).cluster_centers_)
+    labels = (embeddings @ normalise_rows(np.stack(centres)).T).argmax(1)
+    labels[clear] = top[clear]
+    return labels

@@ -12,7 +12,7 @@ import numpy as np
 
 from core.device import Placement, resolve_placement
 from core.errors import InvalidInput, ModelLoading, WeightsUnavailable
-from core.schemas import Metrics
+from core.schemas import Metrics, TextLimits
 from core.task import BaseTask
 from core.text import validate_texts
 from nlp.topics.clean import clean_text
@@ -22,6 +22,7 @@ from nlp.topics.schemas import Keyword, TopicAssignment, TopicInfo, TopicsOverTi
 log = logging.getLogger(__name__)
 
 DEFAULT_WEIGHTS = "package:nlp/topics/weights"
+CORPUS_LIMITS = TextLimits(max_chars=10**9)  # the 20,000-character limit is for HTTP requests, not corpora
 
 
 class TopicModel(BaseTask[str, TopicAssignment]):
@@ -44,10 +45,14 @@ class TopicModel(BaseTask[str, TopicAssignment]):
         super().__init__(weights, device, precision, **options)
         self.batch_size = int(options.get("batch_size", 64))
         self.max_length = int(options.get("max_length", 256))
+        # a corpus is not a request: fitting reads documents of any length, embedding the first
+        # ``max_chunks`` windows (about 2,000 tokens by default) and counting every word for keywords
+        self.max_chunks = int(options.get("max_chunks", 8))
         self.state: TopicState | None = None
         self.meta: dict[str, Any] = {}
         self.over_time: list[TopicsOverTimeRow] = []
         self.fit_labels: np.ndarray | None = None  # topic of each document of the last fit
+        self.fit_embeddings: np.ndarray | None = None  # its document embeddings (for the k-means baseline)
         self._encoder: Any = None
 
     # -- loading -------------------------------------------------------------------------------
@@ -90,16 +95,17 @@ class TopicModel(BaseTask[str, TopicAssignment]):
         from nlp.topics.cache import read_cache, write_cache
         from nlp.topics.timeline import parse_dates, topics_over_time
 
-        cleaned = self._clean(texts)
+        cleaned = self._clean(texts, CORPUS_LIMITS)
         parsed = parse_dates(dates) if dates is not None else None
         if parsed is not None and len(parsed) != len(cleaned):
             raise InvalidInput(f"{len(parsed)} dates for {len(cleaned)} texts")
         placement = self.placement or resolve_placement(self.device, self.precision)
-        embeddings = read_cache(cache, cleaned, self.max_length) if cache else None
+        embeddings = read_cache(cache, cleaned, self.max_length, self.max_chunks) if cache else None
         if embeddings is None:
-            embeddings = self._encoder_for(placement).encode(cleaned, progress=progress).embeddings
+            embeddings = self._encoder_for(placement).encode(cleaned, progress=progress,
+                                                             max_chunks=self.max_chunks).embeddings
             if cache:
-                write_cache(cache, cleaned, self.max_length, embeddings)
+                write_cache(cache, cleaned, self.max_length, embeddings, self.max_chunks)
         options = options or FitOptions()
         state, labels = fit_state(cleaned, embeddings, n_topics, options)
         self.state, self.placement = state, placement
@@ -107,10 +113,23 @@ class TopicModel(BaseTask[str, TopicAssignment]):
                      "requested_topics": n_topics, "options": asdict(options),
                      "created": datetime.now(UTC).isoformat(timespec="seconds")}
         self.fit_labels = labels
+        self.fit_embeddings = embeddings
         self.over_time = []
         if parsed is not None:
             counts = state.vocabulary.counts(cleaned)
             self.over_time = topics_over_time(parsed, labels, counts, state.vocabulary.terms)
+        return self
+
+    def merge(self, topics: Sequence[int]) -> Self:
+        """Merge the given topics into one (exact: statistics are summed); other ids above them shift down."""
+        state = self._require_state()
+        ids = sorted({int(t) for t in topics})
+        if len(ids) < 2 or ids[0] < 0 or ids[-1] >= state.n_topics:
+            raise InvalidInput(f"give two or more topic ids within 0..{state.n_topics - 1}, got {list(topics)}")
+        for drop in reversed(ids[1:]):
+            state = state.merged(ids[0], drop)
+        self.state = state
+        self.meta.setdefault("merged", []).append(ids)
         return self
 
     def reduce(self, n_topics: int) -> Self:
@@ -152,20 +171,25 @@ class TopicModel(BaseTask[str, TopicAssignment]):
         return self.state
 
     @staticmethod
-    def _clean(texts: Sequence[str]) -> list[str]:
-        validated = validate_texts(list(texts))
+    def _clean(texts: Sequence[str], limits: TextLimits | None = None) -> list[str]:
+        """Validated, de-marked-up texts; ``limits`` default to a request's (20,000 characters)."""
+        validated = validate_texts(list(texts), limits or TextLimits())
         cleaned = [clean_text(t) for t in validated]
         for index, text in enumerate(cleaned):
             if not text:
                 raise InvalidInput(f"item {index}: nothing left after removing markup and links", index=index)
         return cleaned
 
-    def scores(self, texts: Sequence[str]) -> tuple[np.ndarray, list[int]]:
-        """``n x k`` unnormalised log-posteriors of the topics for ``texts``, and their chunk counts."""
+    def scores(self, texts: Sequence[str], corpus: bool = False) -> tuple[np.ndarray, list[int]]:
+        """``n x k`` unnormalised log-posteriors of the topics for ``texts``, and their chunk counts.
+
+        ``corpus=True``: documents of a corpus (any length, the first ``max_chunks`` windows embedded);
+        else a request (the 20,000-character limit, every window read).
+        """
         state = self._require_state()
         assert self.placement is not None
-        cleaned = self._clean(texts)
-        encoded = self._encoder_for(self.placement).encode(cleaned)
+        cleaned = self._clean(texts, CORPUS_LIMITS if corpus else None)
+        encoded = self._encoder_for(self.placement).encode(cleaned, max_chunks=self.max_chunks if corpus else None)
         return state.log_posterior(encoded.embeddings, state.vocabulary.counts(cleaned)), encoded.chunks
 
     def _predict(self, batch: Sequence[str]) -> list[TopicAssignment]:
@@ -189,23 +213,29 @@ class TopicModel(BaseTask[str, TopicAssignment]):
         parsed = parse_dates(dates)
         if len(parsed) != len(texts):
             raise InvalidInput(f"{len(parsed)} dates for {len(texts)} texts")
-        scores, _ = self.scores(texts)
-        counts = state.vocabulary.counts(self._clean(texts))
+        scores, _ = self.scores(texts, corpus=True)
+        counts = state.vocabulary.counts(self._clean(texts, CORPUS_LIMITS))
         return topics_over_time(parsed, scores.argmax(1), counts, state.vocabulary.terms, freq)
 
     # -- evaluating ----------------------------------------------------------------------------
     def evaluate(self, dataset: Any, n_topics: int | None = None, options: FitOptions | None = None,
-                 progress: bool = False, cache: Path | None = None) -> Metrics:
+                 progress: bool = False, cache: Path | None = None, n_resamples: int = 300) -> Metrics:
         """Fit on ``dataset.texts`` (labels unseen), then NMI/ARI vs ``dataset.labels``, NPMI and diversity.
 
         ``n_topics`` defaults to the number of distinct labels. Fitting replaces this model's topics.
+        NMI and ARI get percentile-bootstrap 95 % intervals over the documents (the fit is fixed; the
+        interval is the uncertainty of the score on this many documents). The baseline is plain k-means
+        (10 inits) on the same encoder's embeddings, with the same number of clusters.
         """
+        from sklearn.cluster import KMeans
+
+        from core.stats import bootstrap_interval
         from nlp.topics.quality import label_agreement, npmi_coherence, topic_diversity
 
         k = n_topics or len(set(dataset.labels))
         self.fit(dataset.texts, k, options=options, progress=progress, cache=cache)
         state = self._require_state()
-        counts = state.vocabulary.counts(self._clean(dataset.texts))
+        counts = state.vocabulary.counts(self._clean(dataset.texts, CORPUS_LIMITS))
         top10 = [np.argsort(-row)[:10].tolist() for row in state.keyword_weights]
         top25 = [np.argsort(-row)[:25].tolist() for row in state.keyword_weights]
         npmi = npmi_coherence(top10, counts)
@@ -216,6 +246,15 @@ class TopicModel(BaseTask[str, TopicAssignment]):
         for label, topic in zip(dataset.labels, self.fit_labels.tolist()):
             crosstab.setdefault(str(topic), {}).setdefault(label, 0)
             crosstab[str(topic)][label] += 1
+        pairs = list(zip(dataset.labels, self.fit_labels.tolist()))
+        intervals = {key: bootstrap_interval(lambda sample, key=key: label_agreement(*zip(*sample))[key], pairs,
+                                             n_resamples=n_resamples) for key in ("nmi", "ari")}
+        assert self.fit_embeddings is not None
+        seed = (options or FitOptions()).seed
+        kmeans = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(self.fit_embeddings)
+        baseline = label_agreement(dataset.labels, kmeans.tolist())
         return Metrics(task=self.name, dataset=dataset.name, n_samples=len(dataset.texts), values=values,
+                       intervals=intervals, origin=getattr(dataset, "origin", "labelled"),
+                       baselines={"kmeans_minilm": baseline},
                        details={"topics": [t.model_dump(mode="json") for t in self.topics()],
                                 "npmi_per_topic": npmi, "topic_vs_label": crosstab, "options": self.meta.get("options")})

@@ -101,3 +101,25 @@ def test_topics_over_time(corpus) -> None:
     with pytest.raises(InvalidInput, match="item 1"):
         parse_dates(["2024-01-01", "yesterday"])
     assert parse_dates([date(2024, 1, 1)]) == [date(2024, 1, 1)]
+
+
+def test_guided_topics_follow_the_seed_words(corpus) -> None:
+    texts, labels = corpus
+    seeds = (("rocket", "orbit", "nasa"), ("shares", "profit", "stocks"))
+    state, topics = fit_state(texts, _random_embeddings(len(texts)), 3, FitOptions(text_weight=0.8, seed_words=seeds))
+    assert state.n_topics == 3
+    assert label_agreement(labels, topics.tolist())["nmi"] > 0.9
+    with pytest.raises(InvalidInput, match="seed words"):
+        fit_state(texts, _random_embeddings(len(texts)), 3, FitOptions(seed_words=(("zzzunknown",),)))
+
+
+def test_merge_chosen_topics_after_a_fit(corpus) -> None:
+    from nlp.topics.model import TopicModel
+
+    texts, _ = corpus
+    model = TopicModel(device="cpu")
+    model.state, _ = fit_state(texts, _random_embeddings(len(texts)), 3, FitOptions(text_weight=0.8))
+    model.merge([2, 0])
+    assert model.state is not None and model.state.n_topics == 2 and sum(model.state.sizes) == len(texts)
+    with pytest.raises(InvalidInput, match="two or more topic ids"):
+        model.merge([0, 5])

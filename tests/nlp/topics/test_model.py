@@ -56,3 +56,30 @@ def test_fit_reduce_save_load_over_time(shared_data: Path, tmp_path: Path) -> No
     assert [t.keywords for t in again.topics()] == [t.keywords for t in model.topics()]
     rows = again.topics_over_time(corpus.texts[:20], dates[:20], freq="month")
     assert sum(r.count for r in rows) == 20
+
+
+def test_a_corpus_of_long_documents_is_not_a_request() -> None:
+    """Fitting on the BBC News corpus failed with PayloadTooLarge on a 25,484-character article (issue 26)."""
+    from nlp.topics.synth import themed_corpus
+
+    texts, _ = themed_corpus(12)
+    long_doc = " ".join([texts[0]] * 500)  # ~30,000 characters, about 5,000 tokens
+    assert len(long_doc) > 20_000
+    model = TopicModel(device="cpu", max_chunks=2).fit([*texts, long_doc], n_topics=3)
+    assert model.state is not None and model.state.n_topics == 3
+    assert model.state.vocabulary.counts([long_doc]).sum() > 2000  # counted whole for the keywords, not 2 windows
+    scores, chunks = model.scores([long_doc], corpus=True)
+    assert chunks == [2] and scores.shape == (1, 3)
+    with pytest.raises(PayloadTooLarge):  # a request still has the limit
+        model.predict([long_doc])
+
+
+def test_evaluate_reports_intervals_origin_and_the_kmeans_baseline() -> None:
+    from nlp.topics.datasets import Corpus
+    from nlp.topics.synth import themed_corpus
+
+    texts, labels = themed_corpus(15)
+    metrics = TopicModel(device="cpu").evaluate(Corpus("themes", texts, labels, origin="generated"), n_resamples=50)
+    low, high = metrics.intervals["nmi"]
+    assert low <= metrics.values["nmi"] <= high and metrics.origin == "generated"
+    assert 0.0 <= metrics.baselines["kmeans_minilm"]["nmi"] <= 1.0
