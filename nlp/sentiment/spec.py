@@ -14,6 +14,7 @@ SPEC = TaskSpec(
     bad_input="nlp.sentiment.synth:bad_input",
     datasets={"sst2-dev": "nlp.sentiment.datasets:sst2_dev"},
     input_kind="text",
+    read_data="nlp.sentiment.datasets:read_data",
     result="nlp.sentiment.schemas:SentimentResult",
     options="nlp.sentiment.options:SentimentOptions",
 )

@@ -18,6 +18,7 @@ SPEC = TaskSpec(
     datasets={"agnews-dev": "nlp.topics.datasets:agnews"},
     quick_datasets={"agnews-dev": "nlp.topics.datasets:agnews_quick"},
     input_kind="text",
+    read_data="nlp.topics.datasets:read_data",
     result="nlp.topics.schemas:TopicAssignment",
     options="nlp.topics.options:TopicsOptions",
     operations=(
