@@ -101,11 +101,11 @@ async def _body_fields(request: Request, model: type[BaseModel], files: dict[str
                                        f"{sorted(files) or 'none'}")
             data[name] = items if _is_list_field(model, name, files) else (items[0] if len(items) == 1 else items)
         return data
-    if files and not model.model_fields.keys() - set(files) - _optional_fields(model) and (
-            kind.startswith("image/") or kind in ("application/octet-stream", "application/pdf", "image/tiff")):
+    required_files = [n for n in files if model.model_fields[n].is_required()]
+    if len(required_files) == 1 and not model.model_fields.keys() - set(files) - _optional_fields(model) and (
+            kind.startswith("image/") or kind in ("application/octet-stream", "application/pdf")):
         # a raw file body for a route that takes one file (``curl --data-binary @scan.pdf``)
-        (name,) = [n for n in files if model.model_fields[n].is_required()] or list(files)[:1]
-        return {name: await read_body(request, limits)}
+        return {required_files[0]: await read_body(request, limits)}
     if files:
         raise_unsupported(kind, "multipart/form-data with the file field(s) " + ", ".join(sorted(files)))
     body = await json_body(request, limits)
