@@ -36,7 +36,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from core.errors import ConfigError
+from core.errors import AisError, ConfigError
 from vision.ocr.schemas import FieldSet, FieldSpec
 
 DEFAULT_FIELD_SET = Path(__file__).with_name("receipt_fields.yaml")
@@ -45,25 +45,35 @@ Xyxy = tuple[float, float, float, float]
 
 def load_field_set(path: str | Path | None = None) -> FieldSet:
     """Read a field set YAML (the bundled receipt set when ``path`` is None); bad files raise ConfigError."""
-    import yaml
-
     source = Path(path) if path is not None else DEFAULT_FIELD_SET
     try:
-        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+        text = source.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ConfigError(f"field set {str(source)!r} does not exist") from exc
+    return parse_field_set(text, str(source), ConfigError)
+
+
+def parse_field_set(text: str, source: str, error: type[AisError] = ConfigError) -> FieldSet:
+    """A field set from YAML or JSON text, every pattern compiled; a problem raises ``error`` naming it
+    (``ConfigError`` for a deployment's file, ``InvalidInput`` for one a caller sent)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"field set {source} is not valid YAML: {exc}") from exc
+        raise error(f"field set {source} is not valid YAML or JSON: {exc}") from exc
     try:
         field_set = FieldSet.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"field set {source} is invalid: {exc}") from exc
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
+                             for e in exc.errors(include_url=False, include_input=False)[:10])
+        raise error(f"field set {source} is invalid: {problems}") from exc
     for spec in field_set.fields:
         for pattern in spec.patterns:
             try:
                 re.compile(pattern)
             except re.error as exc:
-                raise ConfigError(f"field set {source}: field {spec.name!r} pattern {pattern!r}: {exc}") from exc
+                raise error(f"field set {source}: field {spec.name!r} pattern {pattern[:80]!r}: {exc}") from exc
     return field_set
 
 
