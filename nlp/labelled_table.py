@@ -16,13 +16,25 @@ from __future__ import annotations
 
 import csv
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import DataFormatError, InvalidInput
 
-csv.field_size_limit(2**31 - 1)  # long documents are legitimate cells
+LONG_CELL = 2**31 - 1  # long documents are legitimate cells of a corpus file
+
+
+@contextmanager
+def _long_cells() -> Iterator[None]:
+    """Lift the csv module's (process-wide) cell limit while a corpus file is read, then put it back:
+    the HTTP CSV reader relies on the default to refuse huge cells."""
+    previous = csv.field_size_limit(LONG_CELL)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
 
 
 @dataclass(frozen=True)
@@ -59,7 +71,7 @@ def read_table(path: str | Path, text_col: str | int = "text", label_col: str | 
     sep = delimiter_for(path, delimiter)
     rows: list[LabelledRow] = []
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with _long_cells(), path.open(newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle, delimiter=sep, quoting=csv.QUOTE_NONE if sep == "\t" else csv.QUOTE_MINIMAL)
             columns = None
             if header:
@@ -128,7 +140,7 @@ def guess_columns(path: str | Path, delimiter: str | None = None) -> tuple[bool,
         raise InvalidInput(f"data file {str(path)!r} does not exist")
     sep = delimiter_for(path, delimiter)
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with _long_cells(), path.open(newline="", encoding="utf-8") as handle:
             first = next(csv.reader(handle, delimiter=sep, quoting=csv.QUOTE_NONE if sep == "\t" else csv.QUOTE_MINIMAL),
                          None)
     except UnicodeDecodeError as exc:

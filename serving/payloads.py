@@ -209,6 +209,9 @@ async def record_items(request: Request, limits: Limits, *, many: bool) -> list[
     return records
 
 
+MAX_CSV_CELL = 131_072  # the csv module's default cell limit, checked here whatever the process set
+
+
 def _csv_records(text: str) -> list[dict[str, Any]]:
     """CSV rows as records; a row with more cells than the header, or a malformed CSV, is ``InvalidInput``."""
     reader = csv.DictReader(io.StringIO(text))
@@ -218,6 +221,10 @@ def _csv_records(text: str) -> list[dict[str, Any]]:
             if None in row:  # DictReader files the cells past the header under the key None
                 raise InvalidInput(f"CSV line {reader.line_num} has {len(reader.fieldnames or []) + len(row[None])} "
                                    f"cells; the header has {len(reader.fieldnames or [])}", line=reader.line_num)
+            long_cell = next((k for k, v in row.items() if v is not None and len(v) > MAX_CSV_CELL), None)
+            if long_cell is not None:  # not left to csv.field_size_limit: that is process-wide state
+                raise InvalidInput(f"CSV line {reader.line_num}: a cell of column {str(long_cell)[:64]!r} is over "
+                                   f"{MAX_CSV_CELL:,} characters", line=reader.line_num)
             records.append({k: _cell(v) for k, v in row.items()})
     except csv.Error as exc:
         raise InvalidInput(f"CSV does not parse at line {reader.line_num}: {exc}", line=reader.line_num) from exc

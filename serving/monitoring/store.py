@@ -100,6 +100,20 @@ def store_path(state_dir: Path, client: str) -> Path:
     return Path(state_dir) / "monitoring" / f"{safe_name(client)}.sqlite"
 
 
+def _use_wal(conn: sqlite3.Connection, attempts: int = 100) -> None:
+    """Switch to WAL. Changing the journal mode needs the database to itself and SQLite's busy timeout
+    does not wait for that, so writers opening the file at the same moment retry (found with 8 writers)."""
+    for attempt in range(attempts):
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
+
+
 class MonitorStore:
     """Thread-safe access to one client's monitoring database (one connection guarded by a lock).
 
@@ -118,7 +132,7 @@ class MonitorStore:
         if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
+            _use_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable enough for statistics, fast
             conn.executescript(_SCHEMA)
             self._conn = conn
