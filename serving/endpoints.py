@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.routing import Route
 
-from core.errors import InvalidInput, PayloadTooLarge
+from core.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from core.images import probe_image
 from core.operations import Operation, file_fields
 from core.registry import TaskSpec, get_spec
@@ -115,8 +115,6 @@ async def _body_fields(request: Request, model: type[BaseModel], files: dict[str
 
 
 def raise_unsupported(kind: str, expected: str) -> None:
-    from core.errors import UnsupportedMediaType
-
     raise UnsupportedMediaType(f"content type {kind[:80]!r} is not accepted here; send {expected}")
 
 

@@ -3,9 +3,7 @@
 Every problem becomes a ``core`` error the gateway maps to 4xx: a body that does not parse or
 does not match the schema → ``MalformedRequest`` (422); a non-image upload → 415; too big or too
 many items (files, form fields, texts, records) → 413.
-
->>> query_int("20", "limit", 100, minimum=1, maximum=1000)
-20
+Query parameters of an operation are validated by its request model (``serving.endpoints``).
 """
 from __future__ import annotations
 
@@ -28,7 +26,6 @@ from serving.errors import MalformedRequest
 IMAGE_FIELDS = ("image", "images", "file", "files")
 # a JSON \uD800-\uDFFF escape: only then can a parsed string hold a lone surrogate (not encodable as UTF-8)
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-_QUERY_INT = re.compile(r"[+-]?[0-9]{1,18}")
 
 
 async def read_body(request: Request, limits: Limits) -> bytes:
@@ -229,24 +226,6 @@ def _csv_records(text: str) -> list[dict[str, Any]]:
     except csv.Error as exc:
         raise InvalidInput(f"CSV does not parse at line {reader.line_num}: {exc}", line=reader.line_num) from exc
     return records
-
-
-def query_int(value: str | None, name: str, default: int, *, minimum: int, maximum: int) -> int:
-    """A query parameter as an integer in ``[minimum, maximum]`` (``default`` when absent), else ``MalformedRequest``.
-
-    Only plain ASCII decimals of at most 18 digits parse, so no value can overflow a database integer.
-    """
-    if value is None:
-        return default
-    text = value.strip()
-    if not _QUERY_INT.fullmatch(text):
-        raise MalformedRequest(f"{name!r} must be an integer from {minimum} to {maximum}, got {value[:40]!r}",
-                               parameter=name)
-    number = int(text)
-    if not minimum <= number <= maximum:
-        raise MalformedRequest(f"{name!r} must be an integer from {minimum} to {maximum}, got {number}",
-                               parameter=name, minimum=minimum, maximum=maximum)
-    return number
 
 
 def _cell(value: str | None) -> Any:

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from core.errors import InvalidInput, PayloadTooLarge
 from serving.config import Limits
 from serving.errors import MalformedRequest, status_for
-from serving.payloads import form_parts, image_items, json_body, query_int, record_items, text_items
+from serving.payloads import form_parts, image_items, json_body, record_items, text_items
 
 LIMITS = Limits(max_batch_items=4)
 
@@ -105,16 +105,3 @@ def test_too_many_form_fields_is_413(in_app: bool) -> None:
     request = _multipart([("image", b"x")], {f"f{i}": "v" for i in range(LIMITS.max_batch_items + 20)}, in_app)
     with pytest.raises(PayloadTooLarge):
         anyio.run(lambda: form_parts(request, LIMITS))
-
-
-def test_query_int_parses_and_bounds() -> None:
-    assert query_int(None, "limit", 100, minimum=1, maximum=1000) == 100
-    assert query_int(" 7 ", "limit", 100, minimum=1, maximum=1000) == 7
-    assert query_int("1000", "limit", 100, minimum=1, maximum=1000) == 1000
-
-
-@pytest.mark.parametrize("value", ["9223372036854775808", "1001", "0", "-1", "1e3", "abc", "", "9" * 5000, "٣"])
-def test_query_int_refuses_what_is_not_a_small_integer_in_range(value: str) -> None:
-    with pytest.raises(MalformedRequest, match="limit") as info:
-        query_int(value, "limit", 100, minimum=1, maximum=1000)
-    assert status_for(info.value) == 422
