@@ -135,6 +135,7 @@ _namespace["__init__"] = _init
 _namespace["__doc__"] = "ai-services gateway"
 
 Gateway = bentoml.service(name="ais-gateway", workers=1, threads=32,
-                          traffic={"timeout": deployment().limits.timeout_s + 5})(
+                          traffic={"timeout": deployment().limits.timeout_s + 5},
+                          tracing={"excluded_urls": ".*"})(
     bentoml.asgi_app(app, path="/")(type("Gateway", (), _namespace)))
 Gateway.add_asgi_middleware(JsonRouteErrors)

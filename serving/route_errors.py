@@ -29,8 +29,7 @@ class JsonRouteErrors:
 
         async def wrapped_send(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                headers = {k.lower(): v for k, v in message.get("headers", [])}
-                if message["status"] in (404, 405) and headers.get(b"content-type", b"").startswith(b"text/plain"):
+                if message["status"] in (404, 405) and _content_type(message).startswith(b"text/plain"):
                     held["start"] = message
                     return
                 await send(message)
@@ -56,3 +55,7 @@ class JsonRouteErrors:
             (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
             (b"x-request-id", request_id.encode()), *kept]})
         await send({"type": "http.response.body", "body": body})
+
+
+def _content_type(start: dict[str, Any]) -> bytes:
+    return next((v for k, v in start.get("headers", []) if k.lower() == b"content-type"), b"")
