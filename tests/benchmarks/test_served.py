@@ -74,6 +74,31 @@ def test_load_generator_is_bounded_and_counts(local_server: str) -> None:
     assert ms["errors"].value == 0 and ms["throughput"].unit == "requests/s"
 
 
+class _ClosingHandler(_Handler):
+    """Keeps HTTP/1.1 keep-alive in its headers but drops every connection after one answer, like a server
+    whose idle keep-alive timeout passed between two requests."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        super().do_POST()
+        self.close_connection = True
+
+
+def test_load_generator_resends_on_a_connection_the_server_closed() -> None:
+    _Handler.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ClosingHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        result = run_load(f"http://127.0.0.1:{server.server_address[1]}", [HttpRequest("/ok", json={})],
+                          concurrency=1, max_requests=5, max_seconds=30, headers={"Authorization": "Bearer k"})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.ok == 5 and result.error_count == 0 and len(_Handler.seen) == 5
+
+
 def test_load_generator_counts_errors_not_latencies(local_server: str) -> None:
     result = run_load(local_server, [HttpRequest("/fail", json={})], concurrency=2, max_requests=6, max_seconds=30)
     assert result.ok == 0 and result.errors["HTTP 500"] == 6
@@ -100,7 +125,7 @@ def test_only_loopback_and_connection_errors_are_counted() -> None:
 
     result = run_load(f"http://127.0.0.1:{free_port()}", [HttpRequest("/x")], concurrency=1, max_requests=2,
                       max_seconds=5, timeout_s=2)
-    assert result.ok == 0 and result.error_count == 2 and "ConnectError" in result.errors
+    assert result.ok == 0 and result.error_count == 2 and "ConnectionRefusedError" in result.errors
 
 
 def test_request_builders() -> None:
