@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
@@ -46,6 +47,9 @@ from vision.ocr.schemas import (
     OcrWord,
 )
 from vision.ocr.tesseract import TesseractEngine, TesseractWord
+
+if TYPE_CHECKING:
+    from vision.ocr.ppocr import PpOcrEngine
 from vision.ocr.weights import DEFAULT_WEIGHTS
 
 log = logging.getLogger(__name__)
@@ -103,10 +107,16 @@ class OcrReader(BaseTask[ImageInput, OcrResult]):
             raise ConfigError("the tesseract and combined engines read English only here (Debian's tesseract-ocr-eng)")
         self.engine: EasyOcrEngine | None = None
         self.tesseract: TesseractEngine | None = None
+        self.ppocr: PpOcrEngine | None = None
         self._extractor: OcrReader | None = None
 
     # -- loading ------------------------------------------------------------------------------
     def _load(self, weights_path: Path | None, placement: Placement) -> None:
+        if self.config.engine == "ppocr":
+            from vision.ocr.ppocr import PpOcrEngine
+
+            self.ppocr = PpOcrEngine(threads=min(4, os.cpu_count() or 1))
+            return
         if self.config.engine in ("tesseract", "combined"):
             self.tesseract = TesseractEngine(language="eng", psm=self.config.tesseract_psm)
         if self.config.engine == "tesseract":
@@ -210,10 +220,11 @@ class OcrReader(BaseTask[ImageInput, OcrResult]):
         return self.engine
 
     def _read_tesseract(self, rgb: np.ndarray, number: int | None) -> OcrResult:
-        """Tesseract's layout and reading; with ``combined`` easyocr re-reads the words Tesseract is unsure of."""
+        """Tesseract's layout and reading (with ``combined`` easyocr re-reads the words Tesseract is unsure
+        of), or PP-OCR's lines and words (``ppocr``); words are then ordered and assembled alike."""
         import cv2
 
-        if self.tesseract is None:
+        if self.tesseract is None and self.ppocr is None:
             from core.errors import ModelLoading
 
             raise ModelLoading("task 'ocr' is not loaded; call .load() first")
@@ -225,7 +236,12 @@ class OcrReader(BaseTask[ImageInput, OcrResult]):
         if self.config.tesseract_min_width and width < self.config.tesseract_min_width:
             scale = self.config.tesseract_min_width / width
             grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-        words = self.tesseract.read(grey)
+        if self.ppocr is not None:
+            unchanged = scale == 1.0 and not self.config.normalise_contrast
+            words = self.ppocr.read_words(rgb if unchanged else cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB))
+        else:
+            assert self.tesseract is not None
+            words = self.tesseract.read(grey)
         if self.config.engine == "combined" and words:
             words = self._recheck(grey, words)
         page = _Page(grey=grey, input_size=(width, height))

@@ -15,10 +15,11 @@ class OcrOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    engine: Literal["easyocr", "tesseract", "combined"] = Field(
+    engine: Literal["easyocr", "tesseract", "combined", "ppocr"] = Field(
         "easyocr", description="easyocr (CRAFT + CRNN), tesseract (Debian tesseract-ocr: its layout and LSTM), "
-                               "or combined (Tesseract's layout and reading; easyocr re-reads the words Tesseract "
-                               "is unsure of and the more confident reading is kept)")
+                               "combined (Tesseract's layout and reading; easyocr re-reads the words Tesseract "
+                               "is unsure of and the more confident reading is kept), or ppocr (PP-OCRv4 lines "
+                               "from the rapidocr-onnxruntime wheel, printed spaces restored from the ink)")
     languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
     detect_orientation: bool = True
     deskew: bool = False
