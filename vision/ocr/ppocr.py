@@ -25,9 +25,11 @@ from vision.ocr.tesseract import TesseractWord
 
 INSTALL_HINT = "install the PyPI package rapidocr-onnxruntime (it ships the PP-OCRv4 ONNX models): pip install rapidocr-onnxruntime"
 Point = tuple[float, float]
-# Word breaks, chosen on the SROIE tuning receipts (numbers <= 52): a blank ink run at least
-# MIN_GAP x the line height, or neighbouring characters MIN_PITCHES median pitches apart.
-MIN_GAP = 0.4
+# Word breaks, chosen on the SROIE tuning receipts (numbers <= 52): a blank ink run at least MIN_GAP x
+# the ink height and MIN_GAP_RATIO x the line's median letter gap, or neighbouring characters
+# MIN_PITCHES median pitches apart.
+MIN_GAP = 0.3
+MIN_GAP_RATIO = 2.5
 MIN_PITCHES = 2.0
 
 
@@ -149,12 +151,12 @@ class PpOcrEngine:
             batch, used = [], []
             for i in chunk:
                 batch.append(rec.resize_norm_img(crops[i], max_ratio)[np.newaxis])
-                used.append(min(int(height * max_ratio), int(math.ceil(height * ratios[i]))))
+                used.append(min(int(height * max_ratio), math.ceil(height * ratios[i])))
             probs = rec.session(np.concatenate(batch).astype(np.float32))[0]
             padded = int(height * max_ratio)
             for row, i in enumerate(chunk):
                 steps = probs.shape[1]
-                used_cols = max(1, int(math.ceil(steps * used[row] / padded)))
+                used_cols = max(1, math.ceil(steps * used[row] / padded))
                 decoded = ctc_decode(probs[row], self.alphabet, used_cols)
                 chars = [CtcChar(text, min(1.0, (centre + 0.5) / used_cols), prob) for text, centre, prob in decoded]
                 text = "".join(c.text for c in chars)
@@ -181,7 +183,7 @@ def line_words(line: PpLine, crop: np.ndarray, number: int, min_gap: float = MIN
     width = crop.shape[1] if crop.ndim == 2 and crop.size and crop.shape[0] < 1.5 * crop.shape[1] else 0
     texts = [c.text for c in line.chars]
     centres = [c.centre * width for c in line.chars]
-    gaps = ink_gaps(crop, min_gap) if width else []
+    gaps = ink_gaps(crop, min_gap, MIN_GAP_RATIO) if width else []
     n = max(1, len(line.chars))
     words: list[TesseractWord] = []
     for start, end in word_spans(texts, centres, gaps, min_pitches):
