@@ -14,6 +14,7 @@ from itertools import pairwise
 
 import numpy as np
 
+NUMBER_MARKS = frozenset(".,")
 
 def ink_gaps(crop: np.ndarray, min_gap: float = 0.3, min_ratio: float = 2.5) -> list[tuple[int, int]]:
     """Blank column runs ``[start, end)`` of a greyscale line crop wide enough to be a printed space.
@@ -68,6 +69,17 @@ def break_positions(centres: Sequence[float], gaps: Sequence[tuple[int, int]]) -
     return breaks
 
 
+def _inside_number(texts: Sequence[str], kept: Sequence[int], j: int) -> bool:
+    """Whether a break before ``kept[j]`` would cut a decimal or thousands mark out of a number (``1 . 00``):
+    a fixed-pitch font sets ``.`` and ``,`` in a full cell, so the ink around them is as wide as a space."""
+    def text(i: int) -> str:
+        return texts[kept[i]] if 0 <= i < len(kept) else ""
+
+    if text(j) in NUMBER_MARKS and text(j - 1).isdigit() and text(j + 1).isdigit():
+        return True
+    return text(j - 1) in NUMBER_MARKS and text(j - 2).isdigit() and text(j).isdigit()
+
+
 def word_spans(texts: Sequence[str], centres: Sequence[float], gaps: Sequence[tuple[int, int]],
                min_pitches: float = 2.0) -> list[tuple[int, int]]:
     """Group a line's characters (left to right, ``centres`` in the crop's pixels) into words ``[start, end)``.
@@ -86,6 +98,7 @@ def word_spans(texts: Sequence[str], centres: Sequence[float], gaps: Sequence[tu
         pitch = float(np.median([s for s in steps if s > 0] or [0.0]))
         if pitch > 0:
             breaks |= {b for a, b, s in zip(kept, kept[1:], steps) if s >= min_pitches * pitch}
+    breaks -= {kept[j] for j in range(1, len(kept)) if _inside_number(texts, kept, j)}
     spans: list[tuple[int, int]] = []
     start: int | None = None
     for k, text in enumerate(texts):
