@@ -20,6 +20,7 @@ import numpy as np
 
 from core.errors import WeightsUnavailable
 from vision.ocr.confusions import fix_word
+from vision.ocr.lexicon import Vocabulary
 from vision.ocr.spacing import ink_gaps, word_spans
 from vision.ocr.tesseract import TesseractWord
 
@@ -93,13 +94,14 @@ def crop_quad(grey: np.ndarray, quad: Sequence[Point]) -> np.ndarray:
 class PpOcrEngine:
     """Detect text lines and read them with PP-OCRv4 (``threads`` bounds onnxruntime's threads)."""
 
-    def __init__(self, threads: int = 1, batch_size: int = 8) -> None:
+    def __init__(self, threads: int = 1, batch_size: int = 8, vocabulary: Vocabulary | None = None) -> None:
         try:
             from rapidocr_onnxruntime import RapidOCR
         except ImportError as exc:
             raise WeightsUnavailable(f"the PP-OCR engine needs its models; {INSTALL_HINT}") from exc
         self._ocr: Any = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=threads)
         self.batch_size = batch_size
+        self.vocabulary = vocabulary
         self.alphabet: list[str] = list(self._ocr.text_rec.postprocess_op.character)
 
     def read(self, rgb: np.ndarray) -> list[PpLine]:
@@ -136,7 +138,8 @@ class PpOcrEngine:
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if rgb.ndim == 3 else rgb
         words: list[TesseractWord] = []
         for number, line in enumerate(self.read(rgb), start=1):
-            words += line_words(line, crop_quad(grey, line.quad), number, min_gap, min_pitches)
+            found = line_words(line, crop_quad(grey, line.quad), number, min_gap, min_pitches)
+            words += apply_vocabulary(found, self.vocabulary) if self.vocabulary else found
         return words
 
     def _recognise(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float, list[CtcChar]]]:
@@ -163,6 +166,37 @@ class PpOcrEngine:
                 confidence = float(np.mean([c.confidence for c in chars])) if chars else 0.0
                 out[i] = (text, confidence, chars)
         return out
+
+
+def apply_vocabulary(words: Sequence[TesseractWord], vocabulary: Vocabulary) -> list[TesseractWord]:
+    """One line's words with run-together words split and cut words joined (``Vocabulary.correct``); a
+    split word's box is shared out by characters, joined words take the union of their boxes.
+
+    >>> w = [TesseractWord("THANKYOU", (0.0, 0.0, 80.0, 10.0), 0.9, 1, 1, 1)]
+    >>> [(x.text, x.box) for x in apply_vocabulary(w, Vocabulary(frozenset({"THANK", "YOU"})))]
+    [('THANK', (0.0, 0.0, 50.0, 10.0)), ('YOU', (50.0, 0.0, 80.0, 10.0))]
+    """
+    from dataclasses import replace
+
+    corrected = vocabulary.correct([w.text for w in words])
+    out: list[TesseractWord] = []
+    offsets: dict[int, int] = {}
+    for first, last, text in corrected:
+        if first == last and text != words[first].text:  # a piece of a split word
+            word = words[first]
+            start = offsets.get(first, 0)
+            offsets[first] = start + len(text)
+            x1, y1, x2, y2 = word.box
+            step = (x2 - x1) / max(1, len(word.text))
+            out.append(replace(word, text=text, box=(x1 + start * step, y1, x1 + (start + len(text)) * step, y2)))
+        elif first == last:
+            out.append(words[first])
+        else:
+            members = words[first:last + 1]
+            box = (min(m.box[0] for m in members), min(m.box[1] for m in members),
+                   max(m.box[2] for m in members), max(m.box[3] for m in members))
+            out.append(replace(members[0], text=text, box=box, confidence=min(m.confidence for m in members)))
+    return out
 
 
 def _along(quad: Sequence[Point], fraction: float) -> tuple[Point, Point]:

@@ -113,9 +113,11 @@ class OcrReader(BaseTask[ImageInput, OcrResult]):
     # -- loading ------------------------------------------------------------------------------
     def _load(self, weights_path: Path | None, placement: Placement) -> None:
         if self.config.engine == "ppocr":
+            from vision.ocr.lexicon import bundled_vocabulary
             from vision.ocr.ppocr import PpOcrEngine
 
-            self.ppocr = PpOcrEngine(threads=min(4, os.cpu_count() or 1))
+            vocabulary = bundled_vocabulary() if self.config.ppocr_vocabulary else None
+            self.ppocr = PpOcrEngine(threads=min(4, os.cpu_count() or 1), vocabulary=vocabulary)
             return
         if self.config.engine in ("tesseract", "combined"):
             self.tesseract = TesseractEngine(language="eng", psm=self.config.tesseract_psm)

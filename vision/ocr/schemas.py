@@ -41,6 +41,9 @@ class OcrOptions(BaseModel):
         "tesseract", description="what `extract` reads receipts with: Tesseract as one block of text (--psm 6) "
                                  "dropping words under 0.4 confidence (best on the SROIE tuning receipts), or "
                                  "this reader's own engine and options")
+    ppocr_vocabulary: bool = Field(True, description="ppocr engine: split run-together words and join cut ones "
+                                                     "with the bundled receipt vocabulary (words of the SROIE "
+                                                     "tuning receipts)")
     recheck_below: float = Field(0.6, ge=0.0, le=1.0, description="combined engine: Tesseract words under this "
                                                                   "confidence are read again by easyocr")
 
