@@ -93,8 +93,9 @@ def extract(
     pages: Annotated[str | None, typer.Option(help="pages of a PDF/TIFF, e.g. 1-2")] = None,
     engine: EngineOpt = "tesseract",
     same: Annotated[bool, typer.Option("--same-engine", help="read with --engine and its defaults instead of "
-                                                             "the receipt settings (Tesseract psm 6, words "
-                                                             ">= 0.4 confidence)")] = False,
+                                                             "the receipt reader (--extract-engine)")] = False,
+    extract_engine: Annotated[str, typer.Option(help="the receipt reader: ppocr (PP-OCR + receipt vocabulary) "
+                                                     "or tesseract (psm 6, words >= 0.4 confidence)")] = "ppocr",
     device: DeviceOpt = "auto",
 ) -> None:
     """Key fields (company, date as ISO 8601, address, total with currency, or a client's own set) as JSON."""
@@ -107,7 +108,7 @@ def extract(
         if not path.is_file():
             raise InvalidInput(f"file {str(path)!r} does not exist")
     field_set = load_field_set(fields)
-    reader = _reader(device, engine=engine, extract_engine="same" if same else "tesseract")
+    reader = _reader(device, engine=engine, extract_engine="same" if same else extract_engine)
     for path in files:
         request = ExtractRequest(document=base64.b64encode(path.read_bytes()), pages=pages, field_set=field_set)
         result = reader.extract(request)

@@ -94,12 +94,14 @@ def crop_quad(grey: np.ndarray, quad: Sequence[Point]) -> np.ndarray:
 class PpOcrEngine:
     """Detect text lines and read them with PP-OCRv4 (``threads`` bounds onnxruntime's threads)."""
 
-    def __init__(self, threads: int = 1, batch_size: int = 8, vocabulary: Vocabulary | None = None) -> None:
+    def __init__(self, threads: int = 1, batch_size: int = 8, vocabulary: Vocabulary | None = None,
+                 box_threshold: float = 0.5) -> None:
         try:
             from rapidocr_onnxruntime import RapidOCR
         except ImportError as exc:
             raise WeightsUnavailable(f"the PP-OCR engine needs its models; {INSTALL_HINT}") from exc
-        self._ocr: Any = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=threads)
+        self._ocr: Any = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=threads,
+                                  det_box_thresh=box_threshold)
         self.batch_size = batch_size
         self.vocabulary = vocabulary
         self.alphabet: list[str] = list(self._ocr.text_rec.postprocess_op.character)

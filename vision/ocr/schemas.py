@@ -37,10 +37,10 @@ class OcrOptions(BaseModel):
                              "package's XY-cut over the word boxes (keeps narrow-gutter columns apart)")
     tesseract_min_width: int = Field(0, ge=0, le=4000, description="upscale narrower pages to this width "
                                                                    "before Tesseract (0 = never)")
-    extract_engine: Literal["tesseract", "same"] = Field(
-        "tesseract", description="what `extract` reads receipts with: Tesseract as one block of text (--psm 6) "
-                                 "dropping words under 0.4 confidence (best on the SROIE tuning receipts), or "
-                                 "this reader's own engine and options")
+    extract_engine: Literal["ppocr", "tesseract", "same"] = Field(
+        "ppocr", description="what `extract` reads receipts with: PP-OCR with the receipt vocabulary (best on "
+                             "the SROIE tuning receipts), Tesseract as one block of text (--psm 6) dropping "
+                             "words under 0.4 confidence, or this reader's own engine and options")
     ppocr_vocabulary: bool = Field(True, description="ppocr engine: split run-together words and join cut ones "
                                                      "with the bundled receipt vocabulary (words of the SROIE "
                                                      "tuning receipts)")
