@@ -4,7 +4,7 @@ The models ship inside the PyPI wheel ``rapidocr-onnxruntime`` (Apache-2.0: ``ch
 ``ch_PP-OCRv4_rec``, the mobile angle classifier), run by ``onnxruntime`` on the CPU. The
 detector finds text lines; the recogniser reads each line crop with a CTC head. We decode the CTC
 columns ourselves so each character keeps *where* in the crop it was read: the recogniser often
-drops the spaces of fixed-pitch receipt print (``Cashier:CN``), and ``spacing.split_at_gaps``
+drops the spaces of fixed-pitch receipt print (``Cashier:CN``), and ``spacing.word_spans``
 puts them back where two characters stand a whole space apart.
 
 Install: ``pip install rapidocr-onnxruntime`` (the ``ocr`` extra); nothing is fetched at run time.
