@@ -15,7 +15,8 @@ app = typer.Typer(help="Read documents and scene text offline (easyocr): text, w
 log = logging.getLogger(__name__)
 
 DeviceOpt = Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N")]
-EngineOpt = Annotated[str, typer.Option(help="easyocr, tesseract (Debian tesseract-ocr) or combined")]
+EngineOpt = Annotated[str, typer.Option(help="easyocr, tesseract (Debian tesseract-ocr), combined, or ppocr "
+                                             "(PP-OCRv4 from the rapidocr-onnxruntime wheel)")]
 
 
 def _reader(device: str, **options: object):
@@ -92,8 +93,9 @@ def extract(
     pages: Annotated[str | None, typer.Option(help="pages of a PDF/TIFF, e.g. 1-2")] = None,
     engine: EngineOpt = "tesseract",
     same: Annotated[bool, typer.Option("--same-engine", help="read with --engine and its defaults instead of "
-                                                             "the receipt settings (Tesseract psm 6, words "
-                                                             ">= 0.4 confidence)")] = False,
+                                                             "the receipt reader (--extract-engine)")] = False,
+    extract_engine: Annotated[str, typer.Option(help="the receipt reader: ppocr (PP-OCR + receipt vocabulary) "
+                                                     "or tesseract (psm 6, words >= 0.4 confidence)")] = "ppocr",
     device: DeviceOpt = "auto",
 ) -> None:
     """Key fields (company, date as ISO 8601, address, total with currency, or a client's own set) as JSON."""
@@ -106,7 +108,7 @@ def extract(
         if not path.is_file():
             raise InvalidInput(f"file {str(path)!r} does not exist")
     field_set = load_field_set(fields)
-    reader = _reader(device, engine=engine, extract_engine="same" if same else "tesseract")
+    reader = _reader(device, engine=engine, extract_engine="same" if same else extract_engine)
     for path in files:
         request = ExtractRequest(document=base64.b64encode(path.read_bytes()), pages=pages, field_set=field_set)
         result = reader.extract(request)
@@ -134,9 +136,10 @@ def _evaluate_labelled(data: Path, data_format: str, split: str, engine: str, de
     main = OcrReader(device=device, engine=engine, **options).load()
     readers: dict[str, Reader] = {engine: lambda p, r=main: reading_of_result(r.predict([load_image(p.image_path)])[0])}
     wanted = [b.strip() for b in baselines.split(",") if b.strip() and b.strip() != "none"]
-    unknown = set(wanted) - {"easyocr", "tesseract", "easyocr.readtext"}
+    known = {"easyocr", "tesseract", "tesseract.receipts", "easyocr.readtext"}
+    unknown = set(wanted) - known
     if unknown:
-        raise InvalidInput(f"unknown baselines {sorted(unknown)}; choose from easyocr, tesseract, easyocr.readtext")
+        raise InvalidInput(f"unknown baselines {sorted(unknown)}; choose from {', '.join(sorted(known))}")
     easy = None
     if {"easyocr", "easyocr.readtext"} & set(wanted):
         easy = main if engine == "easyocr" else OcrReader(device=device, engine="easyocr").load()
@@ -146,6 +149,10 @@ def _evaluate_labelled(data: Path, data_format: str, split: str, engine: str, de
         tess = OcrReader(device=device, engine="tesseract", tesseract_layout="tesseract").load()
         readers["tesseract" if engine != "tesseract" else "tesseract (defaults)"] = \
             lambda p: reading_of_result(tess.predict([load_image(p.image_path)])[0])
+    if "tesseract.receipts" in wanted:  # the receipt settings before PP-OCR: psm 6, words >= 0.4, its own lines
+        receipts = OcrReader(device=device, engine="tesseract", tesseract_layout="tesseract", tesseract_psm=6,
+                             min_confidence=0.4).load()
+        readers["tesseract.receipts"] = lambda p: reading_of_result(receipts.predict([load_image(p.image_path)])[0])
     if "easyocr.readtext" in wanted and easy is not None:
         plain = easy._engine().reader
         readers["easyocr.readtext"] = lambda p: reading_of_readtext(
@@ -189,8 +196,9 @@ def evaluate(
                                             "or report (> 52)")] = "all",
     engine: EngineOpt = "easyocr",
     baselines: Annotated[str, typer.Option(help="--data: comma list of other readers on the same pages: "
-                                                "easyocr.readtext (plain), tesseract (its defaults), easyocr "
-                                                "(our easyocr engine), or none")] = "easyocr.readtext,tesseract",
+                                                "easyocr.readtext (plain), tesseract (its defaults), "
+                                                "tesseract.receipts (psm 6, words >= 0.4), easyocr (our easyocr "
+                                                "engine), or none")] = "easyocr.readtext,tesseract",
     min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="drop words read with less "
                                                                           "confidence")] = 0.0,
     cache: Annotated[Path | None, typer.Option(help="--data: keep each reading here and reuse it")] = None,

@@ -15,10 +15,11 @@ class OcrOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    engine: Literal["easyocr", "tesseract", "combined"] = Field(
+    engine: Literal["easyocr", "tesseract", "combined", "ppocr"] = Field(
         "easyocr", description="easyocr (CRAFT + CRNN), tesseract (Debian tesseract-ocr: its layout and LSTM), "
-                               "or combined (Tesseract's layout and reading; easyocr re-reads the words Tesseract "
-                               "is unsure of and the more confident reading is kept)")
+                               "combined (Tesseract's layout and reading; easyocr re-reads the words Tesseract "
+                               "is unsure of and the more confident reading is kept), or ppocr (PP-OCRv4 lines "
+                               "from the rapidocr-onnxruntime wheel, printed spaces restored from the ink)")
     languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
     detect_orientation: bool = True
     deskew: bool = False
@@ -36,10 +37,13 @@ class OcrOptions(BaseModel):
                              "package's XY-cut over the word boxes (keeps narrow-gutter columns apart)")
     tesseract_min_width: int = Field(0, ge=0, le=4000, description="upscale narrower pages to this width "
                                                                    "before Tesseract (0 = never)")
-    extract_engine: Literal["tesseract", "same"] = Field(
-        "tesseract", description="what `extract` reads receipts with: Tesseract as one block of text (--psm 6) "
-                                 "dropping words under 0.4 confidence (best on the SROIE tuning receipts), or "
-                                 "this reader's own engine and options")
+    extract_engine: Literal["ppocr", "tesseract", "same"] = Field(
+        "ppocr", description="what `extract` reads receipts with: PP-OCR with the receipt vocabulary (best on "
+                             "the SROIE tuning receipts), Tesseract as one block of text (--psm 6) dropping "
+                             "words under 0.4 confidence, or this reader's own engine and options")
+    ppocr_vocabulary: bool = Field(True, description="ppocr engine: split run-together words and join cut ones "
+                                                     "with the bundled receipt vocabulary (words of the SROIE "
+                                                     "tuning receipts)")
     recheck_below: float = Field(0.6, ge=0.0, le=1.0, description="combined engine: Tesseract words under this "
                                                                   "confidence are read again by easyocr")
 

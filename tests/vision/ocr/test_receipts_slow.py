@@ -27,7 +27,7 @@ def test_extract_on_real_receipts(receipts) -> None:
     from vision.ocr.reader import OcrReader
     from vision.ocr.schemas import ExtractRequest
 
-    reader = OcrReader(engine="tesseract", device="cpu", min_confidence=0.4).load()
+    reader = OcrReader(engine="tesseract", device="cpu", min_confidence=0.4, extract_engine="tesseract").load()
     for name in ("009", "010"):
         key = read_key_file(receipts / "key" / f"{name}.json")
         data = base64.b64encode((receipts / "img" / f"{name}.jpg").read_bytes())
@@ -49,3 +49,21 @@ def test_evaluate_data_on_three_receipts(receipts, tmp_path) -> None:
     assert out.exit_code == 0, out.output
     assert '"origin": "labelled"' in out.output and '"field_exact_mean"' in out.output
     assert len(list((tmp_path / "tesseract").glob("*.json"))) == 3
+
+
+def test_ppocr_extract_on_real_receipts(receipts) -> None:
+    """Receipts 005 and 006 (tuning part) through the default receipt reader (PP-OCR + vocabulary): all four fields."""
+    pytest.importorskip("rapidocr_onnxruntime", reason="pip install rapidocr-onnxruntime (the ocr extra)")
+    from vision.ocr.fields import same_value
+    from vision.ocr.labelled import read_key_file
+    from vision.ocr.reader import OcrReader
+    from vision.ocr.schemas import ExtractRequest
+
+    reader = OcrReader(device="cpu").load()  # the easyocr reader; extract reads with PP-OCR by default
+    for name in ("005", "006"):
+        key = read_key_file(receipts / "key" / f"{name}.json")
+        data = base64.b64encode((receipts / "img" / f"{name}.jpg").read_bytes())
+        result = reader.extract(ExtractRequest(document=data))
+        for field in ("company", "date", "address", "total"):
+            got = result.get(field)
+            assert got is not None and same_value(field, key[field], got.value), (name, field, got, key[field])

@@ -72,7 +72,7 @@ def test_extract_returns_typed_fields_with_boxes() -> None:
     from vision.ocr.reader import OcrReader
     from vision.ocr.schemas import ExtractRequest
 
-    reader = OcrReader(engine="tesseract", device="cpu").load()
+    reader = OcrReader(engine="tesseract", device="cpu", extract_engine="tesseract").load()
     request = ExtractRequest.model_validate({"document": base64.b64encode(_receipt_png()).decode()})
     result = reader.extract(request)
     total, when = result.get("total"), result.get("date")

@@ -1,0 +1,89 @@
+"""Does the receipt vocabulary generalise? 2-fold cross-validation over the SROIE tuning receipts.
+
+The ``ppocr`` engine splits run-together words and joins cut ones with a vocabulary of transcribed
+receipts (``vision/ocr/receipt_words.txt``, built from the tuning part). Measured on the tuning
+part with that vocabulary, the gain would be in-sample. Here each fold's vocabulary comes from the
+other half of the tuning receipts (odd / even file numbers): every receipt is read once by PP-OCR
+without the vocabulary (cached per receipt), then scored without it and with its fold's vocabulary
+(word F1 of page text, same metric as ``ais ocr evaluate --data``, 95 % bootstrap over receipts).
+``--rebuild`` also rewrites the bundled vocabulary from the whole tuning part.
+
+    .venv/bin/python -m benchmarks.ocr_vocabulary_cv --data ../shared/data/ocr/receipts_sroie \
+        --cache runs/ocr_vocabulary_cv [--limit N] [--rebuild vision/ocr/receipt_words.txt]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from tqdm import tqdm
+
+from core.images import load_image
+from core.stats import bootstrap_interval
+from vision.ocr.labelled import read_labelled, split_of
+from vision.ocr.lexicon import Vocabulary, build_vocabulary, write_vocabulary
+from vision.ocr.metrics import WordCounts, word_counts, word_f1
+from vision.ocr.ppocr import apply_vocabulary
+from vision.ocr.tesseract import TesseractWord
+
+log = logging.getLogger("benchmarks.ocr_vocabulary_cv")
+
+
+def _read(reader: object, image: Path, cache: Path) -> list[list[TesseractWord]]:
+    """The receipt's lines of words (PP-OCR, no vocabulary), cached as JSON."""
+    if cache.is_file():
+        rows = json.loads(cache.read_text(encoding="utf-8"))
+    else:
+        result = reader.predict([load_image(image)])[0]  # type: ignore[attr-defined]
+        rows = [[[w.text, [w.box.x1, w.box.y1, w.box.x2, w.box.y2], w.confidence] for w in line.words]
+                for line in result.lines]
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(rows), encoding="utf-8")
+    return [[TesseractWord(t, tuple(b), c, 1, 1, k) for t, b, c in row] for k, row in enumerate(rows)]  # type: ignore[arg-type]
+
+
+def _text(lines: list[list[TesseractWord]], vocabulary: Vocabulary | None) -> str:
+    return "\n".join(" ".join(w.text for w in (apply_vocabulary(line, vocabulary) if vocabulary else line))
+                     for line in lines)
+
+
+def _summary(counts: list[WordCounts]) -> str:
+    precision, recall, f1 = word_f1(counts)
+    low, high = bootstrap_interval(lambda c: word_f1(c)[2], counts, n_resamples=1000)
+    return f"word F1 {f1:.3f} (95 % {low:.3f}-{high:.3f}), precision {precision:.3f}, recall {recall:.3f}, n={len(counts)}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True, help="the SROIE folder (img/ box/ key/)")
+    parser.add_argument("--cache", type=Path, required=True, help="folder for the cached PP-OCR readings")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N tuning receipts")
+    parser.add_argument("--rebuild", type=Path, default=None, help="write the whole tuning part's vocabulary here")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    from vision.ocr.reader import OcrReader
+
+    pages = [p for p in read_labelled(args.data, "sroie").pages if split_of(p.name) == "tune"][:args.limit]
+    reader = OcrReader(engine="ppocr", device="cpu", ppocr_vocabulary=False, tesseract_layout="tesseract").load()
+    lines = {p.name: _read(reader, p.image_path, args.cache / f"{p.name}.json") for p in tqdm(pages, desc="PP-OCR")}
+    plain: list[WordCounts] = []
+    with_vocabulary: list[WordCounts] = []
+    for fold in (0, 1):
+        train = [p for p in pages if int(p.name) % 2 != fold]
+        test = [p for p in pages if int(p.name) % 2 == fold]
+        vocabulary = build_vocabulary(p.reference_text for p in train)
+        for page in test:
+            reference = page.reference_text.upper()
+            plain.append(word_counts(reference, _text(lines[page.name], None).upper()))
+            with_vocabulary.append(word_counts(reference, _text(lines[page.name], vocabulary).upper()))
+    log.info("tuning receipts, PP-OCR without the vocabulary: %s", _summary(plain))
+    log.info("tuning receipts, PP-OCR + the other fold's vocabulary: %s", _summary(with_vocabulary))
+    if args.rebuild is not None:
+        write_vocabulary(build_vocabulary(p.reference_text for p in pages), args.rebuild)
+        log.info("wrote %s", args.rebuild)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""Printed spaces restored from the ink (PP-OCR drops them), and 0/O confusions fixed from word context."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from core.errors import InvalidInput
+from vision.ocr.confusions import fix_text, fix_word
+from vision.ocr.ppocr import CtcChar, PpLine, crop_quad, ctc_decode, line_words
+from vision.ocr.spacing import break_positions, ink_gaps, word_spans
+from vision.ocr.synth import font_path
+
+
+def _line(text: str, size: int = 28) -> tuple[np.ndarray, list[float]]:
+    """A greyscale crop of ``text`` in a fixed-pitch font and each character's centre (pixels)."""
+    try:
+        font = ImageFont.truetype(str(font_path("DejaVuSansMono")), size)
+    except InvalidInput:
+        pytest.skip("DejaVu Sans Mono is not installed (apt-get install fonts-dejavu-core)")
+    width = int(font.getlength(text)) + 2 * size
+    image = Image.new("L", (width, int(size * 1.6)), 255)
+    ImageDraw.Draw(image).text((size, size // 4), text, font=font, fill=0)
+    centres = [size + font.getlength(text[:k]) + font.getlength(text[k]) / 2 for k in range(len(text))]
+    return np.asarray(image), centres
+
+
+def test_the_space_of_fixed_pitch_print_is_found_and_letter_gaps_are_not() -> None:
+    crop, centres = _line("GST SUMMARY")
+    gaps = ink_gaps(crop)
+    assert len(gaps) == 1
+    assert centres[2] < (gaps[0][0] + gaps[0][1]) / 2 < centres[4]
+    letters = [c for k, c in enumerate(centres) if k != 3]
+    assert break_positions(letters, gaps) == [3]
+
+
+def test_a_colon_set_off_by_a_space_becomes_its_own_word() -> None:
+    crop, centres = _line("DATE : 12/06")
+    texts = [c for c in "DATE : 12/06"]
+    # the recogniser read the characters but no space: drop the spaces from what it "read"
+    kept = [k for k, t in enumerate(texts) if t != " "]
+    spans = word_spans([texts[k] for k in kept], [centres[k] for k in kept], ink_gaps(crop))
+    words = ["".join(texts[kept[k]] for k in range(a, b)) for a, b in spans]
+    assert words == ["DATE", ":", "12/06"]
+
+
+def test_a_colon_printed_against_its_word_stays_attached() -> None:
+    crop, centres = _line("TEL:07-3507405")
+    texts = list("TEL:07-3507405")
+    assert word_spans(texts, centres, ink_gaps(crop)) == [(0, len(texts))]
+
+
+def test_line_words_split_an_unspaced_reading_and_box_each_word() -> None:
+    crop, centres = _line("TOTAL QTY 1.00")
+    height, width = crop.shape
+    text = "TOTALQTY1.00"
+    positions = [c for k, c in enumerate(centres) if "TOTAL QTY 1.00"[k] != " "]
+    chars = tuple(CtcChar(t, x / width, 0.9) for t, x in zip(text, positions))
+    quad = ((100.0, 50.0), (100.0 + width, 50.0), (100.0 + width, 50.0 + height), (100.0, 50.0 + height))
+    line = PpLine(quad=quad, text=text, confidence=0.9, chars=chars)
+    words = line_words(line, crop_quad(np.pad(crop, ((50, 10), (100, 10)), constant_values=255), quad), 3)
+    assert [w.text for w in words] == ["TOTAL", "QTY", "1.00"]
+    assert all(w.line == 3 for w in words)
+    assert words[0].box[0] >= 100 and words[0].box[2] < words[1].box[0] < words[2].box[0] <= 100 + width
+
+
+def test_ctc_decode_keeps_where_each_character_was_read() -> None:
+    probs = np.zeros((8, 4))
+    probs[[0, 3, 4, 7], 0] = 1.0
+    probs[[1, 2], 1] = 0.9
+    probs[5, 2] = 0.8
+    probs[6, 3] = 0.7
+    assert ctc_decode(probs, ["", "A", ":", "B"], 8) == [("A", 1.5, 0.9), (":", 5.0, 0.8), ("B", 6.0, 0.7)]
+    assert ctc_decode(probs, ["", "A", ":", "B"], 4) == [("A", 1.5, 0.9)]  # padding columns ignored
+
+
+@pytest.mark.parametrize(("read", "fixed"), [
+    ("L0T", "LOT"), ("B0ARD", "BOARD"), ("AUT0", "AUTO"), ("N0:", "NO:"), ("(C0.REG", "(CO.REG"),
+    ("1O.OO", "10.00"), ("SH01", "SH01"), ("M026588", "M026588"), ("0.00", "0.00"), ("ZK09", "ZK09"),
+])
+def test_zero_and_o_follow_the_rest_of_the_word(read: str, fixed: str) -> None:
+    assert fix_word(read) == fixed
+
+
+def test_fix_text_keeps_the_spacing() -> None:
+    assert fix_text("N0:  12 B0X") == "NO:  12 BOX"

@@ -1,0 +1,239 @@
+"""PP-OCRv4 (PaddleOCR's detector and recogniser, ONNX) as an engine of the OCR task, read without downloads.
+
+The models ship inside the PyPI wheel ``rapidocr-onnxruntime`` (Apache-2.0: ``ch_PP-OCRv4_det``,
+``ch_PP-OCRv4_rec``, the mobile angle classifier), run by ``onnxruntime`` on the CPU. The
+detector finds text lines; the recogniser reads each line crop with a CTC head. We decode the CTC
+columns ourselves so each character keeps *where* in the crop it was read: the recogniser often
+drops the spaces of fixed-pitch receipt print (``Cashier:CN``), and ``spacing.word_spans``
+puts them back where two characters stand a whole space apart.
+
+Install: ``pip install rapidocr-onnxruntime`` (the ``ocr`` extra); nothing is fetched at run time.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from core.errors import WeightsUnavailable
+from vision.ocr.confusions import fix_word
+from vision.ocr.lexicon import Vocabulary
+from vision.ocr.spacing import ink_gaps, word_spans
+from vision.ocr.tesseract import TesseractWord
+
+INSTALL_HINT = "install the PyPI package rapidocr-onnxruntime (it ships the PP-OCRv4 ONNX models): pip install rapidocr-onnxruntime"
+Point = tuple[float, float]
+# Word breaks, chosen on the SROIE tuning receipts (numbers <= 52): a blank ink run at least MIN_GAP x
+# the ink height and MIN_GAP_RATIO x the line's median letter gap, or neighbouring characters
+# MIN_PITCHES median pitches apart.
+MIN_GAP = 0.3
+MIN_GAP_RATIO = 2.5
+MIN_PITCHES = 2.0
+
+
+@dataclass(frozen=True)
+class CtcChar:
+    """One decoded character: text, centre as a fraction of the crop's width (0-1), probability."""
+
+    text: str
+    centre: float
+    confidence: float
+
+
+@dataclass(frozen=True)
+class PpLine:
+    """One detected line: its quadrilateral (input pixels, clockwise from top-left), text, mean confidence, characters."""
+
+    quad: tuple[Point, Point, Point, Point]
+    text: str
+    confidence: float
+    chars: tuple[CtcChar, ...]
+
+
+def ctc_decode(probs: np.ndarray, alphabet: Sequence[str], used_columns: int) -> list[tuple[str, float, float]]:
+    """Greedy CTC decode of one line's ``(T, C)`` probabilities keeping each character's column span.
+
+    Class 0 is the blank. Returns ``(char, centre column, probability)`` per character, the centre
+    being the middle of the run of columns that emitted it; columns past ``used_columns`` (batch
+    padding) are ignored.
+
+    >>> p = np.zeros((6, 3)); p[[0, 3], 0] = 1; p[[1, 2], 1] = 0.9; p[[4, 5], 2] = 0.8
+    >>> ctc_decode(p, ["", "A", "B"], 6)
+    [('A', 1.5, 0.9), ('B', 4.5, 0.8)]
+    """
+    best = probs[:used_columns].argmax(axis=1)
+    out: list[tuple[str, float, float]] = []
+    start = 0
+    for t in range(1, len(best) + 1):
+        if t == len(best) or best[t] != best[start]:
+            label = int(best[start])
+            if label != 0:
+                centre = (start + t - 1) / 2
+                out.append((alphabet[label], float(centre), float(probs[start:t, label].max())))
+            start = t
+    return out
+
+
+def crop_quad(grey: np.ndarray, quad: Sequence[Point]) -> np.ndarray:
+    """The quadrilateral (clockwise from top-left) of a greyscale page warped to an upright rectangle."""
+    import cv2
+
+    points = np.array(quad, dtype=np.float32)
+    width = int(max(np.linalg.norm(points[0] - points[1]), np.linalg.norm(points[2] - points[3])))
+    height = int(max(np.linalg.norm(points[0] - points[3]), np.linalg.norm(points[1] - points[2])))
+    if width < 2 or height < 2:
+        return np.zeros((0, 0), np.uint8)
+    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(points, target)
+    return cv2.warpPerspective(grey, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC)
+
+
+class PpOcrEngine:
+    """Detect text lines and read them with PP-OCRv4 (``threads`` bounds onnxruntime's threads)."""
+
+    def __init__(self, threads: int = 1, batch_size: int = 8, vocabulary: Vocabulary | None = None,
+                 box_threshold: float = 0.5) -> None:
+        try:
+            from rapidocr_onnxruntime import RapidOCR
+        except ImportError as exc:
+            raise WeightsUnavailable(f"the PP-OCR engine needs its models; {INSTALL_HINT}") from exc
+        self._ocr: Any = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=threads,
+                                  det_box_thresh=box_threshold)
+        self.batch_size = batch_size
+        self.vocabulary = vocabulary
+        self.alphabet: list[str] = list(self._ocr.text_rec.postprocess_op.character)
+
+    def read(self, rgb: np.ndarray) -> list[PpLine]:
+        """Lines of one RGB page (top to bottom as the detector sorts them)."""
+        ocr = self._ocr
+        bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+        raw_h, raw_w = bgr.shape[:2]
+        img, _, _ = ocr.preprocess(bgr)  # bounds the longest side (2000 px)
+        img, record = ocr.maybe_add_letterbox(img, {})
+        boxes, _ = ocr.auto_text_det(img)
+        if boxes is None or len(boxes) == 0:
+            return []
+        crops = ocr.get_crop_img_list(img, boxes)
+        crops, turned, _ = ocr.text_cls(crops)
+        readings = self._recognise(crops)
+        # detector coordinates -> input pixels (undo the letterbox and any resize of preprocess)
+        top = record["padding_1"]["top"]
+        fy, fx = raw_h / (img.shape[0] - 2 * top), raw_w / img.shape[1]
+        lines: list[PpLine] = []
+        for box, (text, confidence, chars), (label, _score) in zip(boxes, readings, turned):
+            if not text.strip():
+                continue
+            quad = tuple((float(x) * fx, (float(y) - top) * fy) for x, y in box)
+            if str(label) == "180":  # the classifier turned the crop: read it from the quad's far corner
+                quad = (quad[2], quad[3], quad[0], quad[1])
+            lines.append(PpLine(quad=quad, text=text, confidence=confidence, chars=tuple(chars)))  # type: ignore[arg-type]
+        return lines
+
+    def read_words(self, rgb: np.ndarray, min_gap: float = MIN_GAP, min_pitches: float = MIN_PITCHES
+                   ) -> list[TesseractWord]:
+        """Words of one RGB page with printed spaces restored; each detected line is one line number."""
+        import cv2
+
+        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if rgb.ndim == 3 else rgb
+        words: list[TesseractWord] = []
+        for number, line in enumerate(self.read(rgb), start=1):
+            found = line_words(line, crop_quad(grey, line.quad), number, min_gap, min_pitches)
+            words += apply_vocabulary(found, self.vocabulary) if self.vocabulary else found
+        return words
+
+    def _recognise(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float, list[CtcChar]]]:
+        rec = self._ocr.text_rec
+        _, height, base_width = rec.rec_image_shape
+        ratios = [c.shape[1] / max(1, c.shape[0]) for c in crops]
+        order = np.argsort(ratios)
+        out: list[tuple[str, float, list[CtcChar]]] = [("", 0.0, [])] * len(crops)
+        for begin in range(0, len(crops), self.batch_size):
+            chunk = order[begin:begin + self.batch_size]
+            max_ratio = max([base_width / height] + [ratios[i] for i in chunk])
+            batch, used = [], []
+            for i in chunk:
+                batch.append(rec.resize_norm_img(crops[i], max_ratio)[np.newaxis])
+                used.append(min(int(height * max_ratio), math.ceil(height * ratios[i])))
+            probs = rec.session(np.concatenate(batch).astype(np.float32))[0]
+            padded = int(height * max_ratio)
+            for row, i in enumerate(chunk):
+                steps = probs.shape[1]
+                used_cols = max(1, math.ceil(steps * used[row] / padded))
+                decoded = ctc_decode(probs[row], self.alphabet, used_cols)
+                chars = [CtcChar(text, min(1.0, (centre + 0.5) / used_cols), prob) for text, centre, prob in decoded]
+                text = "".join(c.text for c in chars)
+                confidence = float(np.mean([c.confidence for c in chars])) if chars else 0.0
+                out[i] = (text, confidence, chars)
+        return out
+
+
+def apply_vocabulary(words: Sequence[TesseractWord], vocabulary: Vocabulary) -> list[TesseractWord]:
+    """One line's words with run-together words split and cut words joined (``Vocabulary.correct``); a
+    split word's box is shared out by characters, joined words take the union of their boxes.
+
+    >>> w = [TesseractWord("THANKYOU", (0.0, 0.0, 80.0, 10.0), 0.9, 1, 1, 1)]
+    >>> [(x.text, x.box) for x in apply_vocabulary(w, Vocabulary(frozenset({"THANK", "YOU"})))]
+    [('THANK', (0.0, 0.0, 50.0, 10.0)), ('YOU', (50.0, 0.0, 80.0, 10.0))]
+    """
+    from dataclasses import replace
+
+    corrected = vocabulary.correct([w.text for w in words])
+    out: list[TesseractWord] = []
+    offsets: dict[int, int] = {}
+    for first, last, text in corrected:
+        if first == last and text != words[first].text:  # a piece of a split word
+            word = words[first]
+            start = offsets.get(first, 0)
+            offsets[first] = start + len(text)
+            x1, y1, x2, y2 = word.box
+            step = (x2 - x1) / max(1, len(word.text))
+            out.append(replace(word, text=text, box=(x1 + start * step, y1, x1 + (start + len(text)) * step, y2)))
+        elif first == last:
+            out.append(words[first])
+        else:
+            members = words[first:last + 1]
+            box = (min(m.box[0] for m in members), min(m.box[1] for m in members),
+                   max(m.box[2] for m in members), max(m.box[3] for m in members))
+            out.append(replace(members[0], text=text, box=box, confidence=min(m.confidence for m in members)))
+    return out
+
+
+def _along(quad: Sequence[Point], fraction: float) -> tuple[Point, Point]:
+    """The top and bottom points ``fraction`` of the way along a line's quadrilateral."""
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = quad
+    return ((x0 + fraction * (x1 - x0), y0 + fraction * (y1 - y0)),
+            (x3 + fraction * (x2 - x3), y3 + fraction * (y2 - y3)))
+
+
+def line_words(line: PpLine, crop: np.ndarray, number: int, min_gap: float = MIN_GAP,
+               min_pitches: float = MIN_PITCHES) -> list[TesseractWord]:
+    """The words of one read line: characters grouped at printed spaces (``spacing.word_spans``), the
+    text NFKC-normalised (full-width brackets -> ASCII) and ``0``/``O`` confusions fixed, each word
+    boxed in page pixels. ``number`` becomes the words' line number (block and paragraph 1)."""
+    import unicodedata
+
+    # a tall crop was turned a quarter before reading: its characters do not run along the quad's width
+    width = crop.shape[1] if crop.ndim == 2 and crop.size and crop.shape[0] < 1.5 * crop.shape[1] else 0
+    texts = [c.text for c in line.chars]
+    centres = [c.centre * width for c in line.chars]
+    gaps = ink_gaps(crop, min_gap, MIN_GAP_RATIO) if width else []
+    n = max(1, len(line.chars))
+    words: list[TesseractWord] = []
+    for start, end in word_spans(texts, centres, gaps, min_pitches):
+        members = line.chars[start:end]
+        text = fix_word(unicodedata.normalize("NFKC", "".join(texts[start:end])))
+        if not text.strip():
+            continue
+        half = 0.5 / n
+        left = max(0.0, members[0].centre - half)
+        right = min(1.0, members[-1].centre + half)
+        points = [*_along(line.quad, left), *_along(line.quad, right)]
+        box = (min(p[0] for p in points), min(p[1] for p in points), max(p[0] for p in points),
+               max(p[1] for p in points))
+        confidence = float(np.mean([c.confidence for c in members]))
+        words.append(TesseractWord(text=text.replace(" ", ""), box=box, confidence=confidence, block=1,
+                                   paragraph=1, line=number))
+    return words
