@@ -144,7 +144,9 @@ def evaluate(
     header: Annotated[bool, typer.Option(help="the table's first row names the columns")] = True,
     data_format: Annotated[str, typer.Option("--format", help="auto, folders, tsv or csv")] = "auto",
     n_topics: Annotated[int | None, typer.Option(help="default: number of distinct labels")] = None,
-    limit: Annotated[int | None, typer.Option(help="use the first N documents only")] = None,
+    limit: Annotated[int | None, typer.Option(help="use the first N documents only (after --skip)")] = None,
+    skip: Annotated[int, typer.Option(help="leave out the first N documents (--limit 5000 and --skip 5000 give "
+                                           "the two halves of AG News dev that settings are chosen on)")] = 0,
     method: MethodOpt = "kmeans",
     text_weight: TextWeightOpt = 0.5,
     seed: int = 0,
@@ -164,8 +166,8 @@ def evaluate(
         corpus = read_labelled_corpus(data, t_col, l_col, header=header, data_format=data_format)
     else:
         corpus = agnews()
-    if limit:
-        corpus = corpus.head(limit)
+    if skip or limit:
+        corpus = corpus.rows(skip, skip + limit if limit else None)
     model = _model(None, device, load=False)
     metrics = model.evaluate(corpus, n_topics, options=_options(method, text_weight, seed, seed_words), progress=True,
                              cache=cache)

@@ -1,5 +1,8 @@
 """Keywords by class-based TF-IDF (c-TF-IDF, as in BERTopic) and per-document TF-IDF vectors.
 
+Terms are words and two-word phrases ("prime minister", "oil prices") after stop words are removed,
+kept when they occur in at least 2 documents and in at most 30 % of them.
+
 c-TF-IDF treats all documents of a topic as one document: a term weighs ``tf(t, c) * log(1 + A / f(t))``
 where ``tf`` is the term's share of the topic's words, ``A`` the mean number of words per topic
 and ``f(t)`` the term's count over all topics, so words frequent everywhere fall away.
@@ -46,11 +49,18 @@ class Vocabulary:
     def idf(self) -> np.ndarray:
         return np.log((1 + self.n_docs) / (1 + self.doc_freq)) + 1.0
 
+    @property
+    def max_ngram(self) -> int:
+        """Longest phrase in the vocabulary, in words (1 for models saved before phrases were kept)."""
+        return 1 + max((t.count(" ") for t in self.terms), default=0)
+
     def vectorizer(self):
         from sklearn.feature_extraction.text import CountVectorizer
 
+        # the fit's stop list too: a phrase is formed after stop words are dropped ("bank of america" ->
+        # "bank america"), so counting new documents must drop them the same way
         return CountVectorizer(vocabulary={t: i for i, t in enumerate(self.terms)}, preprocessor=keyword_text,
-                               token_pattern=TOKEN_PATTERN)
+                               token_pattern=TOKEN_PATTERN, stop_words=stop_words(), ngram_range=(1, self.max_ngram))
 
     def counts(self, texts: list[str]) -> sparse.csr_matrix:
         return self.vectorizer().transform(texts).tocsr()
@@ -64,16 +74,24 @@ class Vocabulary:
         return normalize(weighted.multiply(self.idf.astype(np.float32)).tocsr())
 
 
-def fit_vocabulary(texts: list[str], min_df: int | None = None, max_df: float = 0.3,
-                   max_terms: int = 20_000) -> tuple[Vocabulary, sparse.csr_matrix]:
-    """Learn the vocabulary (English + news stop words removed) and return it with the count matrix."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+def stop_words() -> list[str]:
+    """English (scikit-learn's list) and news stop words."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    min_df = min_df if min_df is not None else max(2, min(5, len(texts) // 1000))
-    stop = sorted(ENGLISH_STOP_WORDS | EXTRA_STOP_WORDS)
+    return sorted(ENGLISH_STOP_WORDS | EXTRA_STOP_WORDS)
+
+
+def fit_vocabulary(texts: list[str], min_df: int = 2, max_df: float = 0.3, max_terms: int = 40_000,
+                   max_ngram: int = 2) -> tuple[Vocabulary, sparse.csr_matrix]:
+    """Learn the vocabulary (words and phrases of up to ``max_ngram`` words, stop words removed) and return
+    it with the count matrix. On AG News, two-word phrases and ``min_df`` 2 (was: words only, ``min_df`` 5,
+    20,000 terms) lifted NMI on both halves of the set (see README)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    stop = stop_words()
     try:
         vec = CountVectorizer(preprocessor=keyword_text, stop_words=stop, token_pattern=TOKEN_PATTERN,
-                              min_df=min_df, max_df=max_df, max_features=max_terms)
+                              min_df=min_df, max_df=max_df, max_features=max_terms, ngram_range=(1, max_ngram))
         counts = vec.fit_transform(texts).tocsr()
     except ValueError:  # tiny corpora: every word is rare or common; keep all of them
         vec = CountVectorizer(preprocessor=keyword_text, stop_words=stop, token_pattern=TOKEN_PATTERN)

@@ -23,6 +23,12 @@ class Corpus:
     def head(self, n: int) -> Corpus:
         return Corpus(f"{self.name}[:{n}]", self.texts[:n], self.labels[:n], self.dates[:n], self.origin)
 
+    def rows(self, start: int, stop: int | None = None) -> Corpus:
+        """Items ``start`` to ``stop`` (exclusive; None: to the end), e.g. one half of a set to choose settings on."""
+        part = slice(start, stop)
+        return Corpus(f"{self.name}[{start}:{'' if stop is None else stop}]", self.texts[part], self.labels[part],
+                      self.dates[part], self.origin)
+
 
 def _shared_data() -> Path:
     return Path(os.environ.get("AIS_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))

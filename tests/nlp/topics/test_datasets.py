@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import DataFormatError, InvalidInput
-from nlp.topics.datasets import read_folders, read_labelled_corpus
+from nlp.topics.datasets import Corpus, read_folders, read_labelled_corpus
 
 
 def test_table_with_header_and_without(tmp_path: Path) -> None:
@@ -57,3 +57,10 @@ def test_read_data_guesses_the_layout(tmp_path: Path) -> None:
     (tmp_path / "bad.tsv").write_text("only one column\n", encoding="utf-8")
     with pytest.raises(DataFormatError, match="bad.tsv:1"):
         read_data(tmp_path / "bad.tsv")
+
+
+def test_rows_give_the_halves_settings_are_chosen_on() -> None:
+    corpus = Corpus("c", ["a", "b", "c", "d"], ["x", "y", "x", "y"], [], "generated")
+    first, second = corpus.rows(0, 2), corpus.rows(2)
+    assert first.texts + second.texts == corpus.texts and second.labels == ["x", "y"]
+    assert second.name == "c[2:]" and second.origin == "generated"

@@ -9,7 +9,7 @@ import pytest
 
 from core.errors import InvalidInput
 from nlp.topics.clean import clean_text
-from nlp.topics.ctfidf import fit_vocabulary, top_terms
+from nlp.topics.ctfidf import Vocabulary, fit_vocabulary, top_terms
 from nlp.topics.fit import FitOptions, fit_state
 from nlp.topics.quality import label_agreement, npmi_coherence, topic_diversity
 from nlp.topics.store import load_state, save_state
@@ -87,6 +87,16 @@ def test_quality_metrics(corpus) -> None:
     good, bad = npmi_coherence([together, apart], counts)
     assert good > 0 > bad == pytest.approx(-1.0)
     assert topic_diversity([together, apart]) == pytest.approx(5 / 6)
+
+
+def test_phrases_are_counted_in_new_documents_as_in_the_fit(corpus) -> None:
+    texts, _ = corpus
+    extra = ["Shares of Bank of America rose", "Bank of America cut jobs", "A bank in America"]
+    vocab, counts = fit_vocabulary(texts + extra)
+    assert "bank america" in vocab.terms and vocab.max_ngram == 2   # a phrase is formed after stop words drop
+    assert (vocab.counts(texts + extra) != counts).nnz == 0          # so counting new documents drops them too
+    words = Vocabulary([t for t in vocab.terms if " " not in t], vocab.doc_freq, vocab.n_docs)
+    assert words.max_ngram == 1 and words.counts(extra).shape[1] == len(words.terms)  # models saved before phrases
 
 
 def test_topics_over_time(corpus) -> None:

@@ -60,7 +60,7 @@ def fitted():
 
 def test_fit_keeps_gaussians_in_topic_order_and_they_survive_save_load(fitted, tmp_path: Path) -> None:
     texts, emb, state, topics = fitted
-    assert state.gaussian is not None and state.gauss_weight == pytest.approx(0.3)
+    assert state.gaussian is not None and state.gauss_weight == pytest.approx(FitOptions().gauss_weight)
     assert np.allclose(state.gaussian.weights.round(), state.sizes, atol=2)  # soft weights ~ hard sizes
     counts = state.vocabulary.counts(texts)
     save_state(tmp_path / "m", state, {"version": "g"})
@@ -71,7 +71,7 @@ def test_fit_keeps_gaussians_in_topic_order_and_they_survive_save_load(fitted, t
 
 
 def test_reduce_merges_the_gaussians_too(fitted) -> None:
-    _, emb, state, _ = fitted
+    _, _, state, _ = fitted
     two = state.reduced(2)
     assert two.gaussian is not None and len(two.gaussian.weights) == 2
     assert two.gaussian.weights.sum() == pytest.approx(state.gaussian.weights.sum())
