@@ -3,7 +3,9 @@ substitution (``Vocabulary.substitute``)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from core.errors import InvalidInput
 from vision.ocr.blobs import median_line_height, unboxed_groups
 from vision.ocr.lexicon import Vocabulary
 from vision.ocr.ppocr import apply_vocabulary
@@ -46,3 +48,27 @@ def test_substitute_replaces_only_a_unique_word_one_character_away() -> None:
     assert vocab.substitute("12.50") == "12.50"  # no letter
     words = [TesseractWord(t, (0.0, 0.0, 10.0, 10.0), 0.9, 1, 1, 1) for t in ("TOTAI", "12.50")]
     assert [w.text for w in apply_vocabulary(words, vocab)] == ["TOTAL", "12.50"]
+
+
+def test_engine_reads_a_lone_colon_outside_the_detected_line() -> None:
+    pytest.importorskip("rapidocr_onnxruntime", reason="pip install rapidocr-onnxruntime (the ocr extra)")
+    from PIL import Image, ImageDraw, ImageFont
+
+    from vision.ocr.ppocr import PpOcrEngine
+    from vision.ocr.synth import font_path
+
+    try:
+        font = ImageFont.truetype(str(font_path("DejaVuSansMono")), 28)
+    except InvalidInput:
+        pytest.skip("DejaVu Sans Mono is not installed (apt-get install fonts-dejavu-core)")
+    image = Image.new("RGB", (360, 80), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((20, 20), "Code", font=font, fill="black")
+    draw.text((220, 20), ":", font=font, fill="black")
+    x1, y1, x2, y2 = draw.textbbox((20, 20), "Code", font=font)
+    quad = ((x1 - 4.0, y1 - 6.0), (x2 + 4.0, y1 - 6.0), (x2 + 4.0, y2 + 6.0), (x1 - 4.0, y2 + 6.0))
+    rgb = np.asarray(image)
+    grey = np.asarray(image.convert("L"))
+    marks = PpOcrEngine(threads=1).lone_marks(rgb, grey, [quad], first_line=2)
+    assert [(m.text, m.line) for m in marks] == [(":", 2)]
+    assert 215 <= marks[0].box[0] < marks[0].box[2] <= 240
