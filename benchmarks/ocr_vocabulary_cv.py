@@ -10,6 +10,9 @@ without the vocabulary (cached per receipt), then scored without it and with its
 
     .venv/bin/python -m benchmarks.ocr_vocabulary_cv --data ../shared/data/ocr/receipts_sroie \
         --cache runs/ocr_vocabulary_cv [--limit N] [--rebuild vision/ocr/receipt_words.txt]
+
+The readings include the lone marks (``read_marks``) and the vocabulary step includes the one-character
+substitution, so this reproduces the current engine (issue 25r2: 0.837 with the vocabulary).
 """
 from __future__ import annotations
 

@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
 BUNDLED = "receipt_words.txt"
 MIN_LENGTH = 5  # shorter words are left alone
 MIN_PIECE = 2  # no one-letter pieces: ``A``/``I`` would split almost anything
+MIN_SUBSTITUTE = 5  # shorter words are never replaced by a vocabulary word one character away
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,37 @@ class Vocabulary:
             pieces.append(word[i:j])
             i = j
         return pieces
+
+    @cached_property
+    def _one_off(self) -> dict[str, tuple[str, ...]]:
+        """Vocabulary words of ``MIN_SUBSTITUTE`` or more characters by each pattern with one position masked."""
+        index: dict[str, list[str]] = {}
+        for word in self.words:
+            if len(word) >= MIN_SUBSTITUTE:
+                for i in range(len(word)):
+                    index.setdefault(word[:i] + "\0" + word[i + 1:], []).append(word)
+        return {pattern: tuple(words) for pattern, words in index.items()}
+
+    def substitute(self, word: str) -> str:
+        """``word`` replaced by the one vocabulary word that differs from it in exactly one character
+        (``TOTAI`` -> ``TOTAL``, ``LTEM(6)`` -> ``ITEM(6)``), the word's case kept position by position;
+        unchanged when it is a vocabulary word, shorter than ``MIN_SUBSTITUTE``, has no letter, or two
+        vocabulary words are one character away (2-fold CV over the SROIE tuning receipts: word F1
+        0.830 -> 0.837; from 3 characters up 0.830, 4: 0.836, 6: 0.834).
+
+        >>> Vocabulary(frozenset({"TOTAL", "ITEM(6)", "CASH"})).substitute("Totai")
+        'Total'
+        >>> [Vocabulary(frozenset({"TOTAL", "TOTAM"})).substitute(w) for w in ["TOTAI", "CASI", "12.50"]]
+        ['TOTAI', 'CASI', '12.50']
+        """
+        upper = word.upper()
+        if len(upper) < MIN_SUBSTITUTE or upper in self.words or not any(c.isalpha() for c in upper):
+            return word
+        found = {w for i in range(len(upper)) for w in self._one_off.get(upper[:i] + "\0" + upper[i + 1:], ())}
+        if len(found) != 1:
+            return word
+        (best,) = found
+        return "".join(b.lower() if a.islower() else b for a, b in zip(word, best))
 
     def joins(self, left: str, right: str) -> bool:
         """Whether two neighbouring words are one vocabulary word cut in two (``BAHRU,`` + ``JOHOR``): the

@@ -1,0 +1,74 @@
+"""Lone marks outside the detected lines (``blobs.unboxed_groups``) and the vocabulary's one-character
+substitution (``Vocabulary.substitute``)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.errors import InvalidInput
+from vision.ocr.blobs import median_line_height, unboxed_groups
+from vision.ocr.lexicon import Vocabulary
+from vision.ocr.ppocr import apply_vocabulary
+from vision.ocr.tesseract import TesseractWord
+
+WORD_QUAD = ((8.0, 18.0), (62.0, 18.0), (62.0, 38.0), (8.0, 38.0))
+
+
+def _page() -> np.ndarray:
+    page = np.full((80, 300), 255, np.uint8)
+    page[22:34, 10:60] = 0  # a word inside the detected line
+    return page
+
+
+def test_a_colon_beside_a_detected_word_is_one_group() -> None:
+    page = _page()
+    page[22:26, 100:104] = 0
+    page[30:34, 100:104] = 0
+    assert median_line_height([WORD_QUAD]) == 20.0
+    assert unboxed_groups(page, [WORD_QUAD]) == [(100, 22, 104, 34)]
+
+
+def test_boxed_ink_specks_and_large_marks_are_not_groups() -> None:
+    page = _page()
+    page[26, 150] = 0  # a one-pixel speck
+    page[5:75, 200:260] = 0  # a logo taller than a line
+    page[36:39, 58:62] = 0  # ink just under the detected line, inside its margin
+    assert unboxed_groups(page, [WORD_QUAD]) == []
+    assert unboxed_groups(page, []) == []
+
+
+def test_substitute_replaces_only_a_unique_word_one_character_away() -> None:
+    vocab = Vocabulary(frozenset({"TOTAL", "ITEM(6)", "AMOUNT", "AMOUNTS", "BAKED", "BAKER"}))
+    assert vocab.substitute("TOTAI") == "TOTAL"
+    assert vocab.substitute("LTEM(6)") == "ITEM(6)"
+    assert vocab.substitute("Totai") == "Total"  # case kept position by position
+    assert vocab.substitute("BAKEX") == "BAKEX"  # BAKED and BAKER are both one away
+    assert vocab.substitute("TOTA") == "TOTA"  # too short
+    assert vocab.substitute("AMOUNT") == "AMOUNT"  # already a word
+    assert vocab.substitute("12.50") == "12.50"  # no letter
+    words = [TesseractWord(t, (0.0, 0.0, 10.0, 10.0), 0.9, 1, 1, 1) for t in ("TOTAI", "12.50")]
+    assert [w.text for w in apply_vocabulary(words, vocab)] == ["TOTAL", "12.50"]
+
+
+def test_engine_reads_a_lone_colon_outside_the_detected_line() -> None:
+    pytest.importorskip("rapidocr_onnxruntime", reason="pip install rapidocr-onnxruntime (the ocr extra)")
+    from PIL import Image, ImageDraw, ImageFont
+
+    from vision.ocr.ppocr import PpOcrEngine
+    from vision.ocr.synth import font_path
+
+    try:
+        font = ImageFont.truetype(str(font_path("DejaVuSansMono")), 28)
+    except InvalidInput:
+        pytest.skip("DejaVu Sans Mono is not installed (apt-get install fonts-dejavu-core)")
+    image = Image.new("RGB", (360, 80), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((20, 20), "Code", font=font, fill="black")
+    draw.text((220, 20), ":", font=font, fill="black")
+    x1, y1, x2, y2 = draw.textbbox((20, 20), "Code", font=font)
+    quad = ((x1 - 4.0, y1 - 6.0), (x2 + 4.0, y1 - 6.0), (x2 + 4.0, y2 + 6.0), (x1 - 4.0, y2 + 6.0))
+    rgb = np.asarray(image)
+    grey = np.asarray(image.convert("L"))
+    marks = PpOcrEngine(threads=1).lone_marks(rgb, grey, [quad], first_line=2)
+    assert [(m.text, m.line) for m in marks] == [(":", 2)]
+    assert 215 <= marks[0].box[0] < marks[0].box[2] <= 240
