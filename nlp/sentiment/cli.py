@@ -142,8 +142,6 @@ def train(
 def _mlm_texts(epochs: float, data: Path | None, max_minutes: float | None, train_layers: int,
                train_embeddings: bool) -> list[str]:
     """Check the MLM options before anything loads; the extra unlabelled texts (none without --mlm-data)."""
-    from nlp.inputs import gather_texts
-
     if epochs < 0 or (max_minutes is not None and max_minutes < 0):
         raise typer.BadParameter("--mlm-epochs and --mlm-max-minutes must be >= 0")
     if not epochs and (data is not None or max_minutes is not None):
@@ -151,7 +149,14 @@ def _mlm_texts(epochs: float, data: Path | None, max_minutes: float | None, trai
     if epochs and train_layers == 0 and not train_embeddings:
         raise typer.BadParameter("MLM pre-training changes only the layers the fine-tune tunes and saves: "
                                  "with --train-layers 0 (and no --train-embeddings) it would change nothing")
-    return gather_texts(None, data) if data is not None else []
+    if data is None:
+        return []
+    if not data.is_file():
+        raise typer.BadParameter(f"--mlm-data {str(data)!r} does not exist")
+    texts = [line for line in data.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not texts:
+        raise typer.BadParameter(f"--mlm-data {str(data)!r} has no text (one per line expected)")
+    return texts
 
 
 @app.command("fine-tune")

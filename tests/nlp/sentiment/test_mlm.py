@@ -102,6 +102,7 @@ def test_mlm_refuses_when_nothing_would_change(tmp_path: Path) -> None:
     (["--mlm-epochs", "-1"], "must be >= 0"),
     (["--mlm-max-minutes", "5"], "need --mlm-epochs"),
     (["--mlm-epochs", "1", "--train-layers", "0"], "would change nothing"),
+    (["--mlm-epochs", "1", "--mlm-data", "missing.txt"], "does not exist"),
 ])
 def test_fine_tune_validates_the_mlm_options_before_loading(tmp_path: Path, args: list[str], message: str) -> None:
     from typer.testing import CliRunner
