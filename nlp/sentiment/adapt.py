@@ -14,10 +14,14 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.schemas import Metrics
 from nlp.sentiment.datasets import LabelledTexts
 from nlp.sentiment.train import FineTuneConfig, FineTuneResult, train_and_save
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 log = logging.getLogger(__name__)
 REPORT_FILE = "report.json"
@@ -43,6 +47,7 @@ class AdaptReport:
                                "confusion_matrix_layout": f"rows truth {list(cfg.labels)}, columns predicted",
                                "stopped_early": self.result.stopped_early},
             "test": None if self.test is None else json.loads(self.test.model_dump_json()),
+            "mlm_pretraining": self.result.mlm,
             "wall_seconds": round(self.wall_seconds, 1), "cpu_seconds": round(self.cpu_seconds, 1),
             "load_average_before": self.load_before, "load_average_after": self.load_after,
             "cpu_count": os.cpu_count(),
@@ -86,13 +91,24 @@ def score_split(weights: Path, train: LabelledTexts, test: LabelledTexts, device
 
 def adapt(data: LabelledTexts, out: Path, config: FineTuneConfig, start_from: Path | None = None,
           test_fraction: float = 0.0, test_seed: int = 13, version: str | None = None,
-          progress: bool = True) -> AdaptReport:
-    """Fine-tune on ``data`` (minus a test split when ``test_fraction`` > 0), save to ``out``, write the report."""
+          progress: bool = True, mlm_texts: Sequence[str] = ()) -> AdaptReport:
+    """Fine-tune on ``data`` (minus a test split when ``test_fraction`` > 0), save to ``out``, write the report.
+
+    ``mlm_texts``: extra unlabelled texts for continued MLM pre-training (``config.mlm_epochs``); any text of
+    the test split is dropped from them, so the test split stays unseen.
+    """
     wall, cpu, load_before = time.monotonic(), time.process_time(), os.getloadavg()
     train, test = (data.split(test_fraction, test_seed, suffix="test") if test_fraction > 0 else (data, None))
     if test is not None:
         log.info("test split %s: %d texts %s, never trained or early-stopped on", test.name, len(test), test.counts())
-    result = train_and_save(train, out, config, start_from=start_from, progress=progress, version=version)
+    if test is not None and mlm_texts:
+        unseen = set(test.texts)
+        kept = [t for t in mlm_texts if t not in unseen]
+        if len(kept) < len(mlm_texts):
+            log.info("dropped %d MLM texts that are in the test split", len(mlm_texts) - len(kept))
+        mlm_texts = kept
+    result = train_and_save(train, out, config, start_from=start_from, progress=progress, version=version,
+                            mlm_texts=mlm_texts)
     metrics = score_split(out, train, test, device=config.device, progress=progress) if test is not None else None
     report = AdaptReport(result, metrics, time.monotonic() - wall, time.process_time() - cpu, load_before,
                          os.getloadavg())

@@ -139,6 +139,26 @@ def train(
     _report(result, target)
 
 
+def _mlm_texts(epochs: float, data: Path | None, max_minutes: float | None, train_layers: int,
+               train_embeddings: bool) -> list[str]:
+    """Check the MLM options before anything loads; the extra unlabelled texts (none without --mlm-data)."""
+    if epochs < 0 or (max_minutes is not None and max_minutes < 0):
+        raise typer.BadParameter("--mlm-epochs and --mlm-max-minutes must be >= 0")
+    if not epochs and (data is not None or max_minutes is not None):
+        raise typer.BadParameter("--mlm-data / --mlm-max-minutes need --mlm-epochs > 0")
+    if epochs and train_layers == 0 and not train_embeddings:
+        raise typer.BadParameter("MLM pre-training changes only the layers the fine-tune tunes and saves: "
+                                 "with --train-layers 0 (and no --train-embeddings) it would change nothing")
+    if data is None:
+        return []
+    if not data.is_file():
+        raise typer.BadParameter(f"--mlm-data {str(data)!r} does not exist")
+    texts = [line for line in data.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not texts:
+        raise typer.BadParameter(f"--mlm-data {str(data)!r} has no text (one per line expected)")
+    return texts
+
+
 @app.command("fine-tune")
 def fine_tune(
     data: Annotated[Path, typer.Option(help="the client's labelled CSV/TSV")],
@@ -169,6 +189,12 @@ def fine_tune(
     lexical: Annotated[bool | None, typer.Option(help="mix in a word+character TF-IDF head, weighted on the "
                                                       "early-stopping split (default: on with --labels auto)")] = None,
     max_minutes: Annotated[float | None, typer.Option(help="stop training after this long, keep the best state")] = None,
+    mlm_epochs: Annotated[float, typer.Option(help="first continue the encoder's masked-LM pre-training for this many "
+                                                   "passes over the training texts (+ --mlm-data); 0: off")] = 0.0,
+    mlm_data: Annotated[Path | None, typer.Option(help="extra unlabelled texts for MLM pre-training, UTF-8, one per "
+                                                       "line (test-split texts are dropped)")] = None,
+    mlm_max_minutes: Annotated[float | None, typer.Option(help="time cap of the MLM pre-training")] = None,
+    mlm_lr: Annotated[float, typer.Option(help="encoder learning rate during MLM pre-training")] = 5e-5,
     device: DeviceOpt = "auto",
     threads: ThreadsOpt = 1,
     seed: int = 13,
@@ -182,6 +208,7 @@ def fine_tune(
     from nlp.sentiment.train import FineTuneConfig, new_version
 
     _threads(threads)
+    mlm_texts = _mlm_texts(mlm_epochs, mlm_data, mlm_max_minutes, train_layers, train_embeddings)
     t_col, l_col = _columns(text_col, label_col, header)
     dataset = datasets.read_labelled(data, t_col, l_col, labels=labels, header=header)  # type: ignore[arg-type]
     typer.echo(f"{data.name}: {len(dataset)} texts, labels {dataset.counts()}")
@@ -192,9 +219,10 @@ def fine_tune(
                             lr_layers=lr_layers, lr_head=lr_head, holdout=holdout, patience=patience,
                             evals_per_epoch=evals_per_epoch, class_weights=class_weights, max_minutes=max_minutes,
                             device=device, seed=seed, train_embeddings=train_embeddings,
-                            lexical=(labels == "auto") if lexical is None else lexical)
+                            lexical=(labels == "auto") if lexical is None else lexical, mlm_epochs=mlm_epochs,
+                            mlm_max_minutes=mlm_max_minutes, mlm_lr=mlm_lr)
     report = adapt(dataset, target, config, start_from=base, test_fraction=test_split, test_seed=test_seed,
-                   version=version)
+                   version=version, mlm_texts=mlm_texts)
     result = report.result
     _report(result, target)
     names = list(result.config.labels)
@@ -203,6 +231,10 @@ def fine_tune(
     if result.config.encoder_weight is not None:
         typer.echo(f"lexical head mixed in: encoder weight {result.config.encoder_weight}, early-stopping macro-F1 "
                    f"{result.config.metrics.get('holdout_macro_f1_with_lexical')}")
+    if result.mlm is not None:
+        typer.echo(f"MLM pre-training first: {result.mlm['steps']} of {result.mlm['planned_steps']} steps on "
+                   f"{result.mlm['texts']} texts in {result.mlm['minutes']} min, loss {result.mlm['first_loss']} -> "
+                   f"{result.mlm['last_loss']}")
     if report.test is not None:
         typer.echo(report.test.table())
         if "encoder_only" in report.test.details:

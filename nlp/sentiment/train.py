@@ -13,12 +13,17 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.device import resolve_placement
 from core.errors import InvalidInput
 from nlp.sentiment.datasets import LabelledTexts
 from nlp.sentiment.model import SentimentModelConfig, apply_weights, build_network, trainable_prefixes
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from nlp.sentiment.mlm import MlmResult
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +51,9 @@ class FineTuneConfig:
     label_smoothing: float = 0.0
     train_embeddings: bool = False  # also tune the token embeddings (a language the encoder barely knows)
     lexical: bool = False  # mix in a word+character TF-IDF head, its weight chosen on the early-stopping split
+    mlm_epochs: float = 0.0  # > 0: first continue masked-LM pre-training on the training texts (mlm.py)
+    mlm_max_minutes: float | None = None  # time cap of that pre-training (None or 0: none)
+    mlm_lr: float = 5e-5  # learning rate of the encoder layers during it
 
 
 @dataclass
@@ -64,6 +72,7 @@ class FineTuneResult:
     train: LabelledTexts | None = None  # the rows trained on
     holdout: LabelledTexts | None = None  # the early-stopping rows
     holdout_probs: Any = None  # the best state's probabilities on ``holdout``
+    mlm: dict[str, object] | None = None  # what continued MLM pre-training did (MlmResult.as_dict), if it ran
 
 
 def new_version(prefix: str = "sentiment") -> str:
@@ -131,8 +140,13 @@ def class_weights(labels: list[int], n_labels: int) -> list[float]:
 
 
 def fine_tune(data: LabelledTexts, config: FineTuneConfig | None = None, start_from: Path | None = None,
-              progress: bool = True, version: str | None = None) -> FineTuneResult:
-    """Fine-tune the top ``train_layers`` encoder layers and the head; restore the best held-out state."""
+              progress: bool = True, version: str | None = None, mlm_texts: Sequence[str] = ()) -> FineTuneResult:
+    """Fine-tune the top ``train_layers`` encoder layers and the head; restore the best held-out state.
+
+    With ``config.mlm_epochs > 0`` the trainable encoder layers first continue masked-LM pre-training on
+    the training rows' texts plus ``mlm_texts`` (minus any early-stopping text), then fine-tuning runs as
+    without it (same seeds).
+    """
     import numpy as np
     import torch
 
@@ -170,6 +184,11 @@ def fine_tune(data: LabelledTexts, config: FineTuneConfig | None = None, start_f
     train, hold = split_holdout(data, config.holdout, config.max_holdout, config.seed)
     encode = lambda texts: tokenizer(texts, truncation=True, max_length=config.max_length)["input_ids"]
     train_ids, hold_ids = encode(train.texts), encode(hold.texts)
+    mlm = _pretrain(net.backbone, tokenizer, train.texts, hold.texts, mlm_texts, config, placement.device, progress)
+    if mlm is not None:
+        origin += (f"; MLM pre-training first: {mlm.steps} steps on {mlm.texts} texts, "
+                   f"loss {mlm.first_loss:.2f} -> {mlm.last_loss:.2f}")
+        torch.manual_seed(config.seed)  # fine-tuning's dropout as without it
     groups = [{"params": head_params, "lr": config.lr_head}]
     if layer_params:
         groups.append({"params": layer_params, "lr": config.lr_layers})
@@ -243,17 +262,36 @@ def fine_tune(data: LabelledTexts, config: FineTuneConfig | None = None, start_f
         metrics={"holdout_accuracy": round(best_acc, 4), "holdout_macro_f1": round(best_f1, 4)},
         created=datetime.now(UTC).isoformat(timespec="seconds"))
     return FineTuneResult(net, tokenizer, model_config, history, best_acc, stopped, best_f1, best_cm,
-                          time.monotonic() - started, train, hold, best_probs)
+                          time.monotonic() - started, train, hold, best_probs, None if mlm is None else mlm.as_dict())
+
+
+def _pretrain(backbone: Any, tokenizer: Any, train_texts: Sequence[str], hold_texts: Sequence[str],
+              extra: Sequence[str], config: FineTuneConfig, device: str, progress: bool) -> MlmResult | None:
+    """Continued MLM pre-training when ``config.mlm_epochs > 0``: on the training texts + ``extra``, never on an
+    early-stopping text (the caller keeps test texts out of ``extra``)."""
+    if not config.mlm_epochs:
+        if extra:
+            raise InvalidInput("unlabelled MLM texts were given but MLM pre-training is off (set --mlm-epochs)")
+        return None
+    from nlp.sentiment.mlm import MlmConfig, continue_pretraining
+
+    held = set(hold_texts)
+    texts = [t for t in (*train_texts, *extra) if t not in held]
+    mlm_config = MlmConfig(epochs=config.mlm_epochs, max_minutes=config.mlm_max_minutes,
+                           batch_size=config.batch_size, max_length=config.max_length, lr_layers=config.mlm_lr,
+                           weight_decay=config.weight_decay, seed=config.seed)
+    return continue_pretraining(backbone, tokenizer, texts, mlm_config, device=device, progress=progress)
 
 
 def train_and_save(data: LabelledTexts, out: Path, config: FineTuneConfig | None = None,
-                   start_from: Path | None = None, progress: bool = True, version: str | None = None) -> FineTuneResult:
+                   start_from: Path | None = None, progress: bool = True, version: str | None = None,
+                   mlm_texts: Sequence[str] = ()) -> FineTuneResult:
     """Fine-tune, then write the weights folder (adapter + config with the training history)."""
     import json
 
     from nlp.sentiment.model import save_weights
 
-    result = fine_tune(data, config, start_from=start_from, progress=progress, version=version)
+    result = fine_tune(data, config, start_from=start_from, progress=progress, version=version, mlm_texts=mlm_texts)
     if config is not None and config.lexical:
         add_lexical_head(result, out)
     save_weights(out, result.net, result.config)
