@@ -45,10 +45,15 @@ class Sources:
     upto: int
 
 
-def load_sources(warehouse: Warehouse, upto: int) -> Sources:
-    """Read every table with months as integers, dropping anything after month ``upto``."""
+def load_sources(warehouse: Warehouse, upto: int, customers_where: str = "") -> Sources:
+    """Read every table with months as integers, dropping anything after month ``upto``.
+
+    ``customers_where``: an SQL condition on ``customer_id`` (e.g. a shard, ``shards.shard_sql``) that
+    keeps only those customers' rows in every per-customer table.
+    """
     m = _MONTH_SQL.format
     cut = f"DATE '{month_start(upto)}'"
+    also = f" AND {customers_where}" if customers_where else ""
     with warehouse.connect(read_only=True) as con:
 
         def q(sql: str) -> pd.DataFrame:
@@ -56,26 +61,28 @@ def load_sources(warehouse: Warehouse, upto: int) -> Sources:
 
         customers = q(
             f"SELECT customer_id, sex, birth_year, income, region, occupation, marital_status, n_children,"
-            f" {m(c='join_month')} AS join_m, digital_user FROM customers WHERE join_month <= {cut}"
+            f" {m(c='join_month')} AS join_m, digital_user FROM customers WHERE join_month <= {cut}{also}"
             " ORDER BY customer_id"
         )
         holdings = q(
             f"SELECT customer_id, product, {m(c='open_month')} AS open_m, "
             f"CASE WHEN close_month <= {cut} THEN {m(c='close_month')} END AS close_m, amount "
-            f"FROM holdings WHERE open_month <= {cut}"
+            f"FROM holdings WHERE open_month <= {cut}{also}"
         )
         policies = q(
             f"SELECT customer_id, product, {m(c='start_month')} AS start_m, annual_premium FROM policies "
-            f"WHERE start_month <= {cut}"
+            f"WHERE start_month <= {cut}{also}"
         )
         transactions = q(
             f"SELECT customer_id, {m(c='month')} AS m, n_tx, amount, amount_travel, amount_health, "
-            f"amount_home FROM transactions WHERE month <= {cut}"
+            f"amount_home FROM transactions WHERE month <= {cut}{also}"
         )
         interactions = q(
-            f"SELECT customer_id, {m(c='month')} AS m, kind FROM interactions WHERE month <= {cut}"
+            f"SELECT customer_id, {m(c='month')} AS m, kind FROM interactions WHERE month <= {cut}{also}"
         )
-        promos = q(f"SELECT customer_id, {m(c='month')} AS m, campaign FROM promos WHERE month <= {cut}")
+        promos = q(
+            f"SELECT customer_id, {m(c='month')} AS m, campaign FROM promos WHERE month <= {cut}{also}"
+        )
         mortality = q("SELECT age, sex, qx FROM mortality")
     return Sources(customers, holdings, policies, transactions, interactions, promos, mortality, upto)
 
@@ -290,7 +297,7 @@ def conversion_labels(src: Sources, frame: pd.DataFrame) -> np.ndarray:
 
 
 def feature_columns(frame: pd.DataFrame) -> list[str]:
-    return [c for c in frame.columns if c not in ("customer_id", "cutoff", "label")]
+    return [c for c in frame.columns if c not in ("customer_id", "cutoff", "label", "premium_target")]
 
 
 @dataclass
