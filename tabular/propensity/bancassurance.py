@@ -93,7 +93,7 @@ def _model_and_leads(
     import pandas as pd
 
     from tabular.propensity.features import feature_columns
-    from tabular.propensity.sharded import ShardPlan, sample_ids, shard_features
+    from tabular.propensity.sharded import ShardPlan, partition_tables, sample_ids, shard_features
     from tabular.propensity.shards import default_shards
     from tabular.propensity.train import TrainConfig, find_model, load_bundle, save_bundle
 
@@ -117,6 +117,7 @@ def _model_and_leads(
 
             shutil.rmtree(parts)  # parts of an earlier run (maybe another shard count) must not be merged
         plan = ShardPlan(warehouse.path, month, n_shards, tuple(fit_c), tuple(valid_c + test_c), samples, parts)
+        partition_tables(warehouse, n_shards, parts / "tables")
         log.info("features: %d shards on the %s engine", n_shards, engine.name)
         plan_ref = engine.put(plan)
         frame = pd.concat(engine.map(shard_features, [(plan_ref, k) for k in range(n_shards)]), ignore_index=True)

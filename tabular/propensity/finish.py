@@ -37,6 +37,7 @@ class RunResult:
     model: Path
     metrics: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
+    spans: dict[str, tuple[float, float]] = field(default_factory=dict)  # stage -> (start, end), perf_counter
 
 
 class Stages:
@@ -154,7 +155,7 @@ def finish(job: Finish, stage: Stages) -> RunResult:
     metrics["timings"] = stage.timings
     report = write_report(job, reports, metrics, leads_path)
     (job.out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
-    return RunResult(report, leads_path, Path(job.model_path), metrics, stage.timings)
+    return RunResult(report, leads_path, Path(job.model_path), metrics, stage.timings, stage.spans)
 
 
 def _row(name: str, r: Any, mark: str = "") -> str:

@@ -1,5 +1,8 @@
 """The monthly job's per-customer work, one shard of customers at a time (local or Ray, ``engines.py``).
 
+0. ``partition_tables`` (driver, DuckDB): every per-customer table written once as Parquet partitioned by
+   shard, so a shard task reads its own files (total work grows with the population, not with
+   population x shards, and a cluster worker needs only its partition).
 1. ``sample_ids`` (driver, SQL over the whole warehouse): which customers each training cutoff keeps.
    Fit cutoffs: every converter plus the ``max_negatives`` non-converters with the smallest sampling
    key; evaluation cutoffs: the ``max_rows`` eligible customers with the smallest key. The key is a
@@ -44,7 +47,37 @@ class ShardPlan:
     fit_cutoffs: tuple[int, ...]
     eval_cutoffs: tuple[int, ...]
     samples: dict[int, np.ndarray]  # cutoff -> sampled customer ids (fit: the non-converters only)
-    parts: Path  # folder for the shards' Parquet parts
+    parts: Path  # folder for the shards' Parquet parts (tables by shard, month-M features, leads)
+
+
+CUSTOMER_TABLES = ("customers", "holdings", "policies", "transactions", "interactions", "promos")
+
+
+def partition_tables(warehouse: Warehouse, n_shards: int, folder: Path, memory_limit: str = "1GB") -> None:
+    """Each per-customer table as ``folder/<table>/shard=<k>/*.parquet`` (one pass each, bounded memory)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with warehouse.connect(read_only=True) as con:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute(f"SET temp_directory = '{(folder / 'tmp').as_posix()}'")
+        con.execute("SET preserve_insertion_order = false")
+        for table in CUSTOMER_TABLES:
+            con.execute(
+                f"COPY (SELECT *, {shard_sql('customer_id', n_shards)} AS shard FROM {table}) "
+                f"TO '{(folder / table).as_posix()}' (FORMAT PARQUET, PARTITION_BY (shard), OVERWRITE_OR_IGNORE)"
+            )
+
+
+def _shard_relations(plan: ShardPlan, shard: int) -> dict[str, str]:
+    """FROM items reading one shard's partition (an empty result where the shard has no rows of a table)."""
+    out = {}
+    for table in CUSTOMER_TABLES:
+        folder = plan.parts / "tables" / table / f"shard={shard}"
+        out[table] = (
+            f"read_parquet('{folder.as_posix()}/*.parquet', hive_partitioning = false)"
+            if folder.is_dir()
+            else f"(SELECT * FROM {table} LIMIT 0)"
+        )
+    return out
 
 
 def sample_ids(
@@ -83,7 +116,7 @@ def shard_features(plan: ShardPlan, shard: int) -> pd.DataFrame:
     from tabular.propensity.ingest import Warehouse
     from tabular.propensity.premium import premium_targets
 
-    src = load_sources(Warehouse(plan.warehouse), plan.month, f"{shard_sql('customer_id', plan.n_shards)} = {shard}")
+    src = load_sources(Warehouse(plan.warehouse), plan.month, _shard_relations(plan, shard))
     ids = src.customers["customer_id"].to_numpy(dtype=np.int64)
     join = src.customers["join_m"].to_numpy()
     p = src.policies
