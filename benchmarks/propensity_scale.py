@@ -69,6 +69,39 @@ class TreeMemory:
         self._thread.join()
 
 
+class StageLog(logging.Handler):
+    """Stage starts and ends as the job logs them, so a run cut short still says where it got to."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.starts: dict[str, float] = {}
+        self.ends: dict[str, float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg == "stage %s ...":
+            self.starts[str(record.args[0])] = time.perf_counter()
+        elif record.msg == "stage %s done in %.1fs":
+            self.ends[str(record.args[0])] = time.perf_counter()
+
+    def progress(self, meter: TreeMemory, customers: int, engine: str) -> dict[str, Any]:
+        now = time.perf_counter()
+        return {
+            "customers": customers,
+            "engine": engine,
+            "partial": True,
+            "stages": {
+                name: {
+                    "seconds": round(self.ends.get(name, now) - start, 1),
+                    "peak_rss_tree_mb": meter.peak(start, self.ends.get(name, now)),
+                    "finished": name in self.ends,
+                }
+                for name, start in self.starts.items()
+            },
+            "peak_rss_tree_mb": round(max((mb for _, mb in meter.samples), default=0.0), 1),
+            "load_average": _load(),
+        }
+
+
 def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -82,6 +115,17 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
     load_before = _load()
     cpu0 = os.times()
     meter = TreeMemory()
+    stages_log = StageLog()
+    logging.getLogger("tabular.propensity.finish").addHandler(stages_log)
+    partial = args.out_dir / f"propensity_{args.customers}_{args.engine}.partial.json"
+    done = threading.Event()
+
+    def write_progress() -> None:
+        while not done.wait(30):
+            partial.write_text(json.dumps(stages_log.progress(meter, args.customers, args.engine), indent=2))
+
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    threading.Thread(target=write_progress, daemon=True).start()
     t0 = time.perf_counter()
     try:
         result = run(
@@ -93,6 +137,7 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
         )
         total = time.perf_counter() - t0
     finally:
+        done.set()
         meter.close()
     cpu1 = os.times()
     stages = {
@@ -126,6 +171,7 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
     }
     if not args.keep:
         shutil.rmtree(workdir, ignore_errors=True)
+    partial.unlink(missing_ok=True)
     return out
 
 
