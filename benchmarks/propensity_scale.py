@@ -185,8 +185,8 @@ def write_report(folder: Path) -> Path:
     lines = [
         "# Propensity monthly job at scale",
         "",
-        "Wall time (s) and peak RSS summed over the process tree (MB) per stage; shared machine (2 cores, "
-        "other jobs running: see the load averages).",
+        ("Wall time (s) and peak RSS summed over the process tree (MB) per stage; shared machine (2 cores, "
+         "other jobs running: see the load averages)."),
         "",
         "| customers | engine | " + " | ".join(stage_names) + " | total s | µs/customer | peak RSS MB | CPU s | load |",
         "|---" * (len(stage_names) + 7) + "|",
