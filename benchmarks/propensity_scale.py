@@ -176,37 +176,47 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def write_report(folder: Path) -> Path:
-    """Markdown table and plot over every ``propensity_*.json`` in ``folder``."""
-    results = sorted(
-        (json.loads(p.read_text()) for p in folder.glob("propensity_*.json")),
-        key=lambda r: (r["engine"], r["customers"]),
-    )
+    """Markdown table and plot over every ``propensity_*.json`` in ``folder`` (a run cut short shows the
+    stages it reached, from its ``.partial.json``, marked unfinished)."""
+    finished = {p.name.removesuffix(".json") for p in folder.glob("propensity_*.json") if ".partial" not in p.name}
+    results = [json.loads(p.read_text()) for p in folder.glob("propensity_*.json") if ".partial" not in p.name]
+    results += [
+        json.loads(p.read_text())
+        for p in folder.glob("propensity_*.partial.json")
+        if p.name.removesuffix(".partial.json") not in finished
+    ]
+    results.sort(key=lambda r: (r["engine"], r["customers"]))
     stage_names = list(dict.fromkeys(s for r in results for s in r["stages"]))
     lines = [
         "# Propensity monthly job at scale",
         "",
         ("Wall time (s) and peak RSS summed over the process tree (MB) per stage; shared machine (2 cores, "
-         "other jobs running: see the load averages)."),
+         "other jobs running: see the load averages). `(running)`: the stage had not finished when the run "
+         "was cut."),
         "",
         "| customers | engine | " + " | ".join(stage_names) + " | total s | µs/customer | peak RSS MB | CPU s | load |",
         "|---" * (len(stage_names) + 7) + "|",
     ]
     for r in results:
-        cells = [
-            f"{r['stages'][s]['seconds']:.0f} s / {r['stages'][s]['peak_rss_tree_mb']:.0f} MB" if s in r["stages"]
-            else "-"
-            for s in stage_names
-        ]
-        cpu = r["cpu_seconds"]["self"] + r["cpu_seconds"]["waited_children"]
-        lines.append(
-            f"| {r['customers']:,} | {r['engine']} | " + " | ".join(cells)
-            + f" | {r['total_seconds']:.0f} | {r['us_per_customer']:.0f} | {r['peak_rss_tree_mb']:.0f} | {cpu:.0f}"
-            f" | {r['load_average']['before'][0]}→{r['load_average']['after'][0]} |"
-        )
+        cells = []
+        for name in stage_names:
+            st = r["stages"].get(name)
+            if st is None:
+                cells.append("-")
+                continue
+            mark = "" if st.get("finished", True) else " (running)"
+            cells.append(f"{st['seconds']:.0f} s / {st['peak_rss_tree_mb']:.0f} MB{mark}")
+        if r.get("partial"):
+            tail = f" | unfinished | - | {r['peak_rss_tree_mb']:.0f} | - | {r['load_average'][0]} |"
+        else:
+            cpu = r["cpu_seconds"]["self"] + r["cpu_seconds"]["waited_children"]
+            tail = (f" | {r['total_seconds']:.0f} | {r['us_per_customer']:.0f} | {r['peak_rss_tree_mb']:.0f} | {cpu:.0f}"
+                    f" | {r['load_average']['before'][0]}→{r['load_average']['after'][0]} |")
+        lines.append(f"| {r['customers']:,} | {r['engine']} | " + " | ".join(cells) + tail)
     lines += ["", "![memory over time](scale.png)", ""]
     path = folder / "report.md"
     path.write_text("\n".join(lines))
-    _plot(results, folder / "scale.png")
+    _plot([r for r in results if not r.get("partial")], folder / "scale.png")
     return path
 
 
