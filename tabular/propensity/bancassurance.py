@@ -17,8 +17,9 @@ import numpy as np
 
 from core.errors import InvalidInput
 from tabular.propensity.clean import TableQuality, quality_markdown
+from tabular.propensity.engines import open_engine
 from tabular.propensity.finish import Finish, RunResult, Stages, finish
-from tabular.propensity.ingest import Warehouse, write_jsonl_batches
+from tabular.propensity.ingest import Warehouse
 from tabular.propensity.months import Windows, format_month, parse_month
 from tabular.propensity.schemas import RunOptions
 from tabular.propensity.tables import ALL_TABLES
@@ -34,71 +35,37 @@ BOOSTED = "LightGBM tuned + calibrated"
 
 
 def generate_drop(options: RunOptions, raw: Path, stream: Path) -> None:
-    """Generate a data drop as the bank would deliver it: Parquet files, month M's transactions as JSONL batches."""
-    from tabular.propensity.synth import SynthConfig, generate, month_dates
+    """Generate a data drop as the bank would deliver it (``drop.py``): Parquet per table and month, month
+    M's transactions as JSONL batches."""
+    from tabular.propensity.drop import write_drop
+    from tabular.propensity.synth import SynthConfig
 
-    month = parse_month(options.month)
-    data = generate(
-        SynthConfig(
-            n_customers=options.customers,
-            end_month=options.month,
-            history_months=options.train_months + 18,
-            seed=options.seed,
-        )
+    config = SynthConfig(
+        n_customers=options.customers,
+        end_month=options.month,
+        history_months=options.train_months + 18,
+        seed=options.seed,
     )
-    raw.mkdir(parents=True, exist_ok=True)
-    for name, frame in data.tables.items():
-        if name == "transactions" and options.stream_batches > 0:
-            is_now = frame["month"].to_numpy() == month_dates(month)
-            write_jsonl_batches(frame[is_now], stream, options.stream_batches, prefix=f"tx-{options.month}")
-            frame = frame[~is_now]
-        frame.to_parquet(raw / f"{name}.parquet", index=False)
-    data.future_conversions.to_parquet(raw.parent / "future_conversions.parquet", index=False)
-    (raw / "_SUCCESS").write_text(json.dumps(options.model_dump(mode="json")))
+    write_drop(
+        config, raw, stream, options.stream_batches, raw.parent / "future_conversions.parquet",
+        options.model_dump_json(),
+    )
 
 
 def ingest_drop(warehouse: Warehouse, raw: Path, stream: Path) -> list[TableQuality]:
+    """Every file of the drop is one batch (a month, or a chunk of customers), then the stream."""
+    from tabular.propensity.drop import drop_files
+
     reports = []
     for name in ALL_TABLES:
-        path = raw / f"{name}.parquet"
-        if path.exists():
+        for path in drop_files(raw, name):
             reports.append(warehouse.load_file(name, path))
     if stream.is_dir():
         reports += warehouse.stream_folder("transactions", stream)
     return reports
 
 
-def _sample_rows(
-    src: Any, cutoffs: list[int], max_negatives: int | None, max_rows: int | None, rng: np.random.Generator
-) -> dict[int, np.ndarray]:
-    """Customer ids per cutoff: fit months keep every converter and a sample of the others; eval months a
-    uniform sample (so their base rate stays true)."""
-    ids = src.customers["customer_id"].to_numpy(dtype=np.int64)
-    join = src.customers["join_m"].to_numpy()
-    p = src.policies
-    out = {}
-    for c in cutoffs:
-        eligible = ids[join <= c]
-        if max_negatives is not None:
-            bought = np.unique(p.loc[p["start_m"] == c + 1, "customer_id"].to_numpy(dtype=np.int64))
-            pos = eligible[np.isin(eligible, bought)]
-            neg = eligible[~np.isin(eligible, bought)]
-            if len(neg) > max_negatives:
-                neg = rng.choice(neg, max_negatives, replace=False)
-            out[c] = np.concatenate([pos, neg])
-        else:
-            out[c] = (
-                rng.choice(eligible, max_rows, replace=False)
-                if max_rows and len(eligible) > max_rows
-                else eligible
-            )
-    return out
-
-
 def run_bancassurance(options: RunOptions) -> RunResult:
-    from tabular.propensity.features import build_features, conversion_labels, feature_columns, load_sources
-    from tabular.propensity.train import TrainConfig, find_model, load_bundle, save_bundle
-
     stage = Stages()
     month = parse_month(options.month)
     win = Windows(month, options.train_months)
@@ -107,7 +74,6 @@ def run_bancassurance(options: RunOptions) -> RunResult:
     out.mkdir(parents=True, exist_ok=True)
     raw, stream = wd / "raw" / options.month / "tables", wd / "raw" / options.month / "stream"
     warehouse = Warehouse(wd / "warehouse.duckdb")
-    rng = np.random.default_rng(options.seed)
 
     with stage("generate"):
         if not (raw / "_SUCCESS").exists():
@@ -115,28 +81,59 @@ def run_bancassurance(options: RunOptions) -> RunResult:
     with stage("ingest_and_checks"):
         quality = ingest_drop(warehouse, raw, stream)
         (out / "quality.md").write_text(quality_markdown(quality))
+    with open_engine(options.engine, options.address, options.workers) as engine:
+        return _model_and_leads(options, win, warehouse, quality, out, stage, engine)
+
+
+def _model_and_leads(
+    options: RunOptions, win: Windows, warehouse: Warehouse, quality: list[TableQuality], out: Path,
+    stage: Stages, engine: Any,
+) -> RunResult:
+    """Sharded features, train (or reuse) on the sampled rows, sharded scoring, then the finishing step."""
+    import pandas as pd
+
+    from tabular.propensity.features import feature_columns
+    from tabular.propensity.sharded import ShardPlan, partition_tables, sample_ids, shard_features
+    from tabular.propensity.shards import default_shards
+    from tabular.propensity.train import TrainConfig, find_model, load_bundle, save_bundle
+
+    month = win.current
+    wd = Path(options.workdir)
     with stage("features"):
-        src = load_sources(warehouse, month)
-        if src.transactions.empty or src.transactions["m"].max() < month:
+        last = warehouse.query("SELECT max(month) AS m FROM transactions")["m"].iloc[0]
+        if pd.isna(last) or str(last)[:7] < options.month:
             raise InvalidInput(f"the warehouse has no transactions for {options.month}; ingest them first")
         fit_c = [t - 1 for t in win.fit_label_months]
         valid_c = [t - 1 for t in win.valid_label_months]
         test_c = [t - 1 for t in win.test_label_months]
-        rows = _sample_rows(src, fit_c, options.max_negatives_per_month, None, rng)
-        rows.update(_sample_rows(src, valid_c + test_c, None, options.max_eval_rows_per_month, rng))
-        frame = build_features(src, fit_c + valid_c + test_c, rows)
-        frame["label"] = conversion_labels(src, frame)
-        current = build_features(src, [month])
-        columns = feature_columns(current)
+        samples = sample_ids(warehouse, fit_c, [], options.seed, options.max_negatives_per_month, None)
+        samples.update(
+            sample_ids(warehouse, [], valid_c + test_c, options.seed, None, options.max_eval_rows_per_month)
+        )
+        n_shards = options.shards or default_shards(warehouse.count("customers"))
+        parts = out / "shards"
+        if parts.exists():
+            import shutil
+
+            shutil.rmtree(parts)  # parts of an earlier run (maybe another shard count) must not be merged
+        plan = ShardPlan(warehouse.path, month, n_shards, tuple(fit_c), tuple(valid_c + test_c), samples, parts)
+        partition_tables(warehouse, n_shards, parts / "tables")
+        log.info("features: %d shards on the %s engine", n_shards, engine.name)
+        plan_ref = engine.put(plan)
+        frame = pd.concat(engine.map(shard_features, [(plan_ref, k) for k in range(n_shards)]), ignore_index=True)
+        # one row order whatever the shard count: training (LightGBM bagging, Optuna) sees the same frame
+        frame = frame.sort_values(["cutoff", "customer_id"], kind="stable").reset_index(drop=True)
+        columns = feature_columns(frame)
         fit = frame[frame["cutoff"].isin(fit_c)].reset_index(drop=True)
         valid = frame[frame["cutoff"].isin(valid_c)].reset_index(drop=True)
         test = frame[frame["cutoff"].isin(test_c)].reset_index(drop=True)
+        del frame
     if options.eda:
         with stage("eda"):
             from tabular.propensity.eda import eda_report
 
             eda_report(
-                fit,
+                fit.drop(columns="premium_target"),
                 out / "eda",
                 seed=options.seed,
                 title=f"EDA: training months {win.describe()['fit']} (all converters, sampled non-converters)",
@@ -171,7 +168,6 @@ def run_bancassurance(options: RunOptions) -> RunResult:
                 columns,
                 cfg,
                 version,
-                src,
                 {
                     "windows": win.describe(),
                     "data": {"kind": "synthetic", "customers": options.customers, "seed": options.seed},
@@ -208,7 +204,7 @@ def run_bancassurance(options: RunOptions) -> RunResult:
             },
             baseline_key=BASELINE,
             boosted_key=BOOSTED,
-            to_score=current,
+            to_score=None,
             leads_name=f"leads_{format_month(win.lead_month)}",
             leads_format=options.leads_format,
             lead_month=format_month(win.lead_month),
@@ -218,11 +214,24 @@ def run_bancassurance(options: RunOptions) -> RunResult:
             metrics=metrics,
             eda_link=options.eda,
             truth_ids=_hidden_truth(future),
+            write_leads=lambda bundle, path: _sharded_leads(engine, plan_ref, n_shards, bundle, path, win),
         ),
         stage,
     )
     return run_result
 
+
+
+def _sharded_leads(
+    engine: Any, plan_ref: Any, n_shards: int, bundle: Any, path: Path, win: Windows
+) -> pd.DataFrame:
+    """Score every shard's month-M part (a leads part each), then merge them into one ranked file."""
+    from tabular.propensity.sharded import merge_leads, shard_leads
+
+    bundle_ref = engine.put(bundle)
+    engine.map(shard_leads, [(plan_ref, k, bundle_ref) for k in range(n_shards)])
+    parts = path.parent / "shards"
+    return merge_leads(parts, path, format_month(win.lead_month))
 
 
 def _train_all(
@@ -232,13 +241,12 @@ def _train_all(
     columns: list[str],
     cfg: Any,
     version: str,
-    src: Any,
     metadata: dict[str, Any],
 ) -> TrainResult:
     """Propensity models, then the segmenter and the premium model (when policies are known), in one bundle."""
     import pandas as pd
 
-    from tabular.propensity.premium import PremiumModel, premium_targets
+    from tabular.propensity.premium import PremiumModel
     from tabular.propensity.segment import Segmenter
     from tabular.propensity.train import train_propensity
 
@@ -246,12 +254,12 @@ def _train_all(
     bundle = result.bundle
     bundle.segmenter = Segmenter.for_frame(fit[columns], seed=cfg.seed).fit(fit, fit["label"].to_numpy())
     bundle.metadata["segments"] = bundle.segmenter.profiles
-    if src is not None:
+    if "premium_target" in fit:  # the premium each converter bought (set per shard)
         train_rows = fit[fit["label"] == 1]
         train_rows = pd.concat([train_rows, valid[valid["label"] == 1]], ignore_index=True)
-        y_train = premium_targets(src.policies, train_rows)
+        y_train = train_rows["premium_target"].to_numpy(dtype=np.float64)
         test_rows = test[test["label"] == 1]
-        y_test = premium_targets(src.policies, test_rows)
+        y_test = test_rows["premium_target"].to_numpy(dtype=np.float64)
         if len(train_rows) >= 20 and len(test_rows) >= 5:
             model = PremiumModel(seed=cfg.seed).fit(train_rows, y_train)
             model.evaluate(test_rows, y_test, y_train)

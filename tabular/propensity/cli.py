@@ -57,8 +57,16 @@ def run(
     capacity: int | None = typer.Option(None, help="sales contacts next month (default: 10% of customers)"),
     leads_format: str = typer.Option("csv", "--format", help="leads file format: csv or parquet"),
     eda: bool = typer.Option(True, help="write the EDA report"),
+    engine: str = typer.Option("local", help="where customer shards run: local (one after another) or ray"),
+    shards: int | None = typer.Option(None, help="customer shards (default: one per 100,000 customers)"),
+    address: str | None = typer.Option(None, help="--engine ray: cluster address (default: RAY_ADDRESS or embedded)"),
+    workers: int | None = typer.Option(None, help="--engine ray embedded: CPU slots (default: every core)"),
 ) -> None:
-    """The monthly job: generate-or-ingest, checks, features, train (or reuse), evaluate, leads and report."""
+    """The monthly job: generate-or-ingest, checks, features, train (or reuse), evaluate, leads and report.
+
+    Customers are split into shards by a hash of their id; features and scoring run shard by shard
+    (``--engine local``) or as Ray tasks (``--engine ray``); the same seed gives the same leads file either way.
+    """
     from tabular.propensity.leads import run as run_job
 
     result = run_job(
@@ -83,6 +91,10 @@ def run(
             capacity=capacity,
             leads_format=leads_format,
             eda=eda,
+            engine=engine,
+            shards=shards,
+            address=address,
+            workers=workers,
         )
     )
     b, g = result.metrics["baseline"], result.metrics["boosted"]
@@ -128,6 +140,10 @@ def train(
         capacity=None,
         leads_format="csv",
         eda=False,
+        engine="local",
+        shards=None,
+        address=None,
+        workers=None,
     )
 
 

@@ -45,10 +45,16 @@ class Sources:
     upto: int
 
 
-def load_sources(warehouse: Warehouse, upto: int) -> Sources:
-    """Read every table with months as integers, dropping anything after month ``upto``."""
+def load_sources(warehouse: Warehouse, upto: int, relations: dict[str, str] | None = None) -> Sources:
+    """Read every table with months as integers, dropping anything after month ``upto``.
+
+    ``relations``: what to read instead of a warehouse table (table name -> an SQL FROM item), e.g. one
+    shard's Parquet partition (``sharded.py``); the SQL is the same either way.
+    """
     m = _MONTH_SQL.format
     cut = f"DATE '{month_start(upto)}'"
+    t = {name: (relations or {}).get(name, name) for name in (
+        "customers", "holdings", "policies", "transactions", "interactions", "promos")}
     with warehouse.connect(read_only=True) as con:
 
         def q(sql: str) -> pd.DataFrame:
@@ -56,26 +62,28 @@ def load_sources(warehouse: Warehouse, upto: int) -> Sources:
 
         customers = q(
             f"SELECT customer_id, sex, birth_year, income, region, occupation, marital_status, n_children,"
-            f" {m(c='join_month')} AS join_m, digital_user FROM customers WHERE join_month <= {cut}"
+            f" {m(c='join_month')} AS join_m, digital_user FROM {t['customers']} WHERE join_month <= {cut}"
             " ORDER BY customer_id"
         )
         holdings = q(
             f"SELECT customer_id, product, {m(c='open_month')} AS open_m, "
             f"CASE WHEN close_month <= {cut} THEN {m(c='close_month')} END AS close_m, amount "
-            f"FROM holdings WHERE open_month <= {cut}"
+            f"FROM {t['holdings']} WHERE open_month <= {cut}"
         )
         policies = q(
-            f"SELECT customer_id, product, {m(c='start_month')} AS start_m, annual_premium FROM policies "
-            f"WHERE start_month <= {cut}"
+            f"SELECT customer_id, product, {m(c='start_month')} AS start_m, annual_premium "
+            f"FROM {t['policies']} WHERE start_month <= {cut}"
         )
         transactions = q(
             f"SELECT customer_id, {m(c='month')} AS m, n_tx, amount, amount_travel, amount_health, "
-            f"amount_home FROM transactions WHERE month <= {cut}"
+            f"amount_home FROM {t['transactions']} WHERE month <= {cut}"
         )
         interactions = q(
-            f"SELECT customer_id, {m(c='month')} AS m, kind FROM interactions WHERE month <= {cut}"
+            f"SELECT customer_id, {m(c='month')} AS m, kind FROM {t['interactions']} WHERE month <= {cut}"
         )
-        promos = q(f"SELECT customer_id, {m(c='month')} AS m, campaign FROM promos WHERE month <= {cut}")
+        promos = q(
+            f"SELECT customer_id, {m(c='month')} AS m, campaign FROM {t['promos']} WHERE month <= {cut}"
+        )
         mortality = q("SELECT age, sex, qx FROM mortality")
     return Sources(customers, holdings, policies, transactions, interactions, promos, mortality, upto)
 
@@ -290,7 +298,7 @@ def conversion_labels(src: Sources, frame: pd.DataFrame) -> np.ndarray:
 
 
 def feature_columns(frame: pd.DataFrame) -> list[str]:
-    return [c for c in frame.columns if c not in ("customer_id", "cutoff", "label")]
+    return [c for c in frame.columns if c not in ("customer_id", "cutoff", "label", "premium_target")]
 
 
 @dataclass

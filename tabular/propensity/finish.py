@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +37,7 @@ class RunResult:
     model: Path
     metrics: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
+    spans: dict[str, tuple[float, float]] = field(default_factory=dict)  # stage -> (start, end), perf_counter
 
 
 class Stages:
@@ -44,13 +45,16 @@ class Stages:
 
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
+        self.spans: dict[str, tuple[float, float]] = {}  # name -> (start, end) on time.perf_counter()
 
     @contextmanager
     def __call__(self, name: str) -> Iterator[None]:
         log.info("stage %s ...", name)
         t0 = time.perf_counter()
         yield
-        self.timings[name] = round(time.perf_counter() - t0, 2)
+        t1 = time.perf_counter()
+        self.spans[name] = (t0, t1)
+        self.timings[name] = round(t1 - t0, 2)
         log.info("stage %s done in %.1fs", name, self.timings[name])
 
 
@@ -99,7 +103,7 @@ class Finish:
     test_scores: dict[str, np.ndarray]  # display name -> scores on the test rows, baseline first
     baseline_key: str
     boosted_key: str
-    to_score: pd.DataFrame
+    to_score: pd.DataFrame | None  # rows to score here, or None when ``write_leads`` writes the leads
     leads_name: str  # file stem: leads_<month> or leads
     leads_format: str = "csv"
     lead_month: str | None = None
@@ -109,6 +113,8 @@ class Finish:
     metrics: dict[str, Any] = field(default_factory=dict)  # pipeline-specific metrics (merged)
     eda_link: bool = False
     truth_ids: set[str] | None = None  # generated data: who really converts in the lead month (backtest)
+    # sharded scoring: writes the ranked leads file at the path, returns (customer_id, score) in rank order
+    write_leads: Callable[[ModelBundle, Path], pd.DataFrame] | None = None
 
 
 def finish(job: Finish, stage: Stages) -> RunResult:
@@ -119,11 +125,16 @@ def finish(job: Finish, stage: Stages) -> RunResult:
         reports = {k: lift_report(job.test_labels, v) for k, v in job.test_scores.items()}
         plot_gains_and_lift(job.test_labels, job.test_scores, job.out / "lift_chart.png")
     with stage("leads"):
-        leads = score_frame(job.bundle, job.to_score)
-        if job.lead_month:
-            leads.insert(1, "lead_month", job.lead_month)
         leads_path = job.out / f"{job.leads_name}.{job.leads_format}"
-        if job.leads_format == "csv":
+        if job.write_leads is not None:
+            leads = job.write_leads(job.bundle, leads_path)
+        else:
+            leads = score_frame(job.bundle, job.to_score)
+            if job.lead_month:
+                leads.insert(1, "lead_month", job.lead_month)
+        if job.write_leads is not None:
+            pass
+        elif job.leads_format == "csv":
             leads.to_csv(leads_path, index=False)
         else:
             leads.to_parquet(leads_path, index=False)
@@ -144,7 +155,7 @@ def finish(job: Finish, stage: Stages) -> RunResult:
     metrics["timings"] = stage.timings
     report = write_report(job, reports, metrics, leads_path)
     (job.out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
-    return RunResult(report, leads_path, Path(job.model_path), metrics, stage.timings)
+    return RunResult(report, leads_path, Path(job.model_path), metrics, stage.timings, stage.spans)
 
 
 def _row(name: str, r: Any, mark: str = "") -> str:

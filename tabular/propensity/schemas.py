@@ -81,3 +81,9 @@ class RunOptions(BaseModel):
     )
     leads_format: str = Field("csv", pattern="^(csv|parquet)$")
     eda: bool = True
+    engine: str = Field("local", pattern="^(local|ray)$", description="where the customer shards run")
+    shards: int | None = Field(
+        None, ge=1, description="customer shards (default: one per 100,000 customers); never changes the leads"
+    )
+    address: str | None = Field(None, description="Ray cluster address (default: RAY_ADDRESS, else embedded)")
+    workers: int | None = Field(None, ge=1, description="embedded Ray: CPU slots (default: every core)")

@@ -15,10 +15,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tabular.propensity.months import parse_month
-from tabular.propensity.tables import MARITAL, OCCUPATIONS, PRODUCTS_SOLD, REGIONS
+from tabular.propensity.tables import ALL_TABLES, MARITAL, OCCUPATIONS, PRODUCTS_SOLD, REGIONS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pandas as pd
+
+    MonthSink = Callable[[str, int, pd.DataFrame], None]
+
+MONTHLY_TABLES = ("transactions", "interactions", "promos")
 
 
 @dataclass(frozen=True)
@@ -102,8 +108,13 @@ def premium_for(
     return np.round(base * rng.lognormal(0.0, 0.12, len(age)), 2)
 
 
-def generate(config: SynthConfig) -> SynthData:
-    """Generate every table for ``config.history_months`` months ending at ``end_month``, plus future truth."""
+def generate_tables(config: SynthConfig, emit: MonthSink) -> SynthData:
+    """Generate ``config.history_months`` months ending at ``end_month``, plus the future's truth.
+
+    The monthly tables (transactions, interactions, promos) go to ``emit(table, month, frame)`` month by
+    month as they are made, so a caller can write them out and memory stays bounded by one month; the
+    returned ``SynthData.tables`` holds the per-customer tables only.
+    """
     import pandas as pd
 
     rng = np.random.default_rng(config.seed)
@@ -224,11 +235,20 @@ def generate(config: SynthConfig) -> SynthData:
     base_tx = rng.gamma(3.0, 8.0, n)
     promo_rate = np.where(digital, 0.07, 0.04)
     life_event_left = np.zeros(n, dtype=np.int64)
-    spend = np.zeros((n, n_months), dtype=np.float32)
-    promo = np.zeros((n, n_months), dtype=bool)
-    inquiry = np.zeros((n, n_months), dtype=bool)
-    complaint = np.zeros((n, n_months), dtype=bool)
-    tx_parts, inter_parts, promo_parts, conversions = [], [], [], []
+    ring = 12  # the walk looks back at most 12 months: keep those, not every month of every customer
+    spend = np.zeros((n, ring), dtype=np.float32)
+    promo = np.zeros((n, ring), dtype=bool)
+    inquiry = np.zeros((n, ring), dtype=bool)
+    complaint = np.zeros((n, ring), dtype=bool)
+
+    def back(lo: int, hi: int) -> list[int]:
+        """Ring columns of walk months lo..hi-1, oldest first."""
+        return [t % ring for t in range(lo, hi)]
+
+    conversions: list[pd.DataFrame] = []
+    next_id = {"transactions": 1, "interactions": 1, "promos": 1}
+    # dirty rows come from their own stream, so planting them never shifts the data drawn after them
+    dirt = np.random.default_rng([config.seed, 1])
     income_filled = np.nan_to_num(income, nan=40_000)
     for j in range(n_months):
         m = first + j
@@ -242,59 +262,64 @@ def generate(config: SynthConfig) -> SynthData:
         season = 1.0 + 0.15 * np.sin(2 * np.pi * (m % 12) / 12) + (0.25 if m % 12 == 11 else 0)
         amount = base_spend * season * rng.gamma(6.0, 1 / 6.0, n) * np.where(in_event, 1.5, 1.0)
         amount = np.where(active, amount, 0.0)
-        spend[:, j] = amount
+        spend[:, j % ring] = amount
         n_tx = np.where(active, rng.poisson(base_tx * np.where(in_event, 1.3, 1.0)), 0)
         travel = amount * travel_taste * rng.uniform(0.3, 1.7, n) * (1.8 if m % 12 in (6, 7) else 1)
         health = amount * rng.beta(1, 20, n)
         home = amount * rng.beta(1, 12, n) * np.where(in_event, 4.0, 1.0)
-        tx_parts.append((np.flatnonzero(active), m, n_tx, amount, travel, health, home))
+        act = np.flatnonzero(active)
+        tx = {
+            "customer_id": ids[act],
+            "n_tx": n_tx[act].astype(np.int32),
+            "amount": np.round(amount[act], 2),
+            "amount_travel": np.round(travel[act], 2),
+            "amount_health": np.round(health[act], 2),
+            "amount_home": np.round(home[act], 2),
+        }
+        del travel, health, home
 
         p_contact = 0.06 + 0.25 * in_event
         inq = active & (rng.random(n) < p_contact)
         comp = active & (rng.random(n) < 0.01)
         serv = active & (rng.random(n) < 0.08)
-        inquiry[:, j], complaint[:, j] = inq, comp
+        inquiry[:, j % ring], complaint[:, j % ring] = inq, comp
+        inter = []
         for kind, mask in (("inquiry", inq), ("complaint", comp), ("service", serv)):
             idx = np.flatnonzero(mask)
             channel = np.where(
                 digital[idx], rng.choice(["web", "app"], len(idx)), rng.choice(["branch", "phone"], len(idx))
             )
-            inter_parts.append((idx, m, channel, kind))
+            inter.append((idx, channel, kind))
         pr = active & (rng.random(n) < promo_rate)
-        promo[:, j] = pr
+        promo[:, j % ring] = pr
         idx = np.flatnonzero(pr)
-        promo_parts.append(
-            (
-                idx,
-                m,
-                np.where(
-                    digital[idx],
-                    rng.choice(["email", "sms"], len(idx)),
-                    rng.choice(["branch", "call"], len(idx)),
-                ),
-                rng.choice(PRODUCTS_SOLD, len(idx), p=[0.4, 0.3, 0.2, 0.1]),
-            )
-        )
+        promo_cols = {
+            "customer_id": ids[idx],
+            "campaign": np.where(
+                digital[idx],
+                rng.choice(["email", "sms"], len(idx)),
+                rng.choice(["branch", "call"], len(idx)),
+            ).astype(str),
+            "product": rng.choice(PRODUCTS_SOLD, len(idx), p=[0.4, 0.3, 0.2, 0.1]).astype(str),
+        }
 
-        # Conversion in month m from what is visible up to m-1 (index j-1) plus the hidden event.
+        # Conversion in month m from what is visible up to m-1 (walk month j-1) plus the hidden event.
         if j >= 1:
-            prev = slice(max(0, j - 3), j)
-            long = slice(max(0, j - 12), max(0, j - 3))
-            recent_spend = spend[:, prev].mean(axis=1)
-            past_spend = spend[:, long].mean(axis=1) if j > 3 else recent_spend
+            recent_spend = spend[:, back(max(0, j - 3), j)].mean(axis=1)
+            past_spend = spend[:, back(max(0, j - 12), max(0, j - 3))].mean(axis=1) if j > 3 else recent_spend
             jump = recent_spend / np.maximum(past_spend, 1.0)
             months_since_mortgage = m - mortgage_open
             recent_mortgage_flag = (months_since_mortgage >= 1) & (months_since_mortgage <= 3)
             logit = (
                 -4.6
                 - 1.5 * ((age - 40) / 12) ** 2
-                + 1.6 * promo[:, j - 1] * np.where(digital, 1.0, 0.15)
-                + 0.5 * promo[:, max(0, j - 2)] * digital
-                + 1.4 * inquiry[:, j - 1] * (n_policies == 0)
+                + 1.6 * promo[:, (j - 1) % ring] * np.where(digital, 1.0, 0.15)
+                + 0.5 * promo[:, max(0, j - 2) % ring] * digital
+                + 1.4 * inquiry[:, (j - 1) % ring] * (n_policies == 0)
                 + 1.8 * recent_mortgage_flag
                 + 0.8 * (income_filled > 60_000) * (age < 55)
                 + 0.8 * (jump > 1.3)
-                - 1.0 * complaint[:, max(0, j - 6) : j].any(axis=1)
+                - 1.0 * complaint[:, back(max(0, j - 6), j)].any(axis=1)
                 - 0.6 * np.minimum(n_policies, 2)
                 + 0.3 * has_card
                 + 1.0 * in_event
@@ -317,59 +342,35 @@ def generate(config: SynthConfig) -> SynthData:
                 )
             )
             n_policies[idx] += 1
+        if m > end:  # future months: only their conversions are kept (the hidden truth)
+            continue
+        def dates(count: int, m: int = m) -> np.ndarray:
+            return month_dates(np.full(count, m))
+
+        frames = {
+            "transactions": _dirty_month(pd.DataFrame({"customer_id": tx["customer_id"], "month": dates(len(act)),
+                                                       **{k: v for k, v in tx.items() if k != "customer_id"}}),
+                                         dirt, config.bad_row_rate),
+            "interactions": pd.DataFrame(
+                {
+                    "customer_id": np.concatenate([ids[p[0]] for p in inter]),
+                    "month": dates(sum(len(p[0]) for p in inter)),
+                    "channel": np.concatenate([p[1] for p in inter]).astype(str),
+                    "kind": np.concatenate([np.full(len(p[0]), p[2]) for p in inter]).astype(str),
+                }
+            ),
+            "promos": pd.DataFrame({"customer_id": promo_cols["customer_id"], "month": dates(len(promo_cols["customer_id"])),
+                                    "campaign": promo_cols["campaign"], "product": promo_cols["product"]}),
+        }
+        for name, frame in frames.items():
+            key = ALL_TABLES[name].key[0]
+            frame.insert(0, key, np.arange(next_id[name], next_id[name] + len(frame), dtype=np.int64))
+            next_id[name] += len(frame)
+            emit(name, m, frame)
+        del tx, frames
 
     policies = pd.concat(policy_parts + conversions, ignore_index=True)
     policies.insert(0, "policy_id", np.arange(1, len(policies) + 1, dtype=np.int64))
-
-    def stack_tx() -> pd.DataFrame:
-        cols: dict[str, list[np.ndarray]] = {
-            k: []
-            for k in (
-                "customer_id",
-                "month",
-                "n_tx",
-                "amount",
-                "amount_travel",
-                "amount_health",
-                "amount_home",
-            )
-        }
-        for idx, m, n_tx, amount, travel, health, home in tx_parts:
-            cols["customer_id"].append(ids[idx])
-            cols["month"].append(np.full(len(idx), m))
-            cols["n_tx"].append(n_tx[idx].astype(np.int32))
-            for key, arr in (
-                ("amount", amount),
-                ("amount_travel", travel),
-                ("amount_health", health),
-                ("amount_home", home),
-            ):
-                cols[key].append(np.round(arr[idx], 2))
-        data = {k: np.concatenate(v) for k, v in cols.items()}
-        frame = pd.DataFrame(data)
-        frame.insert(0, "tx_id", np.arange(1, len(frame) + 1, dtype=np.int64))
-        return frame
-
-    transactions = stack_tx()
-    interactions = pd.DataFrame(
-        {
-            "customer_id": np.concatenate([ids[p[0]] for p in inter_parts]),
-            "month": np.concatenate([np.full(len(p[0]), p[1]) for p in inter_parts]),
-            "channel": np.concatenate([p[2] for p in inter_parts]).astype(str),
-            "kind": np.concatenate([np.full(len(p[0]), p[3]) for p in inter_parts]).astype(str),
-        }
-    )
-    interactions.insert(0, "interaction_id", np.arange(1, len(interactions) + 1, dtype=np.int64))
-    promos = pd.DataFrame(
-        {
-            "customer_id": np.concatenate([ids[p[0]] for p in promo_parts]),
-            "month": np.concatenate([np.full(len(p[0]), p[1]) for p in promo_parts]),
-            "campaign": np.concatenate([p[2] for p in promo_parts]).astype(str),
-            "product": np.concatenate([p[3] for p in promo_parts]).astype(str),
-        }
-    )
-    promos.insert(0, "promo_id", np.arange(1, len(promos) + 1, dtype=np.int64))
-
     # Split off the future (months after M): it is the truth the leads are judged against later.
     future = policies[policies["start_month"] > end]
     future_conv = (
@@ -380,19 +381,9 @@ def generate(config: SynthConfig) -> SynthData:
         .assign(month=month_dates(future.groupby("customer_id")["start_month"].min().to_numpy()))
     )
     policies = policies[policies["start_month"] <= end].reset_index(drop=True)
-    transactions = transactions[transactions["month"] <= end].reset_index(drop=True)
-    interactions = interactions[interactions["month"] <= end].reset_index(drop=True)
-    promos = promos[promos["month"] <= end].reset_index(drop=True)
+    policies["start_month"] = month_dates(policies["start_month"].to_numpy())
     holdings = holdings[holdings["open_month"] <= month_dates(end)].reset_index(drop=True)
     holdings.loc[holdings["close_month"] > month_dates(end), "close_month"] = pd.NaT
-
-    for frame, col in (
-        (policies, "start_month"),
-        (transactions, "month"),
-        (interactions, "month"),
-        (promos, "month"),
-    ):
-        frame[col] = month_dates(frame[col].to_numpy())
     customers = pd.DataFrame(
         {
             "customer_id": ids,
@@ -408,35 +399,42 @@ def generate(config: SynthConfig) -> SynthData:
         }
     )
     customers = customers[join <= end].reset_index(drop=True)
+    if config.bad_row_rate > 0:  # impossible birth years for the quarantine
+        kc = max(1, int(len(customers) * config.bad_row_rate))
+        customers.loc[customers.index[dirt.choice(len(customers), kc, replace=False)], "birth_year"] = 1850
     tables = {
         "customers": customers,
         "holdings": holdings,
         "policies": policies,
-        "transactions": transactions,
-        "interactions": interactions,
-        "promos": promos,
         "products": products_table(),
         "mortality": mortality_table(),
     }
-    _inject_bad_rows(tables, rng, config.bad_row_rate)
     return SynthData(tables=tables, future_conversions=future_conv, config=config)
 
 
-def _inject_bad_rows(tables: dict[str, pd.DataFrame], rng: np.random.Generator, rate: float) -> None:
-    """Real feeds are dirty: a few negative amounts, re-sent rows and impossible birth years."""
+def generate(config: SynthConfig) -> SynthData:
+    """Every table in memory (tests, small sets): ``generate_tables`` with the monthly tables collected."""
     import pandas as pd
 
-    if rate <= 0:
-        return
-    tx = tables["transactions"]
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in MONTHLY_TABLES}
+    data = generate_tables(config, lambda name, _month, frame: parts[name].append(frame))
+    monthly = {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+    tables = {name: data.tables.get(name, monthly.get(name)) for name in ALL_TABLES}
+    return SynthData(tables=tables, future_conversions=data.future_conversions, config=config)
+
+
+def _dirty_month(tx: pd.DataFrame, rng: np.random.Generator, rate: float) -> pd.DataFrame:
+    """Real feeds are dirty: a few negative amounts and re-sent rows in each month's transactions."""
+    import pandas as pd
+
+    if rate <= 0 or not len(tx):
+        return tx
     k = max(1, int(len(tx) * rate))
     bad = rng.choice(len(tx), k, replace=False)
-    tx.loc[tx.index[bad], "amount"] = -tx.loc[tx.index[bad], "amount"]
-    dup = tx.iloc[rng.choice(len(tx), k, replace=False)]
-    tables["transactions"] = pd.concat([tx, dup], ignore_index=True)
-    cust = tables["customers"]
-    kc = max(1, int(len(cust) * rate))
-    cust.loc[cust.index[rng.choice(len(cust), kc, replace=False)], "birth_year"] = 1850
+    amount = tx["amount"].to_numpy().copy()
+    amount[bad] = -amount[bad]
+    tx["amount"] = amount
+    return pd.concat([tx, tx.iloc[rng.choice(len(tx), k, replace=False)]], ignore_index=True)
 
 
 def generic_frame(n_rows: int = 2000, n_months: int = 12, seed: int = 0) -> pd.DataFrame:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tabular.propensity.synth import SynthConfig, generate, generic_frame
 from tabular.propensity.tables import ALL_TABLES
 
@@ -26,3 +28,29 @@ def test_generic_frame_has_foreign_schema() -> None:
     assert {"acct_no", "period", "left_us"} <= set(frame.columns)
     assert "customer_id" not in frame.columns
     assert set(frame["left_us"].unique()) <= {0, 1}
+
+
+def test_drop_written_month_by_month_equals_the_in_memory_tables(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from tabular.propensity.drop import drop_files, write_drop
+
+    cfg = SynthConfig(n_customers=300, history_months=8, seed=4)
+    tables = tmp_path / "tables"
+    write_drop(cfg, tables, tmp_path / "stream", 2, tmp_path / "truth.parquet", "m")
+    assert (tables / "_SUCCESS").exists()
+    months = [p.stem for p in drop_files(tables, "transactions")]
+    assert months == ["2020-08", "2020-09", "2020-10", "2020-11", "2020-12", "2021-01", "2021-02"]
+    assert len(list((tmp_path / "stream").glob("tx-2021-03-*.jsonl"))) == 2  # month M arrives as the stream
+    memory = generate(cfg)
+
+    def same_units(frame: pd.DataFrame) -> pd.DataFrame:  # Parquet keeps dates in ms, pandas in s
+        return frame.astype({c: "datetime64[ns]" for c in frame.columns if str(frame[c].dtype).startswith("datetime")})
+
+    for name in ("customers", "holdings", "policies", "interactions", "promos"):
+        written = pd.concat([pd.read_parquet(p) for p in drop_files(tables, name)], ignore_index=True)
+        pd.testing.assert_frame_equal(same_units(written), same_units(memory.tables[name]), obj=name)
+    tx = pd.concat([pd.read_parquet(p) for p in drop_files(tables, "transactions")], ignore_index=True)
+    in_memory = memory.tables["transactions"]
+    earlier = in_memory[in_memory["month"] < pd.Timestamp("2021-03-01")].reset_index(drop=True)
+    pd.testing.assert_frame_equal(same_units(tx), same_units(earlier))
