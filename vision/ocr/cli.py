@@ -181,7 +181,9 @@ def train_fields(
                                            "that replaces the reading (> 1: never)")] = "company=0.9,address=0.7",
     sources: Annotated[str, typer.Option(help="per field, learned ranker or the rules' candidate, e.g. "
                                               "company=rules,address=learned")] = "company=rules,address=learned,"
-                                                                                   "date=rules,total=rules",
+                                                                                   "date=rules,total=learned",
+    company_from_address: Annotated[bool, typer.Option(help="a known merchant's address found: take its "
+                                                            "labelled company name")] = True,
     device: DeviceOpt = "cpu",
 ) -> None:
     """Train the learned receipt-field extractor on labelled receipts read as ``extract`` reads them
@@ -213,13 +215,13 @@ def train_fields(
     field_set = load_field_set()
     if folds:
         rules = score_extraction(examples, lambda e: extract_rules(e.words, field_set))
-        learned = cross_validate(examples, l2, chosen, snaps, folds)
+        learned = cross_validate(examples, l2, chosen, snaps, folds, company_from_address)
         typer.echo(f"| {len(examples)} receipts, {folds}-fold cross-validation | " + " | ".join(FIELDS) + " | mean |")
         typer.echo("|---" * (len(FIELDS) + 2) + "|")
         for name, outcomes in (("rules", rules), ("learned", learned)):
             rates = [sum(outcomes[f]) / max(1, len(outcomes[f])) for f in FIELDS]
             typer.echo(f"| {name} | " + " | ".join(f"{r:.1%}" for r in rates) + f" | {sum(rates) / len(rates):.1%} |")
-    model = fit(examples, l2, chosen, snaps)
+    model = fit(examples, l2, chosen, snaps, company_from_address)
     model.info.update(split=split, folds=folds, data=data.name)
     target = out or DEFAULT_MODEL
     model.save(target)

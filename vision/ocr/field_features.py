@@ -53,7 +53,7 @@ FEATURES: dict[str, tuple[str, ...]] = {
                 "digits", "known", "after_company"),
     "total": ("anchor", "prefer", "exclude", "anchor_above", "position", "amounts_on_row", "rightmost", "rank",
               "is_max", "repeats", "anchored_repeats", "rule_value", "cash", "rounding", "tax", "currency_mark",
-              "max_not_excluded", "log_value"),
+              "max_not_excluded", "log_value", "cash_minus_change", "derived", "one_decimal"),
     "date": ("anchor", "position", "strict", "repeats", "rule_value", "time_on_row", "year_off", "first",
              "numeric"),
 }
@@ -78,15 +78,18 @@ class Lexicon:
     company: Vocabulary
     address: Vocabulary
     known: dict[str, tuple[str, ...]] = dataclass_field(default_factory=dict)  # field -> merchants' labelled values
+    merchants: tuple[tuple[str, str], ...] = ()  # (company, address) pairs as labelled together
 
     def to_json(self) -> dict[str, object]:
         return {"words": self.words.to_json(), "company": self.company.to_json(), "address": self.address.to_json(),
-                "known": {k: list(v) for k, v in sorted(self.known.items())}}
+                "known": {k: list(v) for k, v in sorted(self.known.items())},
+                "merchants": [list(m) for m in self.merchants]}
 
     @classmethod
     def from_json(cls, data: dict) -> Lexicon:  # type: ignore[type-arg]
         return cls(Vocabulary.from_json(data["words"]), Vocabulary.from_json(data["company"]),
-                   Vocabulary.from_json(data["address"]), {k: tuple(v) for k, v in data.get("known", {}).items()})
+                   Vocabulary.from_json(data["address"]), {k: tuple(v) for k, v in data.get("known", {}).items()},
+                   tuple((m[0], m[1]) for m in data.get("merchants", [])))
 
 
 @dataclass(frozen=True)
@@ -210,29 +213,60 @@ def address_candidates(spec: FieldSpec, page: Page, lexicon: Lexicon, company: F
     return out
 
 
+_ONE_DECIMAL = re.compile(r"(?<![\d.,])(\d+)\.(\d)(?![\d.,])")
+_PAID = ["CASH", "TENDER", "PAID", "PAYMENT", "CREDIT CARD", "VISA", "MASTER"]
+
+
+def _cash_minus_change(rows: list[Row]) -> float | None:
+    """What was paid less the change given (``CASH 50.00`` / ``CHANGE 12.90`` -> 37.10): the total read
+    a second time, from two other numbers; a second ``CASH`` row after the first is the change on some tills."""
+    paid = change = None
+    for row in rows:
+        value = parse_amount(row.text)
+        if value is None:
+            continue
+        if _has(row.text, ["CHANGE", "BALANCE", "BAKI"]) and not _has(row.text, ["EXCHANGE"]):
+            change = float(value)
+        elif _has(row.text, _PAID) and not _has(row.text, ["CASHIER"]):
+            if paid is None:
+                paid = float(value)
+            elif change is None:
+                change = float(value)
+    if paid is None or change is None or paid - change <= 0:
+        return None
+    return round(paid - change, 2)
+
+
 def total_candidates(spec: FieldSpec, page: Page) -> list[Candidate]:
     rows = page.rows
     rule = _amount(spec, rows)
-    located: list[tuple[int, int, int, float]] = []  # row, index on row, amounts on row, value
+    anchored = [_has(r.text, spec.anchors) for r in rows]
+    located: list[tuple[int, int, int, float, bool]] = []  # row, index on row, amounts on row, value, one decimal
     for k, row in enumerate(rows):
         matches = list(_AMOUNT.finditer(row.text))
         for j, match in enumerate(matches):
             value = parse_amount(match.group(0))
             if value is not None:
-                located.append((k, j, len(matches), float(value)))
+                located.append((k, j, len(matches), float(value), False))
+        if anchored[k] and not matches:  # ``NET TOTAL 174.9``: a total printed with one decimal
+            for match in _ONE_DECIMAL.finditer(row.text):
+                located.append((k, 0, 1, float(match.group(0)), True))
+    derived = _cash_minus_change(rows)
+    if derived is not None and all(v != derived for *_, v, _ in located):
+        located.append((-1, 0, 0, derived, False))
     if not located:
         return []
-    values = sorted({v for *_, v in located}, reverse=True)
-    repeats = Counter(v for *_, v in located)
-    anchored = [_has(r.text, spec.anchors) for r in rows]
+    values = sorted({v for *_, v, _ in located}, reverse=True)
+    repeats = Counter(v for k, _, _, v, _ in located if k >= 0)
     excluded = [_has(r.text, spec.exclude) for r in rows]
-    anchored_repeats = Counter(v for k, _, _, v in located if anchored[k] or (k > 0 and anchored[k - 1]))
-    kept = [v for k, _, _, v in located if not excluded[k]]
+    anchored_repeats = Counter(v for k, _, _, v, _ in located if k >= 0 and (anchored[k] or (k > 0 and anchored[k - 1])))
+    kept = [v for k, _, _, v, _ in located if k >= 0 and not excluded[k]]
     out = []
-    for k, j, n_on_row, value in located:
-        text = rows[k].text
+    for k, j, n_on_row, value, one_decimal in located:
+        real = k >= 0
+        text = rows[k].text if real else ""
         features = [
-            float(anchored[k]), float(_has(text, spec.prefer)), float(excluded[k]),
+            float(real and anchored[k]), float(_has(text, spec.prefer)), float(real and excluded[k]),
             float(k > 0 and anchored[k - 1] and not _AMOUNT.search(rows[k - 1].text)), k / max(1, len(rows)),
             n_on_row, float(j == n_on_row - 1), values.index(value) / max(1, len(values) - 1) if len(values) > 1 else 0.0,
             float(value == values[0]), math.log1p(repeats[value]), math.log1p(anchored_repeats[value]),
@@ -240,11 +274,12 @@ def total_candidates(spec: FieldSpec, page: Page) -> list[Candidate]:
                                                                                         "PAID", "PAYMENT"])),
             float(_has(text, ["ROUNDING", "ROUNDED", "ROUND", "ADJ"])), float(_has(text, ["GST", "TAX", "SST"])),
             float(_has(text, ["RM", "MYR"]) or "$" in text), float(bool(kept) and value == max(kept)),
-            math.log1p(value),
+            math.log1p(value), float(derived is not None and value == derived), float(not real), float(one_decimal),
         ]
-        found = Found(text, f"{value:.2f}", rows[k].confidence, rows[k].box,
-                      "MYR" if _has(text, ["RM", "MYR"]) else spec.currency)
-        out.append(Candidate(found, np.array(features, dtype=float), (k, k + 1)))
+        row = rows[k] if real else None
+        found = Found(text or f"{value:.2f}", f"{value:.2f}", row.confidence if row else 0.5,
+                      row.box if row else _rows_box(rows), "MYR" if _has(text, ["RM", "MYR"]) else spec.currency)
+        out.append(Candidate(found, np.array(features, dtype=float), (k, k + 1) if real else (0, 0)))
     return out
 
 

@@ -86,6 +86,11 @@ class FieldModel:
     sources: dict[str, str] = field(default_factory=lambda: {f: "learned" for f in FIELDS})  # or "rules"
     # company/address: similarity to a known merchant's labelled value that replaces the reading (> 1: never)
     snap: dict[str, float] = field(default_factory=lambda: {"company": 1.1, "address": 1.1})
+    company_from_address: bool = False  # a known merchant's address found: its one labelled company name
+
+    def _merchant_company(self, address: str) -> str | None:
+        names = {c for c, a in self.lexicon.merchants if a == address}
+        return names.pop() if len(names) == 1 else None
 
     def _snapped(self, name: str, options: Sequence[Candidate]) -> tuple[Candidate, str] | None:
         """The candidate closest to a known merchant's labelled value, and that value, when close enough."""
@@ -107,6 +112,7 @@ class FieldModel:
         rows = group_rows([w for w in words if w.text.strip()])
         page = Page.of(rows)
         found: dict[str, Found | None] = {}
+        snapped_address: str | None = None
         for spec in field_set.fields:
             options = candidates(spec.name, field_set, page, self.lexicon) if rows else []
             if not options:
@@ -126,12 +132,20 @@ class FieldModel:
                 hit, value = snapped
             found[spec.name] = Found(hit.found.text, value, min(hit.found.confidence, confidence),
                                      hit.found.box, hit.found.currency)
+            if spec.name == "address" and snapped is not None:
+                snapped_address = value
+        company = found.get("company")
+        if self.company_from_address and company is not None and snapped_address is not None:
+            name = self._merchant_company(snapped_address)
+            if name is not None:
+                found["company"] = Found(company.text, name, company.confidence, company.box)
         return found
 
     def save(self, path: str | Path) -> None:
         data = {"version": MODEL_VERSION, "features": {f: list(FEATURES[f]) for f in FIELDS},
                 "scorers": {f: s.to_json() for f, s in self.scorers.items()}, "lexicon": self.lexicon.to_json(),
-                "info": self.info, "sources": self.sources, "snap": self.snap}
+                "info": self.info, "sources": self.sources, "snap": self.snap,
+                "company_from_address": self.company_from_address}
         Path(path).write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
     @classmethod
@@ -145,13 +159,18 @@ class FieldModel:
                 from exc
         except json.JSONDecodeError as exc:
             raise ConfigError(f"field model {str(source)!r} is not valid JSON: {exc}") from exc
-        if data.get("version") != MODEL_VERSION or any(tuple(data["features"].get(f, ())) != FEATURES[f]
+        if not isinstance(data, dict) or not isinstance(data.get("features"), dict) or \
+                data.get("version") != MODEL_VERSION or any(tuple(data["features"].get(f, ())) != FEATURES[f]
                                                        for f in FIELDS):
             raise ConfigError(f"field model {str(source)!r} was trained with other features; retrain it with "
                               f"`ais ocr train-fields`")
-        return cls({f: LogisticScorer.from_json(data["scorers"][f]) for f in FIELDS},
-                   Lexicon.from_json(data["lexicon"]), dict(data.get("info", {})), dict(data["sources"]),
-                   {k: float(v) for k, v in data["snap"].items()})
+        try:  # a file of the right version that lacks a part
+            return cls({f: LogisticScorer.from_json(data["scorers"][f]) for f in FIELDS},
+                       Lexicon.from_json(data["lexicon"]), dict(data.get("info", {})), dict(data["sources"]),
+                       {k: float(v) for k, v in data["snap"].items()}, bool(data.get("company_from_address", False)))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ConfigError(f"field model {str(source)!r} is incomplete or malformed ({exc!r}); retrain it with "
+                              f"`ais ocr train-fields`") from exc
 
 
 # -- training -----------------------------------------------------------------------------------
@@ -171,8 +190,10 @@ def build_lexicon(examples: Sequence[Example]) -> Lexicon:
                               *(e.key.get(f, "") for e in examples for f in ("company", "address"))])
     known = {f: tuple(sorted({e.key[f].strip().upper() for e in examples if e.key.get(f, "").strip()}))
              for f in ("company", "address")}
+    merchants = tuple(sorted({(e.key["company"].strip().upper(), e.key["address"].strip().upper()) for e in examples
+                              if e.key.get("company", "").strip() and e.key.get("address", "").strip()}))
     return Lexicon(words, Vocabulary.build(e.key.get("company", "") for e in examples),
-                   Vocabulary.build(e.key.get("address", "") for e in examples), known)
+                   Vocabulary.build(e.key.get("address", "") for e in examples), known, merchants)
 
 
 def _similarity(name: str, truth: str, value: str) -> float:
@@ -197,7 +218,7 @@ def _field_set() -> FieldSet:
 
 
 def fit(examples: Sequence[Example], l2: float = 1.0, sources: dict[str, str] | None = None,
-        snap: dict[str, float] | None = None,
+        snap: dict[str, float] | None = None, company_from_address: bool = False,
         progress: Callable[[int], None] | None = None) -> FieldModel:
     """Train every field's scorer on the examples (receipts with no right candidate teach nothing and are skipped)."""
     field_set = _field_set()
@@ -220,7 +241,8 @@ def fit(examples: Sequence[Example], l2: float = 1.0, sources: dict[str, str] | 
         if progress:
             progress(1)
     return FieldModel(scorers, lexicon, {"l2": l2, "n_receipts": len(examples)},
-                      dict(sources or {f: "learned" for f in FIELDS}), dict(snap or {"company": 1.1, "address": 1.1}))
+                      dict(sources or {f: "learned" for f in FIELDS}), dict(snap or {"company": 1.1, "address": 1.1}),
+                      company_from_address)
 
 
 def score_extraction(examples: Sequence[Example], extract: Callable[[Example], dict[str, Found | None]]
@@ -237,15 +259,15 @@ def score_extraction(examples: Sequence[Example], extract: Callable[[Example], d
 
 
 def cross_validate(examples: Sequence[Example], l2: float, sources: dict[str, str] | None = None,
-                   snap: dict[str, float] | None = None,
-                   folds: int = 5) -> dict[str, list[bool]]:
+                   snap: dict[str, float] | None = None, folds: int = 5,
+                   company_from_address: bool = False) -> dict[str, list[bool]]:
     """Learned extractor's outcomes with each receipt scored by a model (and lexicon) trained without it."""
     field_set = _field_set()
     order = list(range(len(examples)))
     outcomes: dict[str, list[bool]] = {name: [] for name in FIELDS}
     for fold in range(folds):
         held = [examples[k] for k in order if k % folds == fold]
-        model = fit([examples[k] for k in order if k % folds != fold], l2, sources, snap)
+        model = fit([examples[k] for k in order if k % folds != fold], l2, sources, snap, company_from_address)
         for name, values in score_extraction(held, lambda e, m=model: m.extract(e.words, field_set)).items():
             outcomes[name].extend(values)
     return outcomes

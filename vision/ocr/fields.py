@@ -24,6 +24,10 @@ label in one column and its value in another still share a row):
 - ``address``: the rows after the company up to a row with a ``stop`` word (``TEL``, ``GST``...),
   ending at the row with a postcode pattern when there is one.
 - ``text``: a pattern match on an anchored row (right of the anchor) or the row under it.
+
+For the bundled receipt set, ``extract_fields`` uses the learned extractor of ``field_model.py`` by
+default (trained on the SROIE tuning receipts, shipped as ``receipt_fields_model.json``); the rules
+above stay the baseline, the fallback (logged) and the extractor of every client field set.
 """
 from __future__ import annotations
 

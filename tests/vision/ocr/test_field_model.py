@@ -153,6 +153,9 @@ def test_client_field_set_uses_the_rules(caplog) -> None:
 def test_broken_model_file_falls_back_to_rules_with_a_logged_reason(tmp_path, caplog, monkeypatch) -> None:
     path = tmp_path / "model.json"
     path.write_text('{"version": 0, "features": {}}', encoding="utf-8")
+    (tmp_path / "list.json").write_text("[]", encoding="utf-8")
+    with pytest.raises(ConfigError, match="retrain"):
+        FieldModel.load(tmp_path / "list.json")
     with pytest.raises(ConfigError, match="retrain"):
         FieldModel.load(path)
     with pytest.raises(ConfigError, match="does not exist"):
