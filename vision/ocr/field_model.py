@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,13 +95,21 @@ class FieldModel:
 
     def _snapped(self, name: str, options: Sequence[Candidate]) -> tuple[Candidate, str] | None:
         """The candidate closest to a known merchant's labelled value, and that value, when close enough."""
-        known = [(k, normalise_value(name, k) or "") for k in self.lexicon.known.get(name, ())]
         threshold = self.snap.get(name, 1.1)
+        if threshold > 1.0:
+            return None
+        known = [(k, norm, Counter(norm)) for k in self.lexicon.known.get(name, ())
+                 if (norm := normalise_value(name, k) or "")]
         best: tuple[float, Candidate, str] | None = None
         for option in options:
             text = normalise_value(name, option.found.value) or ""
-            for value, norm in known:
-                if not norm or abs(len(norm) - len(text)) > (1 - threshold) * max(len(norm), len(text)):
+            chars = Counter(text)
+            for value, norm, norm_chars in known:
+                allowed = (1 - threshold) * max(len(norm), len(text))
+                if abs(len(norm) - len(text)) > allowed:
+                    continue
+                # each edit changes the character counts by at most 2: a cheap bound skips most pairs
+                if ((chars - norm_chars).total() + (norm_chars - chars).total()) / 2 > allowed:
                     continue
                 similarity = 1.0 - edit_distance(norm, text) / max(len(norm), len(text))
                 if similarity >= threshold and (best is None or similarity > best[0]):
