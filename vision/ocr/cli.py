@@ -184,6 +184,10 @@ def train_fields(
                                                                                    "date=rules,total=learned",
     company_from_address: Annotated[bool, typer.Option(help="a known merchant's address found: take its "
                                                             "labelled company name")] = True,
+    reading: Annotated[str, typer.Option(help="the reader the model learns from, as extract reads receipts: "
+                                              "tesseract (psm 6, words >= 0.4) or an engine name (its readings "
+                                              "cached by evaluate --engine NAME --layout tesseract --cache)")]
+    = "tesseract",
     device: DeviceOpt = "cpu",
 ) -> None:
     """Train the learned receipt-field extractor on labelled receipts read as ``extract`` reads them
@@ -211,7 +215,7 @@ def train_fields(
         raise InvalidInput(f"snap must read like company=0.9,address=0.7, got {snap!r}") from exc
     with Progress(transient=True) as bar:
         job = bar.add_task(f"reading {split} receipts", total=None)
-        examples = read_examples(data, split, cache, device, progress=lambda k: bar.advance(job, k))
+        examples = read_examples(data, split, cache, device, progress=lambda k: bar.advance(job, k), reading=reading)
     field_set = load_field_set()
     if folds:
         rules = score_extraction(examples, lambda e: extract_rules(e.words, field_set))
@@ -222,7 +226,7 @@ def train_fields(
             rates = [sum(outcomes[f]) / max(1, len(outcomes[f])) for f in FIELDS]
             typer.echo(f"| {name} | " + " | ".join(f"{r:.1%}" for r in rates) + f" | {sum(rates) / len(rates):.1%} |")
     model = fit(examples, l2, chosen, snaps, company_from_address)
-    model.info.update(split=split, folds=folds, data=data.name)
+    model.info.update(split=split, folds=folds, data=data.name, reading=reading)
     target = out or DEFAULT_MODEL
     model.save(target)
     typer.echo(f"wrote {target} ({target.stat().st_size // 1024} kB, {len(examples)} receipts)")

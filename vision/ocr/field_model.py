@@ -283,9 +283,14 @@ def cross_validate(examples: Sequence[Example], l2: float, sources: dict[str, st
 
 
 def read_examples(folder: Path, split: str, cache: Path | None = None, device: str = "cpu",
-                  progress: Callable[[int], None] | None = None) -> list[Example]:
-    """Labelled SROIE receipts of a split read as ``OcrReader.extract`` reads them (Tesseract ``--psm 6``, words of
-    confidence >= 0.4, Tesseract's lines); ``cache`` reuses readings (``<cache>/tesseract/<name>.json``)."""
+                  progress: Callable[[int], None] | None = None, reading: str = "tesseract") -> list[Example]:
+    """Labelled SROIE receipts of a split read as ``OcrReader.extract`` reads them; ``cache`` reuses readings
+    (``<cache>/<reading>/<name>.json``, the layout of ``evaluate --cache``).
+
+    ``reading="tesseract"``: Tesseract ``--psm 6``, words of confidence >= 0.4, Tesseract's lines (the
+    receipt settings of ``extract``); another name is that engine with Tesseract-style lines
+    (``tesseract_layout="tesseract"``), e.g. the readings ``evaluate --engine ppocr --layout tesseract`` cached.
+    """
     from core.images import load_image
     from vision.ocr.labelled import read_labelled, split_of
     from vision.ocr.labelled_eval import _cached, reading_of_result
@@ -299,15 +304,17 @@ def read_examples(folder: Path, split: str, cache: Path | None = None, device: s
 
     def read(page):  # type: ignore[no-untyped-def]
         nonlocal reader
-        if reader is None:
+        if reader is None and reading == "tesseract":
             reader = OcrReader(engine="tesseract", device=device, tesseract_psm=EXTRACT_PSM,
                                tesseract_layout="tesseract", min_confidence=EXTRACT_MIN_CONFIDENCE).load()
+        elif reader is None:
+            reader = OcrReader(engine=reading, device=device, tesseract_layout="tesseract").load()
         return reading_of_result(reader.predict([load_image(page.image_path)])[0])
 
     examples = []
     for page in pages:
-        reading = _cached(cache, "tesseract", page, read)
-        words = [Word(t, b, 1.0, k) for k, line in enumerate(reading.lines) for t, b in line.words]
+        read_page = _cached(cache, reading, page, read)
+        words = [Word(t, b, 1.0, k) for k, line in enumerate(read_page.lines) for t, b in line.words]
         examples.append(Example(page.name, words, dict(page.key or {}), [line.text for line in page.lines]))
         if progress:
             progress(1)
