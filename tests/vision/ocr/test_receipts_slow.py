@@ -59,7 +59,7 @@ def test_learned_extractor_on_real_receipts(receipts) -> None:
     from vision.ocr.reader import OcrReader
     from vision.ocr.schemas import ExtractRequest
 
-    reader = OcrReader(engine="tesseract", device="cpu").load()
+    reader = OcrReader(engine="tesseract", extract_engine="tesseract", device="cpu").load()  # what it learned from
     for name, fields in (("010", ("company", "date", "total")), ("012", ("address", "date", "total"))):
         key = read_key_file(receipts / "key" / f"{name}.json")
         data = base64.b64encode((receipts / "img" / f"{name}.jpg").read_bytes())
