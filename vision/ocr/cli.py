@@ -115,7 +115,7 @@ def extract(
 
 def _evaluate_labelled(data: Path, data_format: str, split: str, engine: str, device: str, baselines: str,
                        cache: Path | None, limit: int | None, fields: Path | None, options: dict[str, object],
-                       as_json: bool, extractor: str = "auto") -> None:
+                       as_json: bool, extractor: str = "auto", field_model: Path | None = None) -> None:
     """``evaluate --data``: real labelled documents, our engine against plain easyocr and Tesseract."""
     import numpy as np
     from rich.progress import Progress
@@ -151,10 +151,15 @@ def _evaluate_labelled(data: Path, data_format: str, split: str, engine: str, de
         readers["easyocr.readtext"] = lambda p: reading_of_readtext(
             plain.readtext(np.asarray(load_image(p.image_path).convert("RGB"))))
     field_set = load_field_set(fields) if any(p.key for p in chosen) else None
+    model = None
+    if field_model is not None:
+        from vision.ocr.field_model import FieldModel
+
+        model = FieldModel.load(field_model)
 
     def extract(reading):  # type: ignore[no-untyped-def]
         found = extract_fields([Word(t, b, 1.0, k) for k, line in enumerate(reading.lines) for t, b in line.words],
-                               field_set, extractor)
+                               field_set, extractor, model)
         return {name: (hit.value if hit else None) for name, hit in found.items()}
 
     with Progress(transient=True) as bar:
@@ -266,6 +271,8 @@ def evaluate(
     layout: Annotated[str, typer.Option(help="Tesseract reading order: xycut (ours) or tesseract (its own)")] = "xycut",
     extractor: Annotated[str, typer.Option(help="--data key fields: auto (learned model for the bundled receipt "
                                                 "set), rules or learned")] = "auto",
+    field_model: Annotated[Path | None, typer.Option(help="--data: the learned field model file (default: the "
+                                                          "bundled one)")] = None,
 ) -> None:
     """CER/WER per layout (1/2/3 columns), on rotated pages, orientation accuracy, word-box precision/recall.
 
@@ -284,7 +291,7 @@ def evaluate(
         if extractor not in ("auto", "rules", "learned"):
             raise InvalidInput(f"extractor must be auto, rules or learned, got {extractor!r}")
         _evaluate_labelled(data, data_format, split, engine, device, baselines, cache, limit, fields, options,
-                           as_json, extractor)
+                           as_json, extractor, field_model)
         return
 
     from vision.ocr.evaluate import evaluate_reader
