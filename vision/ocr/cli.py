@@ -115,7 +115,7 @@ def extract(
 
 def _evaluate_labelled(data: Path, data_format: str, split: str, engine: str, device: str, baselines: str,
                        cache: Path | None, limit: int | None, fields: Path | None, options: dict[str, object],
-                       as_json: bool, extractor: str = "auto", field_model: Path | None = None) -> None:
+                       as_json: bool, extractor: str = "rules", field_model: Path | None = None) -> None:
     """``evaluate --data``: real labelled documents, our engine against plain easyocr and Tesseract."""
     import numpy as np
     from rich.progress import Progress
@@ -269,8 +269,8 @@ def evaluate(
     psm: Annotated[int, typer.Option(help="Tesseract page segmentation mode")] = 3,
     min_width: Annotated[int, typer.Option(help="Tesseract: upscale narrower pages to this width")] = 0,
     layout: Annotated[str, typer.Option(help="Tesseract reading order: xycut (ours) or tesseract (its own)")] = "xycut",
-    extractor: Annotated[str, typer.Option(help="--data key fields: auto (learned model for the bundled receipt "
-                                                "set), rules or learned")] = "auto",
+    extractor: Annotated[str, typer.Option(help="--data key fields: rules, learned (the bundled receipt set's "
+                                                "model) or auto (learned when it loads)")] = "rules",
     field_model: Annotated[Path | None, typer.Option(help="--data: the learned field model file (default: the "
                                                           "bundled one)")] = None,
 ) -> None:

@@ -25,9 +25,10 @@ label in one column and its value in another still share a row):
   ending at the row with a postcode pattern when there is one.
 - ``text``: a pattern match on an anchored row (right of the anchor) or the row under it.
 
-For the bundled receipt set, ``extract_fields`` uses the learned extractor of ``field_model.py`` by
-default (trained on the SROIE tuning receipts, shipped as ``receipt_fields_model.json``); the rules
-above stay the baseline, the fallback (logged) and the extractor of every client field set.
+For the bundled receipt set, ``extract_fields(..., extractor="learned"|"auto")`` uses the learned
+extractor of ``field_model.py`` (trained on the SROIE tuning receipts, shipped as
+``receipt_fields_model.json``); the rules above are the default, the fallback (logged) and the
+extractor of every client field set.
 """
 from __future__ import annotations
 
@@ -366,13 +367,14 @@ def _text(spec: FieldSpec, rows: list[Row]) -> Found | None:
     return None
 
 
-def extract_fields(words: Sequence[Word], field_set: FieldSet, extractor: str = "auto",
+def extract_fields(words: Sequence[Word], field_set: FieldSet, extractor: str = "rules",
                    model: FieldModel | None = None) -> dict[str, Found | None]:
     """Every field of the set from a page's words (None where a field is not found).
 
-    ``extractor``: ``rules``; ``learned`` (the bundled model of ``field_model.py``, or ``model``; only
-    for the bundled receipt field set); ``auto`` (the default) = learned for the bundled receipt set
-    when the model loads, else the rules, with the reason logged.
+    ``extractor``: ``rules`` (the default: with PP-OCR readings, ``main``'s receipt reader, the learned
+    model did not beat them on the held-out receipts); ``learned`` (the bundled model of
+    ``field_model.py``, or ``model``; only for the bundled receipt field set); ``auto`` = learned for
+    the bundled receipt set when the model loads, else the rules, with the reason logged.
     """
     if extractor not in ("auto", "rules", "learned"):
         raise ValueError(f"extractor must be auto, rules or learned, got {extractor!r}")

@@ -135,7 +135,8 @@ def test_bundled_model_loads_and_extract_fields_chooses_it() -> None:
     assert set(model.scorers) == {"company", "date", "address", "total"} and DEFAULT_MODEL.stat().st_size < 500_000
     words, key = _receipt(random.Random(6), 1)
     learned = extract_fields(words, load_field_set(), "learned")
-    assert extract_fields(words, load_field_set()) == learned  # auto = learned for the bundled set
+    assert extract_fields(words, load_field_set(), "auto") == learned  # auto = learned for the bundled set
+    assert extract_fields(words, load_field_set()) == extract_rules(words, load_field_set())  # default: rules
     assert same_value("total", key["total"], learned["total"].value)
     assert same_value("date", key["date"], learned["date"].value)
 
@@ -166,6 +167,6 @@ def test_broken_model_file_falls_back_to_rules_with_a_logged_reason(tmp_path, ca
 
     monkeypatch.setattr(field_model, "DEFAULT_MODEL", path)
     with caplog.at_level(logging.WARNING, logger="vision.ocr.fields"):
-        found = extract_fields(words, field_set)
+        found = extract_fields(words, field_set, "auto")
     assert found == extract_rules(words, field_set)
     assert "learned field model not used" in caplog.text
