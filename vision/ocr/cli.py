@@ -117,7 +117,7 @@ def extract(
 
 def _evaluate_labelled(data: Path, data_format: str, split: str, engine: str, device: str, baselines: str,
                        cache: Path | None, limit: int | None, fields: Path | None, options: dict[str, object],
-                       as_json: bool) -> None:
+                       as_json: bool, extractor: str = "rules", field_model: Path | None = None) -> None:
     """``evaluate --data``: real labelled documents, our engine against plain easyocr and Tesseract."""
     import numpy as np
     from rich.progress import Progress
@@ -158,10 +158,15 @@ def _evaluate_labelled(data: Path, data_format: str, split: str, engine: str, de
         readers["easyocr.readtext"] = lambda p: reading_of_readtext(
             plain.readtext(np.asarray(load_image(p.image_path).convert("RGB"))))
     field_set = load_field_set(fields) if any(p.key for p in chosen) else None
+    model = None
+    if field_model is not None:
+        from vision.ocr.field_model import FieldModel
+
+        model = FieldModel.load(field_model)
 
     def extract(reading):  # type: ignore[no-untyped-def]
         found = extract_fields([Word(t, b, 1.0, k) for k, line in enumerate(reading.lines) for t, b in line.words],
-                               field_set)
+                               field_set, extractor, model)
         return {name: (hit.value if hit else None) for name, hit in found.items()}
 
     with Progress(transient=True) as bar:
@@ -172,6 +177,71 @@ def _evaluate_labelled(data: Path, data_format: str, split: str, engine: str, de
         typer.echo(metrics.model_dump_json(indent=2))
     else:
         typer.echo(metrics.table())
+
+
+@app.command("train-fields")
+def train_fields(
+    data: Annotated[Path, typer.Option(help="SROIE folder (img/ box/ key/) of labelled receipts")],
+    split: Annotated[str, typer.Option(help="tune (file numbers <= 52), report or all")] = "tune",
+    out: Annotated[Path | None, typer.Option(help="model file (default: the bundled "
+                                                  "vision/ocr/receipt_fields_model.json)")] = None,
+    cache: Annotated[Path | None, typer.Option(help="keep each reading here and reuse it (same layout as "
+                                                    "evaluate --cache)")] = None,
+    folds: Annotated[int, typer.Option(min=0, help="cross-validation folds over the receipts first (0: none)")] = 5,
+    l2: Annotated[float, typer.Option(min=0.0, help="L2 penalty of the logistic rankers")] = 1.0,
+    snap: Annotated[str, typer.Option(help="company/address: similarity to a known merchant's labelled value "
+                                           "that replaces the reading (> 1: never)")] = "company=0.9,address=0.7",
+    sources: Annotated[str, typer.Option(help="per field, learned ranker or the rules' candidate, e.g. "
+                                              "company=rules,address=learned")] = "company=rules,address=learned,"
+                                                                                   "date=rules,total=learned",
+    company_from_address: Annotated[bool, typer.Option(help="a known merchant's address found: take its "
+                                                            "labelled company name")] = True,
+    reading: Annotated[str, typer.Option(help="the reader the model learns from, as extract reads receipts: "
+                                              "tesseract (psm 6, words >= 0.4) or an engine name (its readings "
+                                              "cached by evaluate --engine NAME --layout tesseract --cache)")]
+    = "tesseract",
+    device: DeviceOpt = "cpu",
+) -> None:
+    """Train the learned receipt-field extractor on labelled receipts read as ``extract`` reads them
+    (Tesseract --psm 6, words >= 0.4 confidence); prints cross-validated exact match against the rules."""
+    from rich.progress import Progress
+
+    from vision.ocr.field_model import (
+        DEFAULT_MODEL,
+        FIELDS,
+        cross_validate,
+        fit,
+        read_examples,
+        score_extraction,
+    )
+    from vision.ocr.fields import extract_rules, load_field_set
+
+    if split not in ("all", "tune", "report"):
+        raise InvalidInput(f"split must be all, tune or report, got {split!r}")
+    chosen = dict(item.split("=", 1) for item in sources.split(",") if "=" in item)
+    if set(chosen) != set(FIELDS) or set(chosen.values()) - {"rules", "learned"}:
+        raise InvalidInput(f"sources must give rules or learned for each of {', '.join(FIELDS)}, got {sources!r}")
+    try:
+        snaps = {k: float(v) for k, v in (item.split("=", 1) for item in snap.split(",") if item.strip())}
+    except ValueError as exc:
+        raise InvalidInput(f"snap must read like company=0.9,address=0.7, got {snap!r}") from exc
+    with Progress(transient=True) as bar:
+        job = bar.add_task(f"reading {split} receipts", total=None)
+        examples = read_examples(data, split, cache, device, progress=lambda k: bar.advance(job, k), reading=reading)
+    field_set = load_field_set()
+    if folds:
+        rules = score_extraction(examples, lambda e: extract_rules(e.words, field_set))
+        learned = cross_validate(examples, l2, chosen, snaps, folds, company_from_address)
+        typer.echo(f"| {len(examples)} receipts, {folds}-fold cross-validation | " + " | ".join(FIELDS) + " | mean |")
+        typer.echo("|---" * (len(FIELDS) + 2) + "|")
+        for name, outcomes in (("rules", rules), ("learned", learned)):
+            rates = [sum(outcomes[f]) / max(1, len(outcomes[f])) for f in FIELDS]
+            typer.echo(f"| {name} | " + " | ".join(f"{r:.1%}" for r in rates) + f" | {sum(rates) / len(rates):.1%} |")
+    model = fit(examples, l2, chosen, snaps, company_from_address)
+    model.info.update(split=split, folds=folds, data=data.name, reading=reading)
+    target = out or DEFAULT_MODEL
+    model.save(target)
+    typer.echo(f"wrote {target} ({target.stat().st_size // 1024} kB, {len(examples)} receipts)")
 
 
 @app.command()
@@ -207,6 +277,10 @@ def evaluate(
     psm: Annotated[int, typer.Option(help="Tesseract page segmentation mode")] = 3,
     min_width: Annotated[int, typer.Option(help="Tesseract: upscale narrower pages to this width")] = 0,
     layout: Annotated[str, typer.Option(help="Tesseract reading order: xycut (ours) or tesseract (its own)")] = "xycut",
+    extractor: Annotated[str, typer.Option(help="--data key fields: rules, learned (the bundled receipt set's "
+                                                "model) or auto (learned when it loads)")] = "rules",
+    field_model: Annotated[Path | None, typer.Option(help="--data: the learned field model file (default: the "
+                                                          "bundled one)")] = None,
 ) -> None:
     """CER/WER per layout (1/2/3 columns), on rotated pages, orientation accuracy, word-box precision/recall.
 
@@ -222,8 +296,10 @@ def evaluate(
                                       "upscale_small_text": upscale, "tesseract_psm": psm,
                                       "tesseract_min_width": min_width, "min_confidence": min_confidence,
                                       "tesseract_layout": layout}
+        if extractor not in ("auto", "rules", "learned"):
+            raise InvalidInput(f"extractor must be auto, rules or learned, got {extractor!r}")
         _evaluate_labelled(data, data_format, split, engine, device, baselines, cache, limit, fields, options,
-                           as_json)
+                           as_json, extractor, field_model)
         return
 
     from vision.ocr.evaluate import evaluate_reader

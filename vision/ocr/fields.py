@@ -24,21 +24,32 @@ label in one column and its value in another still share a row):
 - ``address``: the rows after the company up to a row with a ``stop`` word (``TEL``, ``GST``...),
   ending at the row with a postcode pattern when there is one.
 - ``text``: a pattern match on an anchored row (right of the anchor) or the row under it.
+
+For the bundled receipt set, ``extract_fields(..., extractor="learned"|"auto")`` uses the learned
+extractor of ``field_model.py`` (trained on the SROIE tuning receipts, shipped as
+``receipt_fields_model.json``); the rules above are the default, the fallback (logged) and the
+extractor of every client field set.
 """
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from core.errors import AisError, ConfigError
 from vision.ocr.schemas import FieldSet, FieldSpec
 
+if TYPE_CHECKING:
+    from vision.ocr.field_model import FieldModel
+
+log = logging.getLogger(__name__)
 DEFAULT_FIELD_SET = Path(__file__).with_name("receipt_fields.yaml")
 Xyxy = tuple[float, float, float, float]
 
@@ -356,8 +367,37 @@ def _text(spec: FieldSpec, rows: list[Row]) -> Found | None:
     return None
 
 
-def extract_fields(words: Sequence[Word], field_set: FieldSet) -> dict[str, Found | None]:
-    """Every field of the set from a page's words (None where a field is not found)."""
+def extract_fields(words: Sequence[Word], field_set: FieldSet, extractor: str = "rules",
+                   model: FieldModel | None = None) -> dict[str, Found | None]:
+    """Every field of the set from a page's words (None where a field is not found).
+
+    ``extractor``: ``rules`` (the default: with PP-OCR readings, ``main``'s receipt reader, the learned
+    model did not beat them on the held-out receipts); ``learned`` (the bundled model of
+    ``field_model.py``, or ``model``; only for the bundled receipt field set); ``auto`` = learned for
+    the bundled receipt set when the model loads, else the rules, with the reason logged.
+    """
+    if extractor not in ("auto", "rules", "learned"):
+        raise ValueError(f"extractor must be auto, rules or learned, got {extractor!r}")
+    if extractor != "rules":
+        from vision.ocr.field_model import FieldModel as Model
+
+        if field_set != load_field_set():
+            if extractor == "learned":
+                raise ConfigError(f"the learned field model covers the bundled receipt field set only, not "
+                                  f"{field_set.name!r}")
+            log.debug("field set %r is not the bundled receipt set: rules used", field_set.name)
+        else:
+            try:
+                return (model or Model.load()).extract(words, field_set)
+            except ConfigError as exc:
+                if extractor == "learned":
+                    raise
+                log.warning("learned field model not used (%s): rules used", exc)
+    return extract_rules(words, field_set)
+
+
+def extract_rules(words: Sequence[Word], field_set: FieldSet) -> dict[str, Found | None]:
+    """Every field of the set from a page's words by the rules alone (None where a field is not found)."""
     rows = group_rows([w for w in words if w.text.strip()])
     company = next((f for f in field_set.fields if f.kind == "company"), None)
     found: dict[str, Found | None] = {}

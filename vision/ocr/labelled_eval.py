@@ -11,7 +11,7 @@ is scored the same way:
 - **page CER** (page + transcription pairs): edit distance of the whole page text after reading
   order, whitespace collapsed.
 - **key fields** (when the folder has key JSON): exact match per field after the normalisation
-  of ``vision.ocr.fields.same_value``.
+  of ``vision.ocr.fields.same_value``; the extractor (learned by default, or the rules) is the caller's.
 
 Intervals: bootstrap over pages for F1/CER/WER, Wilson for field exact-match rates.
 """
@@ -248,8 +248,9 @@ def reading_of_readtext(items: Sequence) -> PageReading:
 
 
 def evaluate_reader_on(reader: Any, data: LabelledSet) -> Metrics:
-    """One reader (its own engine and options) on an outside labelled set, key fields with the receipt
-    rules where the set has key files: what ``OcrReader.evaluate`` and ``ais bench --data ocr=PATH`` run."""
+    """One reader (its own engine and options) on an outside labelled set, key fields with the bundled
+    receipt extractor (learned, rules as fallback) where the set has key files: what ``OcrReader.evaluate``
+    and ``ais bench --data ocr=PATH`` run."""
     from core.images import load_image
     from vision.ocr.fields import Word, extract_fields, load_field_set
 

@@ -25,8 +25,9 @@ RECEIPT = (_line("TAN WOON YANN", 10) + _line("ABC HARDWARE SDN BHD (123456-X)",
            + _line("RM 60.30", 250, x=400) + _line("CASH RM 100.00", 280) + _line("GST SUMMARY TOTAL 56.87 3.41", 310))
 
 
-def test_receipt_fields_from_layout() -> None:
-    found = extract_fields(RECEIPT, load_field_set())
+@pytest.mark.parametrize("extractor", ["rules", "auto"])  # auto: the bundled learned model
+def test_receipt_fields_from_layout(extractor: str) -> None:
+    found = extract_fields(RECEIPT, load_field_set(), extractor)
     assert found["company"] is not None and found["company"].value == "ABC HARDWARE SDN BHD"
     assert found["date"] is not None and found["date"].value == "2018-10-19"
     assert found["address"] is not None and found["address"].value == "NO 5, JALAN BESAR, 81100 JOHOR BAHRU, JOHOR."
