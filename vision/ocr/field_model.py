@@ -17,6 +17,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -156,6 +157,15 @@ class FieldModel:
                 "info": self.info, "sources": self.sources, "snap": self.snap,
                 "company_from_address": self.company_from_address}
         Path(path).write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+    @classmethod
+    def bundled(cls) -> FieldModel:
+        """The bundled model, parsed once per version of its file (extraction asks for it on every page)."""
+        try:
+            stamp = DEFAULT_MODEL.stat().st_mtime_ns
+        except FileNotFoundError:
+            stamp = -1  # load() raises the ConfigError that says how to train it
+        return _load_once(DEFAULT_MODEL, stamp)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> FieldModel:
@@ -319,3 +329,9 @@ def read_examples(folder: Path, split: str, cache: Path | None = None, device: s
         if progress:
             progress(1)
     return examples
+
+
+@lru_cache(maxsize=4)
+def _load_once(path: Path, stamp: int) -> FieldModel:
+    """``FieldModel.load`` memoised by file and modification time (a failure is not cached)."""
+    return FieldModel.load(path)

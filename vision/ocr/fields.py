@@ -388,7 +388,7 @@ def extract_fields(words: Sequence[Word], field_set: FieldSet, extractor: str = 
             log.debug("field set %r is not the bundled receipt set: rules used", field_set.name)
         else:
             try:
-                return (model or Model.load()).extract(words, field_set)
+                return (model or Model.bundled()).extract(words, field_set)
             except ConfigError as exc:
                 if extractor == "learned":
                     raise
