@@ -214,7 +214,10 @@ def _model_and_leads(
             metrics=metrics,
             eda_link=options.eda,
             truth_ids=_hidden_truth(future),
-            write_leads=lambda bundle, path: _sharded_leads(engine, plan_ref, n_shards, bundle, path, win),
+            write_leads=lambda bundle, path: _sharded_leads(
+                engine, plan_ref, n_shards, bundle, path, win, options.reasons_deciles
+            ),
+            reasons_deciles=options.reasons_deciles,
         ),
         stage,
     )
@@ -223,13 +226,14 @@ def _model_and_leads(
 
 
 def _sharded_leads(
-    engine: Any, plan_ref: Any, n_shards: int, bundle: Any, path: Path, win: Windows
+    engine: Any, plan_ref: Any, n_shards: int, bundle: Any, path: Path, win: Windows, reasons_deciles: int
 ) -> pd.DataFrame:
     """Score every shard's month-M part (a leads part each), then merge them into one ranked file."""
     from tabular.propensity.sharded import merge_leads, shard_leads
 
     bundle_ref = engine.put(bundle)
-    engine.map(shard_leads, [(plan_ref, k, bundle_ref) for k in range(n_shards)])
+    calls = [(plan_ref, k, bundle_ref, reasons_deciles, engine.threads_per_task) for k in range(n_shards)]
+    engine.map(shard_leads, calls)
     parts = path.parent / "shards"
     return merge_leads(parts, path, format_month(win.lead_month))
 

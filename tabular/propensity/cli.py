@@ -61,6 +61,9 @@ def run(
     shards: int | None = typer.Option(None, help="customer shards (default: one per 100,000 customers)"),
     address: str | None = typer.Option(None, help="--engine ray: cluster address (default: RAY_ADDRESS or embedded)"),
     workers: int | None = typer.Option(None, help="--engine ray embedded: CPU slots (default: every core)"),
+    reasons_deciles: int = typer.Option(
+        3, min=0, max=10, help="reasons for the leads in score deciles 1..N (10: every customer, 0: none)"
+    ),
 ) -> None:
     """The monthly job: generate-or-ingest, checks, features, train (or reuse), evaluate, leads and report.
 
@@ -95,6 +98,7 @@ def run(
             shards=shards,
             address=address,
             workers=workers,
+            reasons_deciles=reasons_deciles,
         )
     )
     b, g = result.metrics["baseline"], result.metrics["boosted"]
@@ -144,6 +148,7 @@ def train(
         shards=None,
         address=None,
         workers=None,
+        reasons_deciles=3,
     )
 
 

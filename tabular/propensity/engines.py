@@ -26,6 +26,9 @@ class LocalEngine:
 
     name = "local"
 
+    def __init__(self) -> None:
+        self.threads_per_task = os.cpu_count() or 1  # one shard at a time: it may use every core
+
     def put(self, value: Any) -> Any:
         return value
 
@@ -39,6 +42,7 @@ class RayEngine:
     """Each shard a Ray task (one CPU each); shared inputs go once into the object store (``put``)."""
 
     name = "ray"
+    threads_per_task = 1  # each task holds one CPU slot
 
     def __init__(self, ray: Any) -> None:
         self._ray = ray

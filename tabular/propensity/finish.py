@@ -59,19 +59,28 @@ class Stages:
 
 
 def score_frame(
-    bundle: ModelBundle, frame: pd.DataFrame, id_column: str = "customer_id", reasons: int = 3
+    bundle: ModelBundle,
+    frame: pd.DataFrame,
+    id_column: str = "customer_id",
+    reasons: int = 3,
+    reasons_deciles: int = 10,
+    threads: int | None = None,
 ) -> pd.DataFrame:
-    """Leads table for a feature frame: score, decile, segment, premium, top reasons, sorted by score."""
+    """Leads table for a feature frame: score, decile, segment, premium, top reasons, sorted by score.
+
+    Reasons (SHAP, most of the cost of scoring) are written for the rows in deciles 1..``reasons_deciles``
+    (10: every row; 0: none); other rows get empty reason cells. ``threads`` is LightGBM's for them."""
     import pandas as pd
 
     from tabular.propensity.reasons import reason_columns, top_reasons
 
     scores = bundle.scores(frame)
+    deciles = bundle.deciles(scores)
     out = pd.DataFrame(
         {
             "customer_id": frame[id_column].astype(str).to_numpy(),
             "score": np.round(scores, 6),
-            "decile": bundle.deciles(scores),
+            "decile": deciles,
         }
     )
     if bundle.segmenter is not None:
@@ -80,9 +89,15 @@ def score_frame(
         out["segment_name"] = [bundle.segmenter.names[s] for s in seg]
     if bundle.premium is not None:
         out["suggested_premium"] = bundle.premium.predict(frame)
-    if reasons > 0 and len(frame):
-        for name, values in reason_columns(top_reasons(bundle, frame, reasons), reasons).items():
-            out[name] = values
+    if reasons > 0:
+        explained = np.flatnonzero(deciles <= reasons_deciles)
+        cells = np.full((len(frame), reasons), "", dtype=object)
+        if len(explained):
+            rows = frame.iloc[explained] if len(explained) < len(frame) else frame
+            for j, values in enumerate(reason_columns(top_reasons(bundle, rows, reasons, threads), reasons).values()):
+                cells[explained, j] = values
+        for j in range(reasons):
+            out[f"reason_{j + 1}"] = cells[:, j]
     out["model_version"] = bundle.version
     out = out.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
     out.insert(1, "rank", np.arange(1, len(out) + 1))
@@ -115,6 +130,7 @@ class Finish:
     truth_ids: set[str] | None = None  # generated data: who really converts in the lead month (backtest)
     # sharded scoring: writes the ranked leads file at the path, returns (customer_id, score) in rank order
     write_leads: Callable[[ModelBundle, Path], pd.DataFrame] | None = None
+    reasons_deciles: int = 10  # reasons for the customers in deciles 1..N (10: all)
 
 
 def finish(job: Finish, stage: Stages) -> RunResult:
@@ -129,7 +145,7 @@ def finish(job: Finish, stage: Stages) -> RunResult:
         if job.write_leads is not None:
             leads = job.write_leads(job.bundle, leads_path)
         else:
-            leads = score_frame(job.bundle, job.to_score)
+            leads = score_frame(job.bundle, job.to_score, reasons_deciles=job.reasons_deciles)
             if job.lead_month:
                 leads.insert(1, "lead_month", job.lead_month)
         if job.write_leads is not None:
@@ -156,6 +172,15 @@ def finish(job: Finish, stage: Stages) -> RunResult:
     report = write_report(job, reports, metrics, leads_path)
     (job.out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
     return RunResult(report, leads_path, Path(job.model_path), metrics, stage.timings, stage.spans)
+
+
+def _reasons_scope(deciles: int) -> str:
+    what = "its top 3 reasons: the input columns that raised its score most, in log-odds"
+    if deciles >= 10:
+        return f"each lead with {what}"
+    if deciles <= 0:
+        return "no reasons written (`--reasons-deciles 0`)"
+    return f"each lead in deciles 1-{deciles} with {what}; the others' reason cells are empty (`--reasons-deciles`)"
 
 
 def _row(name: str, r: Any, mark: str = "") -> str:
@@ -194,8 +219,7 @@ def write_report(job: Finish, reports: dict[str, Any], metrics: dict[str, Any], 
         *job.sections,
         f"## Leads{' for ' + job.lead_month if job.lead_month else ''}",
         "",
-        (f"File: `{leads_path}` (each lead with its top 3 reasons: the input columns that raised its score "
-        f"most, in log-odds). Sales capacity {metrics['capacity']:,} contacts: expected conversions "
+        (f"File: `{leads_path}` ({_reasons_scope(job.reasons_deciles)}). Sales capacity {metrics['capacity']:,} contacts: expected conversions "
         f"{metrics['expected_conversions_at_capacity']:.1f} (sum of calibrated scores)."),
         "",
     ]

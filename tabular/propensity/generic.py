@@ -366,6 +366,7 @@ def run_generic(options: RunOptions) -> RunResult:
             quality=prep.quality,
             sections=_sections(prep, sel, reference),
             metrics=metrics,
+            reasons_deciles=options.reasons_deciles,
         ),
         stage,
     )

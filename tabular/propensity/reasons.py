@@ -22,9 +22,11 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-def top_reasons(bundle: ModelBundle, frame: pd.DataFrame, k: int = 3) -> list[list[Reason]]:
+def top_reasons(
+    bundle: ModelBundle, frame: pd.DataFrame, k: int = 3, threads: int | None = None
+) -> list[list[Reason]]:
     """Per row, the ``k`` columns with the largest (most positive) contributions to the raw score."""
-    contrib, _, names = bundle.contributions(frame)
+    contrib, _, names = bundle.contributions(frame, threads)
     order = np.argsort(-contrib, axis=1, kind="stable")[:, :k]
     values = {n: frame[n].to_numpy(dtype=object) for n in names if n in frame.columns}
     return [

@@ -87,3 +87,10 @@ class RunOptions(BaseModel):
     )
     address: str | None = Field(None, description="Ray cluster address (default: RAY_ADDRESS, else embedded)")
     workers: int | None = Field(None, ge=1, description="embedded Ray: CPU slots (default: every core)")
+    reasons_deciles: int = Field(
+        3, ge=0, le=10,
+        description=(
+            "write the top 3 reasons (SHAP) for the leads in score deciles 1..N (10: every customer, 0: none); "
+            "they are most of the cost of scoring a population"
+        ),
+    )

@@ -146,8 +146,11 @@ def shard_features(plan: ShardPlan, shard: int) -> pd.DataFrame:
     return pd.DataFrame(train)
 
 
-def shard_leads(plan: ShardPlan, shard: int, bundle: ModelBundle) -> int:
-    """Score the shard's month-M part; write its leads part (unranked); return the number of leads."""
+def shard_leads(
+    plan: ShardPlan, shard: int, bundle: ModelBundle, reasons_deciles: int = 10, threads: int | None = None
+) -> int:
+    """Score the shard's month-M part; write its leads part (unranked); return the number of leads.
+    Reasons for deciles 1..``reasons_deciles`` only; ``threads``: LightGBM's threads for them."""
     import pandas as pd
 
     from tabular.propensity.finish import score_frame
@@ -155,7 +158,7 @@ def shard_leads(plan: ShardPlan, shard: int, bundle: ModelBundle) -> int:
     current = pd.read_parquet(plan.parts / "features" / f"shard-{shard:05d}.parquet")
     if not len(current):
         return 0
-    leads = score_frame(bundle, current).drop(columns="rank")
+    leads = score_frame(bundle, current, reasons_deciles=reasons_deciles, threads=threads).drop(columns="rank")
     leads.insert(0, ID, leads["customer_id"].astype(np.int64))
     (plan.parts / "leads").mkdir(parents=True, exist_ok=True)
     leads.to_parquet(plan.parts / "leads" / f"shard-{shard:05d}.parquet", index=False)

@@ -132,12 +132,16 @@ class ModelBundle:
     def raw_scores(self, frame: pd.DataFrame) -> np.ndarray:
         return self._scorer().predict_proba(self.prep.transform(frame))[:, 1]
 
-    def contributions(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    def contributions(
+        self, frame: pd.DataFrame, threads: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """(per input column log-odds contributions (rows x columns), base value per row, the column names).
 
-        LightGBM: its own SHAP values (``pred_contrib``), bias last; logistic: coefficient x standardised
-        value, intercept as base. Contributions of a column's prepared features (one-hot levels, missing
-        flag) are summed, so base + row sum = the model's raw log-odds score."""
+        LightGBM: its own SHAP values (``pred_contrib``, exact TreeSHAP: the costly part of scoring a
+        population, about 0.6 ms of CPU per customer; ``threads`` > 1 splits the rows over cores, same
+        values), bias last; logistic: coefficient x standardised value, intercept as base. Contributions of
+        a column's prepared features (one-hot levels, missing flag) are summed, so base + row sum = the
+        model's raw log-odds score."""
         x = self.prep.transform(frame)
         if self.chosen == "logistic":
             if not hasattr(self.baseline, "contributions"):
@@ -145,7 +149,8 @@ class ModelBundle:
             per_feature, intercept = self.baseline.contributions(x)
             base = np.full(len(x), intercept)
         else:
-            raw = np.asarray(self.booster.predict(x, pred_contrib=True), dtype=np.float64)
+            extra = {"num_threads": threads} if threads else {}
+            raw = np.asarray(self.booster.predict(x, pred_contrib=True, **extra), dtype=np.float64)
             per_feature, base = raw[:, :-1], raw[:, -1]
         sources = self.prep.sources()
         names = list(dict.fromkeys(sources))

@@ -34,3 +34,5 @@ def test_local_and_ray_engines_write_identical_leads(tmp_path: Path) -> None:
     assert a["model_version"].str.rsplit("-", n=1).str[0].equals(b["model_version"].str.rsplit("-", n=1).str[0])
     pd.testing.assert_frame_equal(a.drop(columns="model_version"), b.drop(columns="model_version"))
     assert local.metrics["boosted"] == remote.metrics["boosted"]
+    # reasons for deciles 1-3 (the default), the same whether SHAP ran on 2 threads (local) or 1 (Ray tasks)
+    assert (a["reason_1"].notna() == (a["decile"] <= 3)).all() and a["reason_1"].notna().any()

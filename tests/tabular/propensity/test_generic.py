@@ -51,7 +51,7 @@ def test_generic_mode_on_keyword_dotted_spaced_umlaut_columns(tmp_path: Path) ->
     result = run(
         RunOptions(
             month="generic", workdir=tmp_path / "work", models_dir=tmp_path / "models", data=path, target="y",
-            rows_in_time_order=True, test_fraction=0.3, n_trials=0, drop_columns=["Größe"],
+            rows_in_time_order=True, test_fraction=0.3, n_trials=0, drop_columns=["Größe"], reasons_deciles=10,
         )
     )
     report = result.report.read_text()

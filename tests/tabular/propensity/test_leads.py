@@ -38,6 +38,11 @@ def test_monthly_job_small(tmp_path: Path) -> None:
         leads.columns
     )
     assert leads["score"].is_monotonic_decreasing and len(leads) > 1800
+    # reasons (SHAP) for the leads in deciles 1-3 only, the default; the report says so
+    explained = leads["reason_1"].notna()
+    assert explained.any() and (explained == (leads["decile"] <= 3)).all()
+    assert leads.loc[explained, "reason_1"].str.match(r"\w+=.+ \([+-]\d").all()
+    assert "deciles 1-3" in text
     assert (result.model.parent / "metadata.json").exists()
     # the same month again: ingestion is idempotent and the saved model is reused
     again = run(opts.model_copy(update={"eda": False}))
