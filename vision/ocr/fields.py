@@ -37,7 +37,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -189,12 +189,27 @@ def _currency(text: str, default: str | None) -> str | None:
     return default
 
 
+_PERCENT = re.compile(r"\d\s?%")
+
+
+def _rounded(spec: FieldSpec, rows: list[Row], value: Decimal) -> Decimal:
+    """The total as paid where the page has a rounding row (``ROUNDING ADJ -0.01``): the nearest
+    multiple of ``round_to`` (Malaysian cash totals are rounded to 5 sen), else ``value`` unchanged."""
+    starts = [re.compile(r"(?<![A-Z])" + re.escape(w.upper())) for w in spec.rounding]  # ``ROUNDLNG`` misread too
+    if spec.round_to is None or not any(p.search(r.text.upper()) for p in starts for r in rows):
+        return value
+    step = spec.round_to
+    return ((value / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step).quantize(Decimal("0.01"))
+
+
 def _amount(spec: FieldSpec, rows: list[Row]) -> Found | None:
     anchored: list[tuple[bool, Row, Decimal]] = []
+    taxes: list[tuple[bool, Row, Decimal]] = []  # ``TOTAL INCLUDES 6% GST 1.51``: the tax, unless it is the largest
     for k, row in enumerate(rows):
         preferred = _has(row.text, spec.prefer)
         if not _has(row.text, spec.anchors) or (_has(row.text, spec.exclude) and not preferred):
             continue
+        bucket = taxes if _PERCENT.search(row.text) and _has(row.text, spec.exclude) else anchored
         source = row
         if not _AMOUNT.search(row.text) and k + 1 < len(rows) and not _has(rows[k + 1].text, spec.anchors):
             source = rows[k + 1]
@@ -202,7 +217,10 @@ def _amount(spec: FieldSpec, rows: list[Row]) -> Found | None:
             continue
         value = parse_amount(source.text)
         if value is not None:
-            anchored.append((preferred, source, value))
+            bucket.append((preferred, source, value))
+    largest = max((a[2] for a in anchored), default=None)
+    order = {id(r): i for i, r in enumerate(rows)}
+    anchored = sorted(anchored + [t for t in taxes if largest is None or t[2] >= largest], key=lambda a: order[id(a[1])])
     if anchored:
         favoured = [a for a in anchored if a[0]] or anchored
         _, row, value = favoured[-1] if favoured is not anchored else max(reversed(anchored), key=lambda a: a[2])
@@ -212,6 +230,7 @@ def _amount(spec: FieldSpec, rows: list[Row]) -> Found | None:
         if not valid:
             return None
         value, row = max(valid, key=lambda item: item[0])
+    value = _rounded(spec, rows, value)
     return Found(row.text, f"{value:.2f}", row.confidence, row.box, _currency(row.text, spec.currency))
 
 
@@ -258,12 +277,22 @@ def parse_date(text: str) -> date | None:
     return None
 
 
+_TIME_OF_DAY = re.compile(r"\b\d{1,2}\s?:\s?\d{2}(?:\s?:\s?\d{2})?(?:\s?[AP]M)?\b", re.IGNORECASE)
+_SPLIT_DIGITS = re.compile(r"(?<=[\d/\-.])\s+(?=[\d/\-.])")
+
+
+def _squeezed_date(text: str) -> date | None:
+    """A date whose digits the reader split with spaces (``Date 25/1 2/20 18``), the time of day removed first."""
+    return parse_date(_SPLIT_DIGITS.sub("", _TIME_OF_DAY.sub("  ", text)))
+
+
 def _date(spec: FieldSpec, rows: list[Row]) -> Found | None:
     ordered = [r for r in rows if _has(r.text, spec.anchors)] + rows
-    for row in ordered:
-        found = parse_date(row.text)
-        if found:
-            return Found(row.text, found.isoformat(), row.confidence, row.box)
+    for parse in (parse_date, _squeezed_date):
+        for row in ordered:
+            found = parse(row.text)
+            if found:
+                return Found(row.text, found.isoformat(), row.confidence, row.box)
     return None
 
 
