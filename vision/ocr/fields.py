@@ -307,7 +307,8 @@ def _company_index(spec: FieldSpec, rows: list[Row]) -> int | None:
             return k
     for k, row in enumerate(top):
         letters = len(_LETTERS.findall(row.text))
-        if letters >= 3 and letters >= 0.6 * len(row.text.replace(" ", "")) and not _has(row.text, spec.exclude):
+        if letters >= 3 and letters >= 0.6 * len(row.text.replace(" ", "")) and not _has(row.text, spec.exclude) \
+                and not row.text.islower():  # a handwritten or stamped name above the print (``tan woon yann``)
             return k
     return None
 
@@ -320,7 +321,10 @@ def _strip_registration(text: str) -> str:
     return " ".join(_REGISTRATION.sub(" ", text).split())
 
 
-_SUFFIX_MISREADS = ((re.compile(r"\bS[O0]N(\.?)\s+BHD\b"), r"SDN\1 BHD"), (re.compile(r"\bSDN(\.?)\s+8HD\b"), r"SDN\1 BHD"))
+_SUFFIX_MISREADS = ((re.compile(r"\bS[O0I]N(\.?)\s+BHD\b"), r"SDN\1 BHD"),
+                    (re.compile(r"\bSDN(\.?)\s+8HD\b"), r"SDN\1 BHD"),
+                    (re.compile(r"(?<=\s)(?:5/B|57B|S/8|5/8)\b"), "S/B"),  # ``S/B``: Sendirian Berhad
+                    (re.compile(r"(?<=[A-Z]) S (?=[A-Z])"), " & "))  # ``STATIONERY S BOOKS``: a lone S is an ampersand
 
 
 def _fix_suffix(text: str) -> str:
@@ -330,14 +334,27 @@ def _fix_suffix(text: str) -> str:
     return text
 
 
+_COMPANY_SUFFIX = re.compile(r"\b(S[DOI]N\.?\s*B[HN]D|BHD|S/B|BERHAD)\b", re.IGNORECASE)
+
+
 def _company_rows(spec: FieldSpec, rows: list[Row]) -> tuple[int, int] | None:
-    """First and one-past-last row of the company name: a row ending in '&' or '(' continues."""
+    """First and one-past-last row of the company name: a row ending in '&' or '(' continues, and a name
+    without its legal suffix runs on to the suffix one or two rows below (``AIK HUAT HARDWARE`` /
+    ``ENTERPRISE (SETIA ALAM)`` / ``SDN BHD``) when the rows between hold no digit or excluded word."""
     k = _company_index(spec, rows)
     if k is None:
         return None
     end = k + 1
     while end < len(rows) and rows[end - 1].text.rstrip().endswith(("&", "(", "-")):
         end += 1
+    if not _COMPANY_SUFFIX.search(" ".join(r.text for r in rows[k:end])):
+        for extra in (1, 2):
+            below = rows[end:end + extra]
+            if len(below) < extra or any(re.search(r"\d", r.text) or _has(r.text, spec.exclude) for r in below):
+                break
+            if _COMPANY_SUFFIX.search(below[-1].text):
+                end += extra
+                break
     return k, end
 
 
@@ -355,6 +372,24 @@ def _rows_box(rows: Sequence[Row]) -> Xyxy:
             max(r.box[3] for r in rows))
 
 
+_LOT = re.compile(r"^(?:[1lI][0O]T|L0T)\b")  # ``10T 1851-A``: LOT misread
+_DIGITS_MISREAD = re.compile(r"\b(?=[\dOoIl]*\d[\dOoIl]*\d)[\dOoIl]{3,}\b")  # ``52oo0``: a postcode
+_DIGIT_OF = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})
+
+
+def _fix_address_words(text: str) -> str:
+    """Misreadings with one plausible reading in an address: ``10T`` at the start is ``LOT``, a number
+    with letter-like digits (``52oo0``) is that number."""
+    text = _LOT.sub("LOT", text)
+    return _DIGITS_MISREAD.sub(lambda m: m.group(0).translate(_DIGIT_OF), text)
+
+
+def _stopped(text: str, stop: Sequence[str]) -> bool:
+    """A stop word as a word, or a stop word of 5+ letters inside a glued or split reading (``TAXI NVOICE``)."""
+    squeezed = re.sub(r"[^A-Z]", "", text.upper())
+    return _has(text, stop) or any(len(w) >= 5 and w.isalpha() and w.upper() in squeezed for w in stop)
+
+
 def _address(spec: FieldSpec, rows: list[Row], company: FieldSpec | None) -> Found | None:
     """Rows after the company (registration numbers and dates skipped) up to a stop word; after the
     row with the postcode pattern only rows of letters (town, state, country) are added."""
@@ -365,10 +400,12 @@ def _address(spec: FieldSpec, rows: list[Row], company: FieldSpec | None) -> Fou
     taken: list[Row] = []
     closed = False
     for row in rows[start:start + 10]:
-        text = _strip_registration(row.text)
-        stopped = _has(text, spec.stop)
+        text = _fix_address_words(_strip_registration(row.text))
+        stopped = _stopped(text, spec.stop)
         registration_row = text != row.text and len(text) < 10
-        if not taken and (stopped or registration_row or not text or _has(text, spec.exclude) or parse_date(text)):
+        other_company = company is not None and bool(_COMPANY_SUFFIX.search(text))  # ``formerly ... Sdn Bhd``
+        if not taken and (stopped or registration_row or not text or _has(text, spec.exclude) or parse_date(text)
+                          or other_company):
             continue
         if stopped or (closed and (re.search(r"\d", text) or len(taken) > 8)):
             break
