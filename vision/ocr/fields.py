@@ -25,10 +25,11 @@ label in one column and its value in another still share a row):
   ending at the row with a postcode pattern when there is one.
 - ``text``: a pattern match on an anchored row (right of the anchor) or the row under it.
 
-For the bundled receipt set, ``extract_fields(..., extractor="learned"|"auto")`` uses the learned
-extractor of ``field_model.py`` (trained on the SROIE tuning receipts, shipped as
-``receipt_fields_model.json``); the rules above are the default, the fallback (logged) and the
-extractor of every client field set.
+For the bundled receipt set, ``extract_fields`` (``extractor="auto"``, the default, or ``"learned"``)
+uses the learned extractor of ``field_model.py`` (trained on the SROIE tuning receipts, shipped as
+``receipt_fields_model.json``: the rules' values, company and address words corrected from the tuning
+receipts' vocabulary); the rules above are the fallback (logged) and the extractor of every client
+field set.
 """
 from __future__ import annotations
 
@@ -433,14 +434,15 @@ def _text(spec: FieldSpec, rows: list[Row]) -> Found | None:
     return None
 
 
-def extract_fields(words: Sequence[Word], field_set: FieldSet, extractor: str = "rules",
+def extract_fields(words: Sequence[Word], field_set: FieldSet, extractor: str = "auto",
                    model: FieldModel | None = None) -> dict[str, Found | None]:
     """Every field of the set from a page's words (None where a field is not found).
 
-    ``extractor``: ``rules`` (the default: with PP-OCR readings, ``main``'s receipt reader, the learned
-    model did not beat them on the held-out receipts); ``learned`` (the bundled model of
-    ``field_model.py``, or ``model``; only for the bundled receipt field set); ``auto`` = learned for
-    the bundled receipt set when the model loads, else the rules, with the reason logged.
+    ``extractor``: ``auto`` (the default) = learned for the bundled receipt set when the model loads,
+    else the rules, with the reason logged; ``rules``; ``learned`` (the bundled model of
+    ``field_model.py``, or ``model``; only for the bundled receipt field set). The bundled model is the
+    rules' values with company/address words corrected from the tuning receipts' vocabulary: it beat
+    the rules alone in 5-fold cross-validation on the tuning receipts (88.5 % vs 87.0 %, issue 25f).
     """
     if extractor not in ("auto", "rules", "learned"):
         raise ValueError(f"extractor must be auto, rules or learned, got {extractor!r}")
