@@ -303,8 +303,9 @@ _LETTERS = re.compile(r"[A-Za-z]")
 
 def _company_index(spec: FieldSpec, rows: list[Row]) -> int | None:
     top = rows[:spec.top_rows]
-    for k, row in enumerate(top):
-        if any(re.search(p, row.text, flags=re.IGNORECASE) for p in spec.patterns) and not _has(row.text, spec.exclude):
+    for k, row in enumerate(top):  # suffix misreads undone first (``57B`` is ``S/B``)
+        if any(re.search(p, _fix_suffix(row.text), flags=re.IGNORECASE) for p in spec.patterns) \
+                and not _has(row.text, spec.exclude):
             return k
     for k, row in enumerate(top):
         letters = len(_LETTERS.findall(row.text))
