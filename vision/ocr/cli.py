@@ -190,16 +190,16 @@ def train_fields(
     folds: Annotated[int, typer.Option(min=0, help="cross-validation folds over the receipts first (0: none)")] = 5,
     l2: Annotated[float, typer.Option(min=0.0, help="L2 penalty of the logistic rankers")] = 1.0,
     snap: Annotated[str, typer.Option(help="company/address: similarity to a known merchant's labelled value "
-                                           "that replaces the reading (> 1: never)")] = "company=0.9,address=0.7",
+                                           "that replaces the reading (> 1: never)")] = "company=1.1,address=1.1",
     sources: Annotated[str, typer.Option(help="per field, learned ranker or the rules' candidate, e.g. "
-                                              "company=rules,address=learned")] = "company=rules,address=learned,"
-                                                                                   "date=rules,total=learned",
+                                              "company=rules,address=learned")] = "company=rules,address=rules,"
+                                                                                   "date=rules,total=rules",
     company_from_address: Annotated[bool, typer.Option(help="a known merchant's address found: take its "
-                                                            "labelled company name")] = True,
+                                                            "labelled company name")] = False,
     reading: Annotated[str, typer.Option(help="the reader the model learns from, as extract reads receipts: "
                                               "tesseract (psm 6, words >= 0.4) or an engine name (its readings "
                                               "cached by evaluate --engine NAME --layout tesseract --cache)")]
-    = "tesseract",
+    = "ppocr",
     device: DeviceOpt = "cpu",
 ) -> None:
     """Train the learned receipt-field extractor on labelled receipts read as ``extract`` reads them
@@ -278,7 +278,7 @@ def evaluate(
     min_width: Annotated[int, typer.Option(help="Tesseract: upscale narrower pages to this width")] = 0,
     layout: Annotated[str, typer.Option(help="Tesseract reading order: xycut (ours) or tesseract (its own)")] = "xycut",
     extractor: Annotated[str, typer.Option(help="--data key fields: rules, learned (the bundled receipt set's "
-                                                "model) or auto (learned when it loads)")] = "rules",
+                                                "model) or auto (learned when it loads)")] = "auto",
     field_model: Annotated[Path | None, typer.Option(help="--data: the learned field model file (default: the "
                                                           "bundled one)")] = None,
 ) -> None:

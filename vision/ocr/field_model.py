@@ -25,12 +25,11 @@ import numpy as np
 from core.errors import ConfigError
 from vision.ocr.field_features import FEATURES, FIELDS, Candidate, Lexicon, Page, candidates
 from vision.ocr.field_vocabulary import Vocabulary
-from vision.ocr.fields import Found, Word, group_rows, normalise_value, same_value
+from vision.ocr.fields import Found, Word, extract_rules, group_rows, normalise_value, same_value
 from vision.ocr.metrics import edit_distance
 from vision.ocr.schemas import FieldSet
 
 log = logging.getLogger(__name__)
-_RULE = {"company": "rule_span", "address": "rule_span", "total": "rule_value", "date": "rule_value"}
 
 DEFAULT_MODEL = Path(__file__).with_name("receipt_fields_model.json")
 MODEL_VERSION = 1
@@ -123,20 +122,24 @@ class FieldModel:
         page = Page.of(rows)
         found: dict[str, Found | None] = {}
         snapped_address: str | None = None
+        ruled = extract_rules(words, field_set) if "rules" in self.sources.values() else {}
         for spec in field_set.fields:
             options = candidates(spec.name, field_set, page, self.lexicon) if rows else []
-            if not options:
+            rule_hit = ruled.get(spec.name) if self.sources.get(spec.name) == "rules" else None
+            if rule_hit is not None:  # the rules' value as they found it, words corrected from the lexicon
+                value = self.lexicon.words.correct(rule_hit.value) if spec.name in ("company", "address") \
+                    else rule_hit.value
+                hit = Candidate(rule_hit, np.zeros(0))
+                confidence = rule_hit.confidence
+            elif not options:
                 found[spec.name] = None
                 continue
-            scores = self.scorers[spec.name].scores(np.stack([c.features for c in options]))
-            if self.sources.get(spec.name) == "rules":
-                rule = [k for k, c in enumerate(options) if c.features[FEATURES[spec.name].index(_RULE[spec.name])]]
-                best = rule[0] if rule else int(np.argmax(scores))
             else:
+                scores = self.scorers[spec.name].scores(np.stack([c.features for c in options]))
                 best = int(np.argmax(scores))
-            hit = options[best]
-            value = hit.found.value
-            confidence = float(1.0 / (1.0 + np.exp(-scores[best])))
+                hit = options[best]
+                value = hit.found.value
+                confidence = float(1.0 / (1.0 + np.exp(-scores[best])))
             snapped = self._snapped(spec.name, options) if spec.name in ("company", "address") else None
             if snapped is not None:
                 hit, value = snapped

@@ -90,7 +90,8 @@ class Vocabulary:
         limit = 0.5 if len(upper) < 6 else 1.0
         index = self._lookup()
         candidates = {c for key in _deletes(upper, 1 if len(upper) < 7 else 2) for c in index.get(key, ())
-                      if abs(len(c) - len(upper)) <= 1}
+                      if abs(len(c) - len(upper)) <= 1 and upper not in (c + "S", c + "ES") and c != upper + "S"}
+        # a plural or singular of a known word is a real word too (RESTAURANTS is not RESTAURANT)
         best: tuple[float, int, str] | None = None
         for candidate in candidates:
             distance = weighted_distance(upper, candidate, self.confusable)

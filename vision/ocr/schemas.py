@@ -120,6 +120,10 @@ class FieldSpec(BaseModel):
                                                                 "(and are kept despite an exclude word)")
     currency: str | None = Field(None, description="amount: ISO 4217 code when the page shows none")
     top_rows: int = Field(8, ge=1, le=200, description="company: how many rows from the top to look at")
+    rounding: list[str] = Field(default_factory=list, description="amount: a page with a row holding one of "
+                                                                  "these words states its total rounded to round_to")
+    round_to: Decimal | None = Field(None, gt=0, description="amount: the step totals are rounded to on a page "
+                                                             "with a rounding row (0.05: Malaysian cash rounding)")
 
 
 class FieldSet(BaseModel):

@@ -136,7 +136,7 @@ def test_bundled_model_loads_and_extract_fields_chooses_it() -> None:
     words, key = _receipt(random.Random(6), 1)
     learned = extract_fields(words, load_field_set(), "learned")
     assert extract_fields(words, load_field_set(), "auto") == learned  # auto = learned for the bundled set
-    assert extract_fields(words, load_field_set()) == extract_rules(words, load_field_set())  # default: rules
+    assert extract_fields(words, load_field_set()) == learned  # default: auto
     assert same_value("total", key["total"], learned["total"].value)
     assert same_value("date", key["date"], learned["date"].value)
 

@@ -66,3 +66,57 @@ def test_client_field_set_from_yaml(tmp_path) -> None:
     path.write_text("name: bad\nfields:\n  - name: x\n    patterns: ['(']\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="pattern"):
         load_field_set(path)
+
+
+def _rules(*rows: str) -> dict[str, str | None]:
+    """The rules' values on a page of the given rows (one row per 30 px), bundled receipt set."""
+    from vision.ocr.fields import extract_rules
+
+    words = [w for k, text in enumerate(rows) for w in _line(text, 10 + 30 * k)]
+    return {name: (hit.value if hit else None) for name, hit in extract_rules(words, load_field_set()).items()}
+
+
+def test_total_rounded_to_five_sen_only_on_a_page_with_a_rounding_row() -> None:
+    assert _rules("SHOP SDN BHD", "TOTAL AMT. RM 60.31", "ROUNDING ADJ -0.01", "CASH RM 70.30")["total"] == "60.30"
+    assert _rules("SHOP SDN BHD", "TOTAL (RM) : 112.46", "Roundlng (RM) : -0.02")["total"] == "112.45"  # misread
+    assert _rules("SHOP SDN BHD", "TOTAL AMT. RM 60.31", "CASH RM 70.30")["total"] == "60.31"
+
+
+def test_total_includes_gst_row_is_the_tax_unless_it_is_the_largest() -> None:
+    rows = ("MCD SDN BHD", "TakeOut Total (incl GST) 26.60", "Total Rounded 26.60", "TOTAL INCLUDES 6% GST 1.51")
+    assert _rules(*rows)["total"] == "26.60"
+    assert _rules("SHOP SDN BHD", "Total Incl , GST@6% RM 37.10", "CHANGE RM. 12.90")["total"] == "37.10"
+
+
+def test_date_with_digits_split_by_spaces() -> None:
+    assert _rules("SHOP SDN BHD", "Doc No CS00031663 Date 25/1 2/20 18 10:31")["date"] == "2018-12-25"
+    assert _rules("SHOP SDN BHD", "Date 25/12/2018 10:31", "REF 1 2/20 18")["date"] == "2018-12-25"
+
+
+def test_company_rows() -> None:
+    assert _rules("tan woon yann", "INDAH GIFT & HOME DECO", "27,JALAN DEDAP 13")["company"] == "INDAH GIFT & HOME DECO"
+    company = _rules("AIK HUAT HARDWARE", "ENTERPRISE (SETIA ALAM)", "SIN BHD", "822737-X", "NO. 17-G, JALAN SETIA")
+    assert company["company"] == "AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD"
+    assert company["address"] == "NO. 17-G, JALAN SETIA"
+    assert _rules("PASAR MINI JIN SENG", "379,JALAN PERMAS SATU,", "(CO. NO. JM0195368-D)")["company"] \
+        == "PASAR MINI JIN SENG"
+    assert _rules("BREWERY TAP", "Owner by Castle Blue 57B", "( 1035683-T)")["company"] == "Owner by Castle Blue S/B"
+    assert _rules("TEO HENG STATIONERY S BOOKS", "NO. 53, JALAN BESAR")["company"] == "TEO HENG STATIONERY & BOOKS"
+
+
+def test_address_rows() -> None:
+    found = _rules("Gerbang Alaf Restaurants Sdn Bhd", "formerly known as", "Golden Arches Restaurants Sdn Bhd",
+                   "Licensee of McDonald's", "Level 6, Bangunan TH,", "47400 Petaling Jaya", "Selangor",
+                   "(GST ID No: 000504664064)")
+    assert found["address"] == "Level 6, Bangunan TH, 47400 Petaling Jaya Selangor"
+    found = _rules("MR D.I.Y. (M) SDN BHD", "(CO. RFG : 86Q671 -D)", "10T 1851-A, JALAN KPB 6,", "43300 SERI KEMBANGAN",
+                   "SELANGOR", "TAXI NVOICE")
+    assert found["address"] == "LOT 1851-A, JALAN KPB 6, 43300 SERI KEMBANGAN SELANGOR"
+    assert _rules("SHOP SDN BHD", "Bandar Sri D'sara, 52oo0 KL", "TEL : 03-1234")["address"] == "Bandar Sri D'sara, 52000 KL"
+
+
+def test_vocabulary_keeps_plurals() -> None:
+    from vision.ocr.field_vocabulary import Vocabulary
+
+    vocabulary = Vocabulary.build(["GOLDEN RESTAURANT", "TAMAN JOHOR JAYA"])
+    assert vocabulary.correct("RESTAURANTS JAVA") == "RESTAURANTS JAYA"
