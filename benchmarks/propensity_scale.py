@@ -76,12 +76,17 @@ class StageLog(logging.Handler):
         super().__init__(logging.INFO)
         self.starts: dict[str, float] = {}
         self.ends: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}  # stage -> CPU seconds of this process (the local engine's whole job)
+        self._cpu_start: dict[str, float] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.msg == "stage %s ...":
             self.starts[str(record.args[0])] = time.perf_counter()
+            self._cpu_start[str(record.args[0])] = time.process_time()
         elif record.msg == "stage %s done in %.1fs":
-            self.ends[str(record.args[0])] = time.perf_counter()
+            name = str(record.args[0])
+            self.ends[name] = time.perf_counter()
+            self.cpu[name] = round(time.process_time() - self._cpu_start.get(name, time.process_time()), 1)
 
     def progress(self, meter: TreeMemory, customers: int, engine: str) -> dict[str, Any]:
         now = time.perf_counter()
@@ -141,7 +146,11 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
         meter.close()
     cpu1 = os.times()
     stages = {
-        name: {"seconds": round(end - start, 2), "peak_rss_tree_mb": meter.peak(start, end)}
+        name: {
+            "seconds": round(end - start, 2),
+            "peak_rss_tree_mb": meter.peak(start, end),
+            "cpu_seconds_self": stages_log.cpu.get(name),
+        }
         for name, (start, end) in result.spans.items()
     }
     n_leads = sum(1 for _ in result.leads.open()) - 1
@@ -179,6 +188,8 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
 def write_report(folder: Path) -> Path:
     """Markdown table and plot over every ``propensity_*.json`` in ``folder`` (a run cut short shows the
     stages it reached, from its ``.partial.json``, marked unfinished)."""
+    if not any(folder.glob("propensity_*.json")):
+        raise SystemExit(f"no propensity_*.json results in {folder}: run `propensity_scale.py run N --out-dir {folder}`")
     finished = {p.name.removesuffix(".json") for p in folder.glob("propensity_*.json") if ".partial" not in p.name}
     results = [json.loads(p.read_text()) for p in folder.glob("propensity_*.json") if ".partial" not in p.name]
     results += [
@@ -191,9 +202,10 @@ def write_report(folder: Path) -> Path:
     lines = [
         "# Propensity monthly job at scale",
         "",
-        ("Wall time (s) and peak RSS summed over the process tree (MB) per stage; shared machine (2 cores, "
-         "other jobs running: see the load averages). `(running)`: the stage had not finished when the run "
-         "was cut."),
+        ("Wall time (s), CPU seconds of the job's process where recorded (the local engine's whole work; "
+         "Ray workers not counted) and peak RSS summed over the process tree (MB) per stage; shared machine "
+         "(2 cores, other jobs running: see the load averages). `(running)`: the stage had not finished when "
+         "the run was cut."),
         "",
         "| customers | engine | " + " | ".join(stage_names) + " | total s | µs/customer | peak RSS MB | CPU s | load |",
         "|---" * (len(stage_names) + 7) + "|",
@@ -206,7 +218,8 @@ def write_report(folder: Path) -> Path:
                 cells.append("-")
                 continue
             mark = "" if st.get("finished", True) else " (running)"
-            cells.append(f"{st['seconds']:.0f} s / {st['peak_rss_tree_mb']:.0f} MB{mark}")
+            cpu = f" (CPU {st['cpu_seconds_self']:.0f})" if st.get("cpu_seconds_self") is not None else ""
+            cells.append(f"{st['seconds']:.0f} s{cpu} / {st['peak_rss_tree_mb']:.0f} MB{mark}")
         if r.get("partial"):
             tail = f" | unfinished | - | {r['peak_rss_tree_mb']:.0f} | - | {r['load_average'][0]} |"
         else:
