@@ -12,7 +12,7 @@ without the vocabulary (cached per receipt), then scored without it and with its
         --cache runs/ocr_vocabulary_cv [--limit N] [--rebuild vision/ocr/receipt_words.txt]
 
 The readings include the lone marks (``read_marks``) and the vocabulary step includes the one-character
-substitution, so this reproduces the current engine (issue 25r2: 0.837 with the vocabulary).
+substitution, so this reproduces the current engine (issue 25t: 0.844 with the vocabulary; 25r2: 0.837).
 """
 from __future__ import annotations
 

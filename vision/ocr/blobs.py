@@ -71,23 +71,33 @@ def unboxed_groups(grey: np.ndarray, quads: Sequence[Sequence[Point]], limits: B
         if boxed[y:y + h, x:x + w].any():
             continue
         parts.append([x, y, x + w, y + h])
-    groups = _group(parts, limits.join_x * height, limits.join_y * height)
+    groups = _group(parts, limits.join_x * height, limits.join_y * height,
+                    limits.max_width * height, limits.max_height * height)
     return [(x1, y1, x2, y2) for x1, y1, x2, y2 in groups
             if y2 - y1 <= limits.max_height * height and x2 - x1 <= limits.max_width * height]
 
 
-def _group(parts: list[list[int]], join_x: float, join_y: float) -> list[Box]:
-    """Union of boxes closer than ``join_x`` horizontally and ``join_y`` vertically, repeated until stable."""
+def _group(parts: list[list[int]], join_x: float, join_y: float, max_width: float = float("inf"),
+           max_height: float = float("inf")) -> list[Box]:
+    """Union of boxes closer than ``join_x`` horizontally and ``join_y`` vertically, repeated until stable; two
+    boxes are never joined into one wider than ``max_width`` or taller than ``max_height``, so a column of
+    colons or of quantities (``1`` under ``1``) stays one mark per row instead of one tall group.
+
+    >>> _group([[0, 0, 4, 4], [0, 8, 4, 12], [0, 20, 4, 24], [0, 28, 4, 32]], 2, 10, 10, 14)
+    [(0, 0, 4, 12), (0, 20, 4, 32)]
+    """
     boxes = [list(p) for p in parts]
     merged = True
     while merged:
         merged = False
         out: list[list[int]] = []
-        for box in sorted(boxes):
+        for box in sorted(boxes, key=lambda b: (b[1], b[0])):
             for other in out:
+                union = [min(box[0], other[0]), min(box[1], other[1]), max(box[2], other[2]), max(box[3], other[3])]
                 if (box[0] - join_x <= other[2] and other[0] - join_x <= box[2]
-                        and box[1] - join_y <= other[3] and other[1] - join_y <= box[3]):
-                    other[:] = [min(box[0], other[0]), min(box[1], other[1]), max(box[2], other[2]), max(box[3], other[3])]
+                        and box[1] - join_y <= other[3] and other[1] - join_y <= box[3]
+                        and union[2] - union[0] <= max_width and union[3] - union[1] <= max_height):
+                    other[:] = union
                     merged = True
                     break
             else:

@@ -33,7 +33,8 @@ MIN_GAP = 0.3
 MIN_GAP_RATIO = 2.5
 MIN_PITCHES = 2.0
 # Lone marks the detector never boxes (``Code   : 300-C0001``), chosen on the tuning receipts (2-fold CV word
-# F1 0.825 -> 0.830): readings made of these characters, probability >= 0.5, ink >= 0.3 x the line height.
+# F1 0.825 -> 0.830): a reading that is one of these characters, probability >= 0.5, ink >= 0.3 x the line
+# height (one character since issue 25t: ``11`` and ``****`` readings of a group were mostly wrong).
 MARKS = frozenset(":1X*")
 MARK_CONFIDENCE = 0.5
 MARK_MIN_HEIGHT = 0.3
@@ -98,10 +99,15 @@ def crop_quad(grey: np.ndarray, quad: Sequence[Point]) -> np.ndarray:
 
 class PpOcrEngine:
     """Detect text lines and read them with PP-OCRv4 (``threads`` bounds onnxruntime's threads); with
-    ``read_marks`` also the lone marks outside every detected line (``lone_marks``)."""
+    ``read_marks`` also the lone marks outside every detected line (``lone_marks``).
+
+    ``classify_angle`` runs PP-OCR's per-line 180-degree classifier before reading. It is off: on the
+    upright SROIE tuning receipts it turned 6.7 % of the lines (177 of 2,651), mostly short upright ones that
+    read worse turned (``80.90`` as ``0608``, ``GST 0%`` as ``%01S9``); 2-fold CV word F1 0.834 -> 0.842
+    without it. This engine does not detect turned pages anyway (``orientation`` is always 0)."""
 
     def __init__(self, threads: int = 1, batch_size: int = 8, vocabulary: Vocabulary | None = None,
-                 box_threshold: float = 0.5, read_marks: bool = True) -> None:
+                 box_threshold: float = 0.5, read_marks: bool = True, classify_angle: bool = False) -> None:
         try:
             from rapidocr_onnxruntime import RapidOCR
         except ImportError as exc:
@@ -110,6 +116,7 @@ class PpOcrEngine:
                                   det_box_thresh=box_threshold)
         self.batch_size = batch_size
         self.read_marks = read_marks
+        self.classify_angle = classify_angle
         self.vocabulary = vocabulary
         self.alphabet: list[str] = list(self._ocr.text_rec.postprocess_op.character)
 
@@ -124,17 +131,22 @@ class PpOcrEngine:
         if boxes is None or len(boxes) == 0:
             return []
         crops = ocr.get_crop_img_list(img, boxes)
-        crops, turned, _ = ocr.text_cls(crops)
+        turned: list[bool] = [False] * len(crops)
+        if self.classify_angle:
+            crops, labels, _ = ocr.text_cls(crops)
+            # the classifier turns a crop only when it is sure (its threshold); the quad follows the crop
+            threshold = float(ocr.text_cls.cls_thresh)
+            turned = [str(label) == "180" and float(score) > threshold for label, score in labels]
         readings = self._recognise(crops)
         # detector coordinates -> input pixels (undo the letterbox and any resize of preprocess)
         top = record["padding_1"]["top"]
         fy, fx = raw_h / (img.shape[0] - 2 * top), raw_w / img.shape[1]
         lines: list[PpLine] = []
-        for box, (text, confidence, chars), (label, _score) in zip(boxes, readings, turned):
+        for box, (text, confidence, chars), flipped in zip(boxes, readings, turned):
             if not text.strip():
                 continue
             quad = tuple((float(x) * fx, (float(y) - top) * fy) for x, y in box)
-            if str(label) == "180":  # the classifier turned the crop: read it from the quad's far corner
+            if flipped:  # the classifier turned the crop: read it from the quad's far corner
                 quad = (quad[2], quad[3], quad[0], quad[1])
             lines.append(PpLine(quad=quad, text=text, confidence=confidence, chars=tuple(chars)))  # type: ignore[arg-type]
         return lines
@@ -157,7 +169,7 @@ class PpOcrEngine:
     def lone_marks(self, rgb: np.ndarray, grey: np.ndarray, quads: Sequence[Sequence[Point]],
                    first_line: int) -> list[TesseractWord]:
         """Marks outside every detected line (``blobs.unboxed_groups``) read by the recogniser; a reading is
-        kept when it is made of ``MARKS`` only, with probability >= ``MARK_CONFIDENCE`` and the group at least
+        kept when it is one character of ``MARKS``, with probability >= ``MARK_CONFIDENCE`` and the group at least
         ``MARK_MIN_HEIGHT`` x the median line height. Each kept mark is a one-word line of its own."""
         import unicodedata
 
@@ -178,7 +190,7 @@ class PpOcrEngine:
         words: list[TesseractWord] = []
         for (x1, y1, x2, y2), (text, confidence, _) in zip(kept, self._recognise(crops) if crops else []):
             text = unicodedata.normalize("NFKC", text).strip()
-            if text and set(text) <= MARKS and confidence >= MARK_CONFIDENCE:
+            if len(text) == 1 and text in MARKS and confidence >= MARK_CONFIDENCE:
                 words.append(TesseractWord(text=text, box=(float(x1), float(y1), float(x2), float(y2)),
                                            confidence=confidence, block=1, paragraph=1,
                                            line=first_line + len(words)))

@@ -72,3 +72,17 @@ def test_engine_reads_a_lone_colon_outside_the_detected_line() -> None:
     marks = PpOcrEngine(threads=1).lone_marks(rgb, grey, [quad], first_line=2)
     assert [(m.text, m.line) for m in marks] == [(":", 2)]
     assert 215 <= marks[0].box[0] < marks[0].box[2] <= 240
+
+
+def test_a_column_of_colons_and_of_quantities_is_one_group_per_row() -> None:
+    """Receipts print a colon or a quantity ``1`` on every row of a column, rows closer than a colon's dots
+    are apart: each row's mark stays its own group instead of one tall group that is then dropped."""
+    page = _page()
+    for top in (22, 42, 62):  # three colons, one per 20-px row (the line height)
+        page[top:top + 3, 100:103] = 0
+        page[top + 8:top + 11, 100:103] = 0
+    for top in (22, 42, 62):  # three "1" strokes, 13 px tall, 7 px apart
+        page[top:top + 13, 150:152] = 0
+    groups = unboxed_groups(page, [WORD_QUAD])
+    assert sorted(groups) == [(100, 22, 103, 33), (100, 42, 103, 53), (100, 62, 103, 73),
+                              (150, 22, 152, 35), (150, 42, 152, 55), (150, 62, 152, 75)]

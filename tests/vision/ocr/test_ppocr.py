@@ -61,3 +61,46 @@ def test_vocabulary_splits_and_joins_only_with_known_words() -> None:
 def test_bundled_vocabulary_is_the_tuning_receipts_words() -> None:
     words = bundled_vocabulary().words
     assert {"TOTAL", "GST", "SDN", "BHD"} <= words and all(w == w.upper() and " " not in w for w in words)
+
+
+def _line_image(text: str, upside_down: bool) -> Image.Image:
+    try:
+        font = ImageFont.truetype(str(font_path("DejaVuSansMono")), 28)
+    except InvalidInput:
+        pytest.skip("DejaVu Sans Mono is not installed (apt-get install fonts-dejavu-core)")
+    image = Image.new("RGB", (40 + int(font.getlength(text)) + 40, 90), "white")
+    ImageDraw.Draw(image).text((40, 30), text, font=font, fill="black")
+    return image.rotate(180) if upside_down else image
+
+
+def test_upright_lines_are_read_as_they_stand_without_the_angle_classifier() -> None:
+    """The per-line 180-degree classifier is off by default (it turned upright receipt lines such as
+    ``80.90``); the quads of an upright page run clockwise from the top-left corner."""
+    pytest.importorskip("rapidocr_onnxruntime", reason="pip install rapidocr-onnxruntime (the ocr extra)")
+    import numpy as np
+
+    from vision.ocr.ppocr import PpOcrEngine
+
+    engine = PpOcrEngine(threads=1)
+    assert engine.classify_angle is False
+    lines = engine.read(np.asarray(_receipt()))
+    read = "".join(line.text for line in lines).replace(" ", "").upper()
+    for expected in ("GSTSUMMARY", "TOTALQTY:2", "CASH60.30", "PLEASECOMEAGAIN"):
+        assert expected in read, (expected, read)
+    assert all(line.quad[0][0] < line.quad[2][0] and line.quad[0][1] < line.quad[2][1] for line in lines)
+
+
+def test_with_the_angle_classifier_an_upside_down_line_is_read_and_its_quad_follows() -> None:
+    pytest.importorskip("rapidocr_onnxruntime", reason="pip install rapidocr-onnxruntime (the ocr extra)")
+    import numpy as np
+
+    from vision.ocr.ppocr import PpOcrEngine
+
+    words = {"THANK", "PLEASE", "COME", "AGAIN"}
+    rgb = np.asarray(_line_image("THANK YOU PLEASE COME AGAIN", upside_down=True))
+    turned = [line for line in PpOcrEngine(threads=1, classify_angle=True).read(rgb) if line.text.upper() in words]
+    assert {line.text.upper() for line in turned} == words
+    # each turned line is read from its far corner: its first point is the page's bottom-right
+    assert all(line.quad[0][0] > line.quad[2][0] and line.quad[0][1] > line.quad[2][1] for line in turned)
+    upright = PpOcrEngine(threads=1, classify_angle=False).read(rgb)
+    assert not words & {w for line in upright for w in line.text.upper().split()}
