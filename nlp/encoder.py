@@ -1,4 +1,5 @@
-"""The shared sentence encoder: bundled all-MiniLM-L6-v2, batched by length, long texts chunked, never truncated.
+"""The shared sentence encoder: a bundled encoder (``nlp/encoders.py``; all-MiniLM-L6-v2 unless another is named),
+batched by length, long texts chunked, never truncated.
 
 A text longer than the model's window (256 tokens by default) is split into consecutive chunks
 of at most ``max_length`` tokens; its embedding is the mean of its chunk embeddings, and the
@@ -22,6 +23,7 @@ import numpy as np
 from core.device import Placement, resolve_placement
 from core.offline import enforce_offline
 from core.weights import package_data_path
+from nlp.encoders import DEFAULT_ENCODER, encoder_folder, encoder_spec
 
 if TYPE_CHECKING:
     import torch
@@ -37,13 +39,13 @@ DEFAULT_MAX_LENGTH = 256  # the window all-MiniLM-L6-v2 was trained with (senten
 
 
 def encoder_path() -> Path:
-    """Folder of the bundled encoder; raises WeightsUnavailable with the pip command when absent."""
+    """Folder of the bundled MiniLM (sentiment's backbone); raises WeightsUnavailable with the pip command when absent."""
     return package_data_path(ENCODER_PACKAGE, ENCODER_SUBPATH, install_hint=INSTALL_HINT)
 
 
 @dataclass(frozen=True)
 class Encoded:
-    """Embeddings (``n x 384``, L2-normalised float32) and how many chunks each text was split into."""
+    """Embeddings (``n x dim``, L2-normalised float32) and how many chunks each text was split into."""
 
     embeddings: np.ndarray
     chunks: list[int]
@@ -59,7 +61,7 @@ class ChunkBatch:
 
 
 def load_backbone(placement: Placement, path: Path | None = None) -> tuple[Any, Any]:
-    """Tokenizer and ``BertModel`` from the bundled folder (offline), on the placement's device, in eval mode."""
+    """Tokenizer and transformer from a bundled folder (offline; default the MiniLM), on the placement's device, in eval mode."""
     enforce_offline()
     from transformers import AutoModel, AutoTokenizer
 
@@ -128,14 +130,20 @@ def average_by_owner(vectors: torch.Tensor, owners: list[int], n: int) -> torch.
 
 
 class SentenceEncoder:
-    """Sentence embeddings from the bundled MiniLM; texts are expected to be validated already (core.text)."""
+    """Sentence embeddings from a bundled encoder; texts are expected to be validated already (core.text).
 
-    def __init__(self, device: str = "auto", precision: str = "auto", max_length: int = DEFAULT_MAX_LENGTH,
-                 batch_size: int = 64, path: Path | None = None, max_chunks: int | None = None) -> None:
+    ``encoder`` names an entry of ``nlp.encoders.ENCODERS`` (default all-MiniLM-L6-v2); ``max_length``
+    defaults to the window that encoder was trained with.
+    """
+
+    def __init__(self, device: str = "auto", precision: str = "auto", max_length: int | None = None,
+                 batch_size: int = 64, path: Path | None = None, max_chunks: int | None = None,
+                 encoder: str = DEFAULT_ENCODER) -> None:
+        self.spec = encoder_spec(encoder)
         self.device = device
         self.max_chunks = max_chunks  # None: every window; else only the first N windows of a long text
         self.precision = precision
-        self.max_length = max_length
+        self.max_length = max_length or self.spec.max_length
         self.batch_size = batch_size
         self.path = path
         self.placement: Placement | None = None
@@ -145,7 +153,7 @@ class SentenceEncoder:
     def load(self, placement: Placement | None = None) -> SentenceEncoder:
         if self.model is None:
             self.placement = placement or resolve_placement(self.device, self.precision)
-            self.tokenizer, self.model = load_backbone(self.placement, self.path)
+            self.tokenizer, self.model = load_backbone(self.placement, self.path or encoder_folder(self.spec))
         return self
 
     def encode(self, texts: Sequence[str], progress: bool = False, max_chunks: int | None = None) -> Encoded:
@@ -164,7 +172,7 @@ class SentenceEncoder:
         if limit:
             chunks = [c[:limit] for c in chunks]
         n_chunks = sum(len(c) for c in chunks)
-        pooled = torch.zeros((n_chunks, EMBEDDING_DIM), dtype=torch.float32)
+        pooled = torch.zeros((n_chunks, self.spec.dim), dtype=torch.float32)
         owners: list[int] = []
         batches = length_sorted_batches(chunks, self.batch_size, self.tokenizer.pad_token_id, self.placement.device)
         if progress:
@@ -179,7 +187,34 @@ class SentenceEncoder:
                 pooled[row:row + len(vectors)] = vectors
                 owners.extend(batch.owner)
                 row += len(vectors)
-            # all-MiniLM-L6-v2 normalises chunk vectors; normalise again after averaging chunks.
+            # the sentence-transformers encoders normalise chunk vectors; normalise again after averaging chunks.
             per_chunk = torch.nn.functional.normalize(pooled, dim=1)
             per_text = torch.nn.functional.normalize(average_by_owner(per_chunk, owners, len(texts)), dim=1)
         return Encoded(per_text.numpy(), [len(c) for c in chunks])
+
+
+class CombinedEncoder:
+    """A combined registry entry: each member embeds the texts, the unit-length vectors are concatenated and
+    scaled by 1/sqrt(members), so the result is unit-length (cosine = the mean of the members' cosines)."""
+
+    def __init__(self, encoder: str, **options: Any) -> None:
+        self.spec = encoder_spec(encoder)
+        self.members = [SentenceEncoder(encoder=name, **options) for name in self.spec.members]
+
+    def load(self, placement: Placement | None = None) -> CombinedEncoder:
+        for member in self.members:
+            member.load(placement)
+        return self
+
+    def encode(self, texts: Sequence[str], progress: bool = False, max_chunks: int | None = None) -> Encoded:
+        parts = [member.encode(texts, progress=progress, max_chunks=max_chunks) for member in self.members]
+        joined = np.hstack([part.embeddings for part in parts]) / np.sqrt(len(parts))
+        chunks = [max(counts) for counts in zip(*(part.chunks for part in parts))]
+        return Encoded(joined.astype(np.float32), chunks)
+
+
+def make_encoder(encoder: str = DEFAULT_ENCODER, **options: Any) -> SentenceEncoder | CombinedEncoder:
+    """The encoder a registry name stands for (options as ``SentenceEncoder``'s), not loaded yet."""
+    if encoder_spec(encoder).layout == "combined":
+        return CombinedEncoder(encoder, **options)
+    return SentenceEncoder(encoder=encoder, **options)

@@ -15,9 +15,12 @@ log = logging.getLogger(__name__)
 DeviceOpt = Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N")]
 WeightsOpt = Annotated[str | None, typer.Option(help="fitted topic folder (default: shipped AG News topics)")]
 ThreadsOpt = Annotated[int, typer.Option(help="CPU threads for torch (1 is fastest on a busy machine)")]
-TextWeightOpt = Annotated[float, typer.Option(help="share of the keyword (TF-IDF) view vs the embedding view")]
+TextWeightOpt = Annotated[float | None, typer.Option(help="share of the keyword (TF-IDF) view vs the embedding view "
+                                                           "(default: the one chosen for the encoder, 0.5 for MiniLM)")]
 MethodOpt = Annotated[str, typer.Option(help="initial clustering: kmeans, agglomerative or hdbscan")]
 CacheOpt = Annotated[Path | None, typer.Option(help="an .npz file keeping the corpus embeddings between runs")]
+EncoderOpt = Annotated[str | None, typer.Option(help="bundled encoder to embed with (nlp/encoders.py; default "
+                                                     "all-MiniLM-L6-v2)")]
 
 
 def _threads(n: int) -> None:
@@ -26,10 +29,10 @@ def _threads(n: int) -> None:
     torch.set_num_threads(max(1, n))
 
 
-def _model(weights: str | None, device: str, load: bool = True):
+def _model(weights: str | None, device: str, load: bool = True, encoder: str | None = None):
     from nlp.topics.model import TopicModel
 
-    model = TopicModel(weights, device=device)
+    model = TopicModel(weights, device=device, **({"encoder": encoder} if encoder else {}))
     return model.load() if load else model
 
 
@@ -44,9 +47,13 @@ SeedOpt = Annotated[list[str] | None, typer.Option("--seed-words", help="guided 
                                                                       "one wanted topic; repeat per topic")]
 
 
-def _options(method: str, text_weight: float, seed: int, seed_words: list[str] | None = None):
+def _options(method: str, text_weight: float | None, seed: int, seed_words: list[str] | None = None,
+             encoder: str | None = None):
     from nlp.topics.fit import FitOptions
+    from nlp.topics.model import DEFAULT_TOPICS_ENCODER, default_text_weight
 
+    if text_weight is None:
+        text_weight = default_text_weight(encoder or DEFAULT_TOPICS_ENCODER)
     seeds = tuple(tuple(w.strip() for w in group.split(",") if w.strip()) for group in seed_words or [])
     return FitOptions(method=method, text_weight=text_weight, seed=seed,  # type: ignore[arg-type]
                       seed_words=tuple(s for s in seeds if s))
@@ -60,10 +67,11 @@ def fit(
     date_col: Annotated[str | None, typer.Option(help="ISO date column: also prints topics over time")] = None,
     n_topics: Annotated[int | None, typer.Option(help="topics wanted (default: from corpus size)")] = None,
     method: MethodOpt = "kmeans",
-    text_weight: TextWeightOpt = 0.5,
+    text_weight: TextWeightOpt = None,
     seed: int = 0,
     seed_words: SeedOpt = None,
     cache: CacheOpt = None,
+    encoder: EncoderOpt = None,
     device: DeviceOpt = "auto",
     threads: ThreadsOpt = 1,
 ) -> None:
@@ -72,8 +80,8 @@ def fit(
 
     _threads(threads)
     corpus = read_corpus(data, text_col, date_col=date_col)
-    model = _model(None, device, load=False).fit(corpus.texts, n_topics, dates=corpus.dates or None,
-                                                 options=_options(method, text_weight, seed, seed_words),
+    model = _model(None, device, load=False, encoder=encoder).fit(corpus.texts, n_topics, dates=corpus.dates or None,
+                                                 options=_options(method, text_weight, seed, seed_words, encoder),
                                                  progress=True,
                                                  cache=cache)
     model.save(out)
@@ -148,10 +156,11 @@ def evaluate(
     skip: Annotated[int, typer.Option(help="leave out the first N documents (--limit 5000 and --skip 5000 give "
                                            "the two halves of AG News dev that settings are chosen on)")] = 0,
     method: MethodOpt = "kmeans",
-    text_weight: TextWeightOpt = 0.5,
+    text_weight: TextWeightOpt = None,
     seed: int = 0,
     seed_words: SeedOpt = None,
     cache: CacheOpt = None,
+    encoder: EncoderOpt = None,
     device: DeviceOpt = "auto",
     threads: ThreadsOpt = 1,
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -168,8 +177,8 @@ def evaluate(
         corpus = agnews()
     if skip or limit:
         corpus = corpus.rows(skip, skip + limit if limit else None)
-    model = _model(None, device, load=False)
-    metrics = model.evaluate(corpus, n_topics, options=_options(method, text_weight, seed, seed_words), progress=True,
+    model = _model(None, device, load=False, encoder=encoder)
+    metrics = model.evaluate(corpus, n_topics, options=_options(method, text_weight, seed, seed_words, encoder), progress=True,
                              cache=cache)
     if as_json:
         typer.echo(metrics.model_dump_json(indent=2))
@@ -178,7 +187,8 @@ def evaluate(
     typer.echo("")
     _print_topics(model)
     typer.echo("topic vs label counts: " + json.dumps(metrics.details["topic_vs_label"]))
-    typer.echo("(intervals: bootstrap over documents; kmeans_minilm: plain k-means on the same embeddings)")
+    typer.echo(f"(encoder {model.encoder_name}; intervals: bootstrap over documents; kmeans_minilm: plain k-means "
+               "on the same embeddings)")
 
 
 @app.command("build-default")
@@ -186,6 +196,7 @@ def build_default(
     out: Annotated[Path | None, typer.Option(help="default: the package's weights folder")] = None,
     n_topics: int = 4,
     cache: CacheOpt = None,
+    encoder: EncoderOpt = None,
     device: DeviceOpt = "auto",
     threads: ThreadsOpt = 1,
 ) -> None:
@@ -194,7 +205,7 @@ def build_default(
 
     _threads(threads)
     target = out or Path(__file__).resolve().parent / "weights"
-    model = _model(None, device, load=False).fit(agnews().texts, n_topics, progress=True, cache=cache)
+    model = _model(None, device, load=False, encoder=encoder).fit(agnews().texts, n_topics, progress=True, cache=cache)
     model.meta["trained_on"] = "AG News dev (10,000 news items), labels unused"
     model.save(target)
     _print_topics(model)

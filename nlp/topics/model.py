@@ -15,6 +15,7 @@ from core.errors import InvalidInput, ModelLoading, WeightsUnavailable
 from core.schemas import Metrics, TextLimits
 from core.task import BaseTask
 from core.text import validate_texts
+from nlp.encoders import encoder_spec
 from nlp.topics.clean import clean_text
 from nlp.topics.fit import FitOptions, TopicState, fit_state, softmax
 from nlp.topics.schemas import Keyword, TopicAssignment, TopicInfo, TopicsOverTimeRow
@@ -22,6 +23,14 @@ from nlp.topics.schemas import Keyword, TopicAssignment, TopicInfo, TopicsOverTi
 log = logging.getLogger(__name__)
 
 DEFAULT_WEIGHTS = "package:nlp/topics/weights"
+DEFAULT_TOPICS_ENCODER = "all-MiniLM-L6-v2"  # what a fit uses unless the `encoder` option names another
+LEGACY_ENCODER = "all-MiniLM-L6-v2"  # the encoder of saved models that do not record one
+# share of the keyword view per encoder, chosen on the two halves of AG News dev (README); others: FitOptions'
+TEXT_WEIGHTS = {"all-MiniLM-L6-v2+all-mpnet-base-v2": 0.1}
+
+
+def default_text_weight(encoder: str) -> float:
+    return TEXT_WEIGHTS.get(encoder, FitOptions.text_weight)
 CORPUS_LIMITS = TextLimits(max_chars=10**9)  # the 20,000-character limit is for HTTP requests, not corpora
 
 
@@ -44,7 +53,11 @@ class TopicModel(BaseTask[str, TopicAssignment]):
     def __init__(self, weights: Any = None, device: str = "auto", precision: str = "auto", **options: Any) -> None:
         super().__init__(weights, device, precision, **options)
         self.batch_size = int(options.get("batch_size", 64))
-        self.max_length = int(options.get("max_length", 256))
+        # the encoder: an entry of nlp.encoders (None: the default for a fit, the recorded one for a saved model)
+        self.requested_encoder: str | None = options.get("encoder")
+        if self.requested_encoder is not None:
+            encoder_spec(self.requested_encoder)  # an unknown name fails here, naming the known ones
+        self.requested_max_length: int | None = options.get("max_length")
         # a corpus is not a request: fitting reads documents of any length, embedding the first
         # ``max_chunks`` windows (about 2,000 tokens by default) and counting every word for keywords
         self.max_chunks = int(options.get("max_chunks", 8))
@@ -69,14 +82,29 @@ class TopicModel(BaseTask[str, TopicAssignment]):
         from nlp.topics.store import load_state
 
         assert weights_path is not None
-        self.state, self.meta = load_state(weights_path)
+        state, meta = load_state(weights_path)
+        recorded = str(meta.get("encoder") or LEGACY_ENCODER)  # models saved before the registry used MiniLM
+        check_encoder(recorded, self.requested_encoder, state.embedding_sums.shape[1], str(weights_path))
+        self.state, self.meta = state, {**meta, "encoder": recorded}
         self._encoder_for(placement)
 
-    def _encoder_for(self, placement: Placement) -> Any:
-        if self._encoder is None:
-            from nlp.encoder import SentenceEncoder
+    @property
+    def encoder_name(self) -> str:
+        """The encoder of the fitted/loaded topics, else the one a fit would use."""
+        return str(self.meta.get("encoder") or self.requested_encoder or DEFAULT_TOPICS_ENCODER)
 
-            self._encoder = SentenceEncoder(batch_size=self.batch_size, max_length=self.max_length).load(placement)
+    @property
+    def max_length(self) -> int:
+        return int(self.requested_max_length or self.meta.get("max_length") or encoder_spec(self.encoder_name).max_length)
+
+    def _encoder_for(self, placement: Placement) -> Any:
+        if self._encoder is None or self._encoder.spec.name != self.encoder_name:
+            from nlp.encoder import make_encoder
+
+            # a combined encoder's members each read their own trained window unless one is requested
+            window = self.requested_max_length or self.meta.get("max_length")
+            self._encoder = make_encoder(self.encoder_name, batch_size=self.batch_size,
+                                         max_length=window).load(placement)
         return self._encoder
 
     @property
@@ -100,16 +128,19 @@ class TopicModel(BaseTask[str, TopicAssignment]):
         if parsed is not None and len(parsed) != len(cleaned):
             raise InvalidInput(f"{len(parsed)} dates for {len(cleaned)} texts")
         placement = self.placement or resolve_placement(self.device, self.precision)
-        embeddings = read_cache(cache, cleaned, self.max_length, self.max_chunks) if cache else None
+        self.meta = {}  # a refit may use another encoder than the loaded topics (the requested one, or the default)
+        encoder = self.encoder_name
+        embeddings = read_cache(cache, cleaned, self.max_length, self.max_chunks, encoder) if cache else None
         if embeddings is None:
             embeddings = self._encoder_for(placement).encode(cleaned, progress=progress,
                                                              max_chunks=self.max_chunks).embeddings
             if cache:
-                write_cache(cache, cleaned, self.max_length, embeddings, self.max_chunks)
-        options = options or FitOptions()
+                write_cache(cache, cleaned, self.max_length, embeddings, self.max_chunks, encoder)
+        options = options or FitOptions(text_weight=default_text_weight(encoder))
         state, labels = fit_state(cleaned, embeddings, n_topics, options)
         self.state, self.placement = state, placement
-        self.meta = {"version": f"topics-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}", "n_documents": len(cleaned),
+        self.meta = {"version": f"topics-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}", "encoder": encoder,
+                     "max_length": self.requested_max_length, "n_documents": len(cleaned),
                      "requested_topics": n_topics, "options": asdict(options),
                      "created": datetime.now(UTC).isoformat(timespec="seconds")}
         self.fit_labels = labels
@@ -262,7 +293,8 @@ class TopicModel(BaseTask[str, TopicAssignment]):
         return Metrics(task=self.name, dataset=dataset.name, n_samples=len(dataset.texts), values=values,
                        intervals=intervals, origin=getattr(dataset, "origin", "labelled"),
                        baselines=baselines,
-                       details={"topics": [t.model_dump(mode="json") for t in self.topics()],
+                       details={"encoder": self.encoder_name,
+                                "topics": [t.model_dump(mode="json") for t in self.topics()],
                                 "npmi_per_topic": npmi, "topic_vs_label": crosstab, "options": self.meta.get("options")})
 
 
@@ -282,3 +314,13 @@ def _supervised_reference(embeddings: np.ndarray, doc_tfidf: Any, labels: Sequen
     folds = StratifiedKFold(5, shuffle=True, random_state=seed)
     predicted = cross_val_predict(LogisticRegression(C=10.0, max_iter=3000), features, list(labels), cv=folds)
     return label_agreement(labels, predicted.tolist())
+
+
+def check_encoder(recorded: str, requested: str | None, dim: int, where: str) -> None:
+    """A saved model is read with the encoder it was fitted with: another one is an error that says which to use."""
+    spec = encoder_spec(recorded)
+    if requested is not None and requested != recorded:
+        raise ModelLoading(f"the topics in {where} were fitted on {recorded!r} embeddings; they cannot assign texts "
+                           f"embedded by {requested!r}: drop the encoder option or refit with encoder={requested!r}")
+    if dim != spec.dim:
+        raise ModelLoading(f"the topics in {where} hold {dim}-d embeddings but {recorded!r} gives {spec.dim}-d ones")
