@@ -171,7 +171,7 @@ def run_task(spec: TaskSpec, precision: str, config: BenchConfig, checkpoint: Ch
         if checkpoint is not None:
             checkpoint(result(phase))
 
-    def measure_accuracy() -> None:
+    def measure_accuracy(task: Any) -> None:
         for name in spec.datasets:
             save(f"evaluation on {name!r}")
             log.info("%s: accuracy on %s%s", spec.name, name, " (quick set)" if config.quick else "")
@@ -183,7 +183,7 @@ def run_task(spec: TaskSpec, precision: str, config: BenchConfig, checkpoint: Ch
 
     try:
         if config.accuracy and config.quick:
-            measure_accuracy()
+            measure_accuracy(task)
         if config.performance:
             save("single-stream")
             log.info("%s: single-stream on %s/%s", spec.name, labels.device, labels.precision)
@@ -200,7 +200,7 @@ def run_task(spec: TaskSpec, precision: str, config: BenchConfig, checkpoint: Ch
                 if index + 1 < len(config.plan.batch_sizes):
                     save(f"offline batch {config.plan.batch_sizes[index + 1]}")
         if config.accuracy and not config.quick:
-            measure_accuracy()
+            measure_accuracy(task)
     finally:
         del task
         gc.collect()

@@ -109,8 +109,8 @@ def quality_markdown(reports: list[TableQuality]) -> str:
     lines = [
         "# Data quality report",
         "",
-        "| table | batch | received | loaded | already present | quarantined | "
-        "missing values (kept, nullable) |",
+        ("| table | batch | received | loaded | already present | quarantined | "
+         "missing values (kept, nullable) |"),
         "|---|---|---|---|---|---|---|",
     ]
     for r in reports:

@@ -29,10 +29,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _META_DDL = (
-    "CREATE TABLE IF NOT EXISTS ingest_batches (batch_id VARCHAR PRIMARY KEY, table_name VARCHAR NOT NULL, "
-    "source VARCHAR, received BIGINT, loaded BIGINT, quarantined BIGINT, loaded_at TIMESTAMP DEFAULT now())",
-    "CREATE TABLE IF NOT EXISTS quarantine (batch_id VARCHAR NOT NULL, table_name VARCHAR NOT NULL, "
-    "reason VARCHAR NOT NULL, payload VARCHAR, quarantined_at TIMESTAMP DEFAULT now())",
+    ("CREATE TABLE IF NOT EXISTS ingest_batches (batch_id VARCHAR PRIMARY KEY, table_name VARCHAR NOT NULL, "
+     "source VARCHAR, received BIGINT, loaded BIGINT, quarantined BIGINT, loaded_at TIMESTAMP DEFAULT now())"),
+    ("CREATE TABLE IF NOT EXISTS quarantine (batch_id VARCHAR NOT NULL, table_name VARCHAR NOT NULL, "
+     "reason VARCHAR NOT NULL, payload VARCHAR, quarantined_at TIMESTAMP DEFAULT now())"),
 )
 
 
@@ -187,9 +187,9 @@ class Warehouse:
             try:
                 value = json.loads(ln)
                 if not isinstance(value, dict):
-                    raise ValueError("not an object")
+                    raise TypeError("not an object")
                 records.append(value)
-            except ValueError:
+            except (ValueError, TypeError):  # not JSON, or JSON but not an object
                 broken.append(ln)
         table = self._table(table_name)
         frame = (

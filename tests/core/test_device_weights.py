@@ -57,7 +57,7 @@ def test_spec_lookup_reads_package_metadata_once(monkeypatch) -> None:
     calls = []
     real = registry.entry_points
 
-    def counting(**kwargs: object):  # noqa: ANN202
+    def counting(**kwargs: object):
         calls.append(kwargs)
         return real(**kwargs)
 

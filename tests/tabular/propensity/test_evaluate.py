@@ -41,7 +41,7 @@ def test_gains_and_report() -> None:
     rng = np.random.default_rng(0)
     y = (rng.random(2000) < 0.1).astype(int)
     scores = y * 0.5 + rng.random(2000)
-    share, captured = gains_curve(y, scores, points=10)
+    _share, captured = gains_curve(y, scores, points=10)
     assert captured[-1] == pytest.approx(1.0) and np.all(np.diff(captured) >= 0)
     report = lift_report(y, scores)
     assert report.pr_auc > report.base_rate and report.roc_auc > 0.6 and report.lift_at_10pct > 1.5

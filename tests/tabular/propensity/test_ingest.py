@@ -55,6 +55,7 @@ def test_stream_batch_twice_is_idempotent(tmp_path: Path) -> None:
     paths = write_jsonl_batches(frame, tmp_path / "stream", 3)
     with paths[1].open("a") as fh:
         fh.write("{broken json\n")
+        fh.write("[1, 2]\n")  # JSON, but not a record
     first = wh.stream_folder("transactions", tmp_path / "stream")
     rows = wh.count("transactions")
     assert rows == 299 and sum(r.loaded for r in first) == 299
@@ -69,7 +70,7 @@ def test_stream_batch_twice_is_idempotent(tmp_path: Path) -> None:
     q = wh.query("SELECT reason, count(*) AS n FROM quarantine GROUP BY reason ORDER BY reason")
     assert dict(zip(q["reason"], q["n"])) == {
         "amount below 0": 2,
-        "unparseable JSON": 1,
+        "unparseable JSON": 2,
         "duplicate key in batch": 2,
     }
     assert "quarantined" in quality_markdown(first)
