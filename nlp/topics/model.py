@@ -31,6 +31,8 @@ TEXT_WEIGHTS = {"all-MiniLM-L6-v2+all-mpnet-base-v2": 0.1}
 
 def default_text_weight(encoder: str) -> float:
     return TEXT_WEIGHTS.get(encoder, FitOptions.text_weight)
+
+
 CORPUS_LIMITS = TextLimits(max_chars=10**9)  # the 20,000-character limit is for HTTP requests, not corpora
 
 
