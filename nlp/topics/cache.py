@@ -11,11 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
+from nlp.encoders import DEFAULT_ENCODER
+
 log = logging.getLogger(__name__)
 
 
 def corpus_digest(texts: Sequence[str], max_length: int, max_chunks: int | None = None,
-                  encoder: str = "all-MiniLM-L6-v2") -> str:
+                  encoder: str = DEFAULT_ENCODER) -> str:
     """Digest of the texts, the encoder and its window (and the cap on windows per text, when one applies)."""
     longest = max((len(t) for t in texts), default=0)
     capped = f"{max_chunks}|" if max_chunks and longest > max_chunks * max_length else ""  # chars >= tokens
@@ -26,7 +28,7 @@ def corpus_digest(texts: Sequence[str], max_length: int, max_chunks: int | None 
 
 
 def read_cache(path: Path, texts: Sequence[str], max_length: int, max_chunks: int | None = None,
-               encoder: str = "all-MiniLM-L6-v2") -> np.ndarray | None:
+               encoder: str = DEFAULT_ENCODER) -> np.ndarray | None:
     """Cached embeddings of exactly ``texts`` by ``encoder``, or None when absent or made for other texts."""
     if not path.is_file():
         return None
@@ -38,7 +40,7 @@ def read_cache(path: Path, texts: Sequence[str], max_length: int, max_chunks: in
 
 
 def write_cache(path: Path, texts: Sequence[str], max_length: int, embeddings: np.ndarray,
-                max_chunks: int | None = None, encoder: str = "all-MiniLM-L6-v2") -> None:
+                max_chunks: int | None = None, encoder: str = DEFAULT_ENCODER) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     digest = corpus_digest(texts, max_length, max_chunks, encoder)
     np.savez(path, embeddings=embeddings.astype(np.float32), digest=np.array(digest))

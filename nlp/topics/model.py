@@ -15,7 +15,7 @@ from core.errors import InvalidInput, ModelLoading, WeightsUnavailable
 from core.schemas import Metrics, TextLimits
 from core.task import BaseTask
 from core.text import validate_texts
-from nlp.encoders import encoder_spec
+from nlp.encoders import DEFAULT_ENCODER, MINILM, encoder_spec
 from nlp.topics.clean import clean_text
 from nlp.topics.fit import FitOptions, TopicState, fit_state, softmax
 from nlp.topics.schemas import Keyword, TopicAssignment, TopicInfo, TopicsOverTimeRow
@@ -23,8 +23,8 @@ from nlp.topics.schemas import Keyword, TopicAssignment, TopicInfo, TopicsOverTi
 log = logging.getLogger(__name__)
 
 DEFAULT_WEIGHTS = "package:nlp/topics/weights"
-DEFAULT_TOPICS_ENCODER = "all-MiniLM-L6-v2"  # what a fit uses unless the `encoder` option names another
-LEGACY_ENCODER = "all-MiniLM-L6-v2"  # the encoder of saved models that do not record one
+DEFAULT_TOPICS_ENCODER = DEFAULT_ENCODER  # what a fit uses unless the `encoder` option names another
+LEGACY_ENCODER = MINILM.name  # the encoder of saved models that do not record one
 # share of the keyword view per encoder, chosen on the two halves of AG News dev (README); others: FitOptions'
 TEXT_WEIGHTS = {"all-MiniLM-L6-v2+all-mpnet-base-v2": 0.1}
 
