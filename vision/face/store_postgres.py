@@ -189,14 +189,7 @@ class PostgresGalleryStore:
         """``VACUUM`` the face tables (and their TOAST, where crops live): dead rows are pruned from the
         pages. Best effort: a failure is logged, the delete itself is already committed."""
         try:
-            with self.database.connection() as conn:
-                conn.commit()
-                conn.autocommit = True
-                try:
-                    conn.execute("VACUUM face_embeddings")
-                    conn.execute("VACUUM face_persons")
-                finally:
-                    conn.autocommit = False
+            self._outside_transaction("VACUUM face_embeddings", "VACUUM face_persons")
         except Exception as exc:  # noqa: BLE001 - the rows are deleted; only the space reclaim failed
             log.warning("face gallery %s: VACUUM after a delete failed (%s); dead rows stay until autovacuum",
                         self.name, exc)
@@ -205,12 +198,16 @@ class PostgresGalleryStore:
         """``VACUUM FULL`` the face tables: rewrite them into new files holding live rows only, so a deleted
         person's bytes leave the table files (plain VACUUM leaves them in freed page space). Takes an
         exclusive lock on the tables for the rewrite (every replica's gallery waits): an operator's job."""
+        self._outside_transaction("VACUUM FULL face_embeddings", "VACUUM FULL face_persons")
+
+    def _outside_transaction(self, *statements: str) -> None:
+        """Run ``statements`` in autocommit mode (``VACUUM`` cannot run inside a transaction block)."""
         with self.database.connection() as conn:
             conn.commit()
             conn.autocommit = True
             try:
-                conn.execute("VACUUM FULL face_embeddings")
-                conn.execute("VACUUM FULL face_persons")
+                for statement in statements:
+                    conn.execute(statement)
             finally:
                 conn.autocommit = False
 

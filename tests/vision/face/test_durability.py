@@ -34,10 +34,11 @@ _WRITER = textwrap.dedent(
 )
 
 
-def test_sigkill_during_enrollment_keeps_acknowledged_persons(tmp_path: Path) -> None:
-    path = tmp_path / "gallery.db"
+def _acknowledged_before_kill(code: str, *args: str, pause: float) -> list[str]:
+    """Run the writer ``code``, read at least 8 acknowledgements, wait ``pause`` s (to land the kill inside a
+    later transaction), SIGKILL it; return every person it acknowledged, the unread ones in the pipe included."""
     repo = Path(__file__).resolve().parents[3]
-    proc = subprocess.Popen([sys.executable, "-c", _WRITER, str(path)], stdout=subprocess.PIPE, text=True,
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True,
                             cwd=repo, env={**os.environ, "PYTHONPATH": str(repo)})
     acked: list[str] = []
     deadline = time.monotonic() + 60
@@ -48,13 +49,20 @@ def test_sigkill_during_enrollment_keeps_acknowledged_persons(tmp_path: Path) ->
             if not line:
                 break
             acked.append(line.split()[1])
-        time.sleep(0.05)  # land the kill inside a later transaction
+        time.sleep(pause)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     # acknowledgements the parent had not read yet still count: read the rest of the pipe
+    assert proc.stdout is not None
     acked += [line.split()[1] for line in proc.stdout.read().splitlines() if line.startswith("ack")]
     assert len(acked) >= 8, "the writer did not get going"
+    return acked
+
+
+def test_sigkill_during_enrollment_keeps_acknowledged_persons(tmp_path: Path) -> None:
+    path = tmp_path / "gallery.db"
+    acked = _acknowledged_before_kill(_WRITER, str(path), pause=0.05)
 
     store = GalleryStore(path, "durability-test", DIM)  # "restart"
     try:
@@ -97,24 +105,7 @@ def test_sigkill_during_postgres_enrollment_keeps_acknowledged_persons(postgres_
     from vision.face.store_postgres import PostgresGalleryStore
 
     client = f"durability-{uuid.uuid4().hex[:8]}"
-    repo = Path(__file__).resolve().parents[3]
-    proc = subprocess.Popen([sys.executable, "-c", _PG_WRITER, postgres_url, client], stdout=subprocess.PIPE,
-                            text=True, cwd=repo, env={**os.environ, "PYTHONPATH": str(repo)})
-    acked: list[str] = []
-    deadline = time.monotonic() + 60
-    try:
-        assert proc.stdout is not None
-        while len(acked) < 8 and time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            acked.append(line.split()[1])
-        time.sleep(0.03)  # land the kill inside a later transaction
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    acked += [line.split()[1] for line in proc.stdout.read().splitlines() if line.startswith("ack")]
-    assert len(acked) >= 8, "the writer did not get going"
+    acked = _acknowledged_before_kill(_PG_WRITER, postgres_url, client, pause=0.03)
 
     with Database(postgres_url, max_size=2) as database:
         store = PostgresGalleryStore(database, "durability-test", DIM, client=client)  # "restart"
