@@ -281,6 +281,9 @@ def evaluate(
                                                 "model) or auto (learned when it loads)")] = "auto",
     field_model: Annotated[Path | None, typer.Option(help="--data: the learned field model file (default: the "
                                                           "bundled one)")] = None,
+    recogniser: Annotated[str | None, typer.Option(help="ppocr engine: ppocrv4, ppocrv6-small or ppocrv6-tiny "
+                                                        "(default: the engine's; use a fresh --cache per choice)")]
+    = None,
 ) -> None:
     """CER/WER per layout (1/2/3 columns), on rotated pages, orientation accuracy, word-box precision/recall.
 
@@ -296,6 +299,8 @@ def evaluate(
                                       "upscale_small_text": upscale, "tesseract_psm": psm,
                                       "tesseract_min_width": min_width, "min_confidence": min_confidence,
                                       "tesseract_layout": layout}
+        if recogniser is not None:
+            options["ppocr_recogniser"] = recogniser
         if extractor not in ("auto", "rules", "learned"):
             raise InvalidInput(f"extractor must be auto, rules or learned, got {extractor!r}")
         _evaluate_labelled(data, data_format, split, engine, device, baselines, cache, limit, fields, options,

