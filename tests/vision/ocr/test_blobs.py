@@ -69,7 +69,7 @@ def test_engine_reads_a_lone_colon_outside_the_detected_line() -> None:
     quad = ((x1 - 4.0, y1 - 6.0), (x2 + 4.0, y1 - 6.0), (x2 + 4.0, y2 + 6.0), (x1 - 4.0, y2 + 6.0))
     rgb = np.asarray(image)
     grey = np.asarray(image.convert("L"))
-    marks = PpOcrEngine(threads=1).lone_marks(rgb, grey, [quad], first_line=2)
+    marks = PpOcrEngine(threads=1, recogniser="ppocrv4").lone_marks(rgb, grey, [quad], first_line=2)
     assert [(m.text, m.line) for m in marks] == [(":", 2)]
     assert 215 <= marks[0].box[0] < marks[0].box[2] <= 240
 

