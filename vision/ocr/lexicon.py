@@ -23,7 +23,9 @@ from pathlib import Path
 BUNDLED = "receipt_words.txt"
 MIN_LENGTH = 5  # shorter words are left alone
 MIN_PIECE = 2  # no one-letter pieces: ``A``/``I`` would split almost anything
-MIN_SUBSTITUTE = 5  # shorter words are never replaced by a vocabulary word one character away
+# shorter words are never replaced by a vocabulary word one character away (5 for PP-OCRv4; 4 since the
+# substitution is limited to words PP-OCRv6 read with little confidence, ``ppocr.SUBSTITUTE_BELOW``)
+MIN_SUBSTITUTE = 4
 
 
 @dataclass(frozen=True)

@@ -29,14 +29,22 @@ INSTALL_HINT = "install the PyPI package rapidocr-onnxruntime (it ships the PP-O
 Point = tuple[float, float]
 # Word breaks, chosen on the SROIE tuning receipts (numbers <= 52): a blank ink run at least MIN_GAP x
 # the ink height and MIN_GAP_RATIO x the line's median letter gap, or neighbouring characters
-# MIN_PITCHES median pitches apart.
-MIN_GAP = 0.3
-MIN_GAP_RATIO = 2.5
-MIN_PITCHES = 2.0
+# MIN_PITCHES median pitches apart; no blank-run break between two digits closer than DIGIT_PITCHES pitches.
+# Re-tuned for the PP-OCRv6 small recogniser (issue 25, 2-fold CV, benchmarks/ocr_spacing_cv.py; PP-OCRv4
+# had 0.3 / 2.5 / 2.0 / none): v6 reads more of the printed spaces itself, so the ink adds fewer.
+MIN_GAP = 0.35
+MIN_GAP_RATIO = 3.0
+MIN_PITCHES = 2.5
+DIGIT_PITCHES = 1.4
+# The vocabulary's one-character substitution only for words read with a mean character probability below
+# this: PP-OCRv6 reads most words right with ~0.99 and the substitution turned right words into other
+# vocabulary words (``PAINT`` -> ``PRINT``, ``HOLLOW`` -> ``FOLLOW``; issue 25).
+SUBSTITUTE_BELOW = 0.98
 # Lone marks the detector never boxes (``Code   : 300-C0001``), chosen on the tuning receipts (2-fold CV word
 # F1 0.825 -> 0.830): a reading that is one of these characters, probability >= 0.5, ink >= 0.3 x the line
-# height (one character since issue 25t: ``11`` and ``****`` readings of a group were mostly wrong).
-MARKS = frozenset(":1X*")
+# height (one character since issue 25t: ``11`` and ``****`` readings of a group were mostly wrong). A lone
+# ``1`` is no longer kept: PP-OCRv6 reads specks and rulings as ``1`` (2-fold CV 0.895 -> 0.898, issue 25).
+MARKS = frozenset(":X*")
 MARK_CONFIDENCE = 0.5
 MARK_MIN_HEIGHT = 0.3
 
@@ -173,7 +181,7 @@ class PpOcrEngine:
         words: list[TesseractWord] = []
         for (x1, y1, x2, y2), (text, confidence, _) in zip(kept, self._recognise(crops) if crops else []):
             text = unicodedata.normalize("NFKC", text).strip()
-            if len(text) == 1 and text in MARKS and confidence >= MARK_CONFIDENCE:
+            if is_lone_mark(text, confidence):
                 words.append(TesseractWord(text=text, box=(float(x1), float(y1), float(x2), float(y2)),
                                            confidence=confidence, block=1, paragraph=1,
                                            line=first_line + len(words)))
@@ -183,10 +191,22 @@ class PpOcrEngine:
         return self.recogniser.recognise(crops)
 
 
-def apply_vocabulary(words: Sequence[TesseractWord], vocabulary: Vocabulary) -> list[TesseractWord]:
+def is_lone_mark(text: str, confidence: float) -> bool:
+    """Whether a reading of an ink group outside every detected line is kept as a mark: one character of
+    ``MARKS`` read with probability >= ``MARK_CONFIDENCE``.
+
+    >>> [is_lone_mark(t, p) for t, p in [(":", 0.9), ("1", 0.99), ("::", 0.9), ("*", 0.3)]]
+    [True, False, False, False]
+    """
+    return len(text) == 1 and text in MARKS and confidence >= MARK_CONFIDENCE
+
+
+def apply_vocabulary(words: Sequence[TesseractWord], vocabulary: Vocabulary,
+                     substitute_below: float = SUBSTITUTE_BELOW) -> list[TesseractWord]:
     """One line's words with run-together words split and cut words joined (``Vocabulary.correct``) and
-    words one character off a vocabulary word replaced by it (``Vocabulary.substitute``); a split word's
-    box is shared out by characters, joined words take the union of their boxes.
+    words one character off a vocabulary word replaced by it (``Vocabulary.substitute``) when their
+    confidence is below ``substitute_below``; a split word's box is shared out by characters, joined words
+    take the union of their boxes.
 
     >>> w = [TesseractWord("THANKYOU", (0.0, 0.0, 80.0, 10.0), 0.9, 1, 1, 1)]
     >>> [(x.text, x.box) for x in apply_vocabulary(w, Vocabulary(frozenset({"THANK", "YOU"})))]
@@ -207,7 +227,9 @@ def apply_vocabulary(words: Sequence[TesseractWord], vocabulary: Vocabulary) -> 
             out.append(replace(word, text=text, box=(x1 + start * step, y1, x1 + (start + len(text)) * step, y2)))
         elif first == last:
             word = words[first]
-            out.append(replace(word, text=vocabulary.substitute(word.text)))
+            if word.confidence < substitute_below:
+                word = replace(word, text=vocabulary.substitute(word.text))
+            out.append(word)
         else:
             members = words[first:last + 1]
             box = (min(m.box[0] for m in members), min(m.box[1] for m in members),
@@ -237,7 +259,7 @@ def line_words(line: PpLine, crop: np.ndarray, number: int, min_gap: float = MIN
     gaps = ink_gaps(crop, min_gap, MIN_GAP_RATIO) if width else []
     n = max(1, len(line.chars))
     words: list[TesseractWord] = []
-    for start, end in word_spans(texts, centres, gaps, min_pitches):
+    for start, end in word_spans(texts, centres, gaps, min_pitches, DIGIT_PITCHES):
         members = line.chars[start:end]
         text = fix_word(unicodedata.normalize("NFKC", "".join(texts[start:end])))
         if not text.strip():

@@ -86,3 +86,12 @@ def test_a_column_of_colons_and_of_quantities_is_one_group_per_row() -> None:
     groups = unboxed_groups(page, [WORD_QUAD])
     assert sorted(groups) == [(100, 22, 103, 33), (100, 42, 103, 53), (100, 62, 103, 73),
                               (150, 22, 152, 35), (150, 42, 152, 55), (150, 62, 152, 75)]
+
+
+def test_substitution_only_for_words_read_with_little_confidence() -> None:
+    vocab = Vocabulary(frozenset({"PRINT", "TOTAL", "CASH"}))
+    words = [TesseractWord(t, (0.0, 0.0, 10.0, 10.0), c, 1, 1, 1)
+             for t, c in (("PAINT", 0.999), ("TOTAI", 0.9), ("CASI", 0.5), ("CAS", 0.5))]
+    # a confidently read word stays even one character off a vocabulary word (PAINT is not PRINT)
+    assert [w.text for w in apply_vocabulary(words, vocab)] == ["PAINT", "TOTAL", "CASH", "CAS"]
+    assert [w.text for w in apply_vocabulary(words, vocab, substitute_below=2.0)] == ["PRINT", "TOTAL", "CASH", "CAS"]

@@ -85,3 +85,54 @@ def test_zero_and_o_follow_the_rest_of_the_word(read: str, fixed: str) -> None:
 
 def test_fix_text_keeps_the_spacing() -> None:
     assert fix_text("N0:  12 B0X") == "NO:  12 BOX"
+
+
+def _cells(text: str, pitch: int = 12, height: int = 20) -> tuple[np.ndarray, list[float]]:
+    """A crop of fixed-pitch "print": each character a block filling its cell but a 2-px gap, ``1`` a 2-px
+    stroke in the middle of its cell (the narrow glyph that leaves a space-wide blank beside it)."""
+    crop = np.full((height, pitch * (len(text) + 2)), 255, np.uint8)
+    centres = []
+    for k, char in enumerate(text):
+        left = pitch * (k + 1)
+        centres.append(left + pitch / 2)
+        if char == "1":
+            crop[3:height - 3, left + pitch // 2 - 1:left + pitch // 2 + 1] = 0
+        elif char != " ":
+            crop[3:height - 3, left + 1:left + pitch - 1] = 0
+    return crop, centres
+
+
+def test_a_narrow_one_between_digits_does_not_split_the_number() -> None:
+    crop, centres = _cells("0021168")
+    texts = list("0021168")
+    gaps = ink_gaps(crop)
+    assert gaps, "the blank beside the narrow 1 is as wide as a printed space"
+    assert len(word_spans(texts, centres, gaps)) > 1  # without the digit rule the number is cut
+    assert word_spans(texts, centres, gaps, digit_pitches=1.4) == [(0, len(texts))]
+
+
+def test_a_space_between_numbers_and_a_gap_beside_letters_still_break() -> None:
+    crop, centres = _cells("12 34")
+    texts = [t for t in "12 34"]
+    kept = [k for k, t in enumerate(texts) if t != " "]
+    spans = word_spans([texts[k] for k in kept], [centres[k] for k in kept], ink_gaps(crop), digit_pitches=1.4)
+    assert spans == [(0, 2), (2, 4)]  # two pitches apart: a printed space
+    crop, centres = _cells("ABC1DEF")
+    assert word_spans(list("ABC1DEF"), centres, ink_gaps(crop), digit_pitches=1.4) != [(0, 7)]  # letters: ink decides
+
+
+def test_a_time_keeps_its_colon() -> None:
+    _, centres = _line("21:28")
+    texts = list("21:28")
+    gaps = [(int(centres[1]) + 2, int(centres[3]) - 2)]  # a blank as wide as the whole colon cell
+    assert word_spans(texts, centres, gaps) == [(0, 5)]
+    assert word_spans(list("AB:CD"), centres, gaps) != [(0, 5)]  # between letters the colon may stand apart
+
+
+def test_line_words_keep_a_number_with_a_narrow_one_together() -> None:
+    crop, centres = _cells("002116")
+    height, width = crop.shape
+    chars = tuple(CtcChar(t, x / width, 0.99) for t, x in zip("002116", centres))
+    quad = ((0.0, 0.0), (float(width), 0.0), (float(width), float(height)), (0.0, float(height)))
+    line = PpLine(quad=quad, text="002116", confidence=0.99, chars=chars)
+    assert [w.text for w in line_words(line, crop, 1)] == ["002116"]
