@@ -238,7 +238,8 @@ def _amount(spec: FieldSpec, rows: list[Row]) -> Found | None:
 # -- dates --------------------------------------------------------------------------------------
 _MONTHS = {m: i for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
                                        "NOV", "DEC"), start=1)}
-_NUMERIC_DATE = re.compile(r"(?<![\dA-Z])(\d{1,4})([/\-.])(\d{1,2})\2(\d{2,4})(?!\d)")
+# the year may run straight into the time of day when the reader prints no space (``30/05/201710:18:02``)
+_NUMERIC_DATE = re.compile(r"(?<![\dA-Z])(\d{1,4})([/\-.])(\d{1,2})\2(\d{4}(?=\d{1,2}\s?:\s?\d{2})|\d{2}(?=\d{1,2}\s?:\s?\d{2})|\d{2,4}(?!\d))")
 _WORD_DATE = re.compile(r"(?<!\d)(\d{1,2})[\s\-/]*(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*[\s\-/,]*(\d{2,4})(?!\d)")
 
 

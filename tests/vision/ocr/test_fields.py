@@ -46,6 +46,15 @@ def test_amounts_and_dates() -> None:
     assert parse_date("HC03-7 - 15") is None and parse_date("99/99/2018") is None
 
 
+def test_a_date_glued_to_its_time_is_read() -> None:
+    """The reader may print no space between a receipt's date and time (``30/05/201710:18:02``)."""
+    assert parse_date("30/05/201710:18:02") == datetime.date(2017, 5, 30)
+    assert parse_date("DATE: 02/01/201811:05 AM") == datetime.date(2018, 1, 2)
+    assert parse_date("21/02/1811:19") == datetime.date(2018, 2, 21)  # a two-digit year too
+    assert parse_date("23/03/20183:13:19") == datetime.date(2018, 3, 23)
+    assert parse_date("30/05/201710") is None  # a year followed by more digits and no time is not a date
+
+
 def test_labelled_values_compare_normalised() -> None:
     assert same_value("date", "12/28/2017", "2017-12-28") and same_value("total", "9.00", "9.00")
     assert same_value("address", "NO 5, JALAN BESAR", "NO 5 ,JALAN BESAR") and not same_value("total", "9.00", None)
