@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.errors import InvalidInput
 from vision.ocr.blobs import median_line_height, unboxed_groups
 from vision.ocr.lexicon import Vocabulary
 from vision.ocr.ppocr import apply_vocabulary
@@ -52,15 +51,12 @@ def test_substitute_replaces_only_a_unique_word_one_character_away() -> None:
 
 def test_engine_reads_a_lone_colon_outside_the_detected_line() -> None:
     pytest.importorskip("rapidocr_onnxruntime", reason="pip install rapidocr-onnxruntime (the ocr extra)")
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
+    from tests.vision.ocr.drawing import mono_font
     from vision.ocr.ppocr import PpOcrEngine
-    from vision.ocr.synth import font_path
 
-    try:
-        font = ImageFont.truetype(str(font_path("DejaVuSansMono")), 28)
-    except InvalidInput:
-        pytest.skip("DejaVu Sans Mono is not installed (apt-get install fonts-dejavu-core)")
+    font = mono_font(28)
     image = Image.new("RGB", (360, 80), "white")
     draw = ImageDraw.Draw(image)
     draw.text((20, 20), "Code", font=font, fill="black")

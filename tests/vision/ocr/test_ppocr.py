@@ -6,20 +6,17 @@ import io
 import sys
 
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from core.errors import InvalidInput, WeightsUnavailable
+from core.errors import WeightsUnavailable
+from tests.vision.ocr.drawing import mono_font, text_line
 from vision.ocr.lexicon import Vocabulary, build_vocabulary, bundled_vocabulary
-from vision.ocr.synth import font_path
 
 LINES = ["GST SUMMARY", "TOTAL QTY : 2", "CASH        60.30", "THANK YOU. PLEASE COME AGAIN"]
 
 
 def _receipt(size: int = 26) -> Image.Image:
-    try:
-        font = ImageFont.truetype(str(font_path("DejaVuSansMono")), size)
-    except InvalidInput:
-        pytest.skip("DejaVu Sans Mono is not installed (apt-get install fonts-dejavu-core)")
+    font = mono_font(size)
     image = Image.new("RGB", (40 + int(font.getlength(max(LINES, key=len))) + 40, 40 + 48 * len(LINES)), "white")
     draw = ImageDraw.Draw(image)
     for k, line in enumerate(LINES):
@@ -67,12 +64,7 @@ def test_bundled_vocabulary_is_the_tuning_receipts_words() -> None:
 
 
 def _line_image(text: str, upside_down: bool) -> Image.Image:
-    try:
-        font = ImageFont.truetype(str(font_path("DejaVuSansMono")), 28)
-    except InvalidInput:
-        pytest.skip("DejaVu Sans Mono is not installed (apt-get install fonts-dejavu-core)")
-    image = Image.new("RGB", (40 + int(font.getlength(text)) + 40, 90), "white")
-    ImageDraw.Draw(image).text((40, 30), text, font=font, fill="black")
+    image = text_line(text, size=28, margin=40, height=90, top=30)
     return image.rotate(180) if upside_down else image
 
 

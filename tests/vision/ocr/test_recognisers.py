@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
 
-from core.errors import InvalidInput, WeightsUnavailable
+from core.errors import WeightsUnavailable
+from tests.vision.ocr.drawing import text_line
 from vision.ocr.recognisers import (
     RECOGNISERS,
     CtcRecogniser,
@@ -16,7 +16,6 @@ from vision.ocr.recognisers import (
     package_folder,
     resize_normalise,
 )
-from vision.ocr.synth import font_path
 
 
 def test_resize_normalise_keeps_the_aspect_and_pads_with_zeros() -> None:
@@ -72,12 +71,7 @@ def test_the_engine_rejects_an_unknown_recogniser() -> None:
 
 
 def _line(text: str) -> np.ndarray:
-    try:
-        font = ImageFont.truetype(str(font_path("DejaVuSansMono")), 26)
-    except InvalidInput:
-        pytest.skip("DejaVu Sans Mono is not installed (apt-get install fonts-dejavu-core)")
-    image = Image.new("RGB", (24 + int(font.getlength(text)) + 24, 44), "white")
-    ImageDraw.Draw(image).text((24, 6), text, font=font, fill="black")
+    image = text_line(text, size=26, margin=24, height=44, top=6)
     return np.ascontiguousarray(np.asarray(image)[:, :, ::-1])  # BGR, as the engine's crops
 
 

@@ -3,22 +3,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from core.errors import InvalidInput
+from tests.vision.ocr.drawing import mono_font
 from vision.ocr.confusions import fix_text, fix_word
 from vision.ocr.ppocr import CtcChar, PpLine, crop_quad, line_words
 from vision.ocr.recognisers import ctc_decode
 from vision.ocr.spacing import break_positions, ink_gaps, word_spans
-from vision.ocr.synth import font_path
 
 
 def _line(text: str, size: int = 28) -> tuple[np.ndarray, list[float]]:
     """A greyscale crop of ``text`` in a fixed-pitch font and each character's centre (pixels)."""
-    try:
-        font = ImageFont.truetype(str(font_path("DejaVuSansMono")), size)
-    except InvalidInput:
-        pytest.skip("DejaVu Sans Mono is not installed (apt-get install fonts-dejavu-core)")
+    font = mono_font(size)
     width = int(font.getlength(text)) + 2 * size
     image = Image.new("L", (width, int(size * 1.6)), 255)
     ImageDraw.Draw(image).text((size, size // 4), text, font=font, fill=0)
