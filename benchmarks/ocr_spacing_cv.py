@@ -22,17 +22,16 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.ocr_folds import f1_summary, folds, page_text, tuning_pages
 from core.images import load_image
-from core.stats import bootstrap_interval
-from vision.ocr.labelled import read_labelled, split_of
-from vision.ocr.lexicon import MIN_SUBSTITUTE, Vocabulary, build_vocabulary
+from vision.ocr.lexicon import MIN_SUBSTITUTE, Vocabulary
 from vision.ocr.metrics import WordCounts, word_counts, word_f1
 from vision.ocr.ppocr import (
     DIGIT_PITCHES,
@@ -172,20 +171,21 @@ def line_words(cached: CachedLine, number: int, s: Setting) -> list[TesseractWor
                                          and (c.text not in "'\".,-`" or c.confidence >= s.punct_floor)))
         if not line.chars:
             return []
-    import vision.ocr.spacing as sp
+    spacing = (s.min_gap, s.min_pitches, s.min_ratio, s.digit_pitches, frozenset(".," + s.joined_marks))
+    if s.colon_pitches > 0:  # the one variant that changes how spans are cut: the engine's spans, then colons
+        engine_spans = pp.word_spans
 
-    saved = pp.MIN_GAP_RATIO, pp.DIGIT_PITCHES, sp.NUMBER_MARKS, pp.word_spans
-    pp.MIN_GAP_RATIO, pp.DIGIT_PITCHES = s.min_ratio, s.digit_pitches
-    sp.NUMBER_MARKS = frozenset(".," + s.joined_marks)
-    if s.colon_pitches > 0:
-        def spans(t: list[str], c: list[float], g: list[tuple[int, int]], m: float, d: float) -> list[tuple[int, int]]:
-            return _split_colons(t, c, saved[3](t, c, g, m, d), s.colon_pitches, s.joined_marks)
+        def spans(t: list[str], c: list[float], g: list[tuple[int, int]], m: float, d: float,
+                  n: frozenset[str]) -> list[tuple[int, int]]:
+            return _split_colons(t, c, engine_spans(t, c, g, m, d, n), s.colon_pitches, s.joined_marks)
 
         pp.word_spans = spans  # type: ignore[assignment]
-    try:
-        words = pp.line_words(line, cached.crop, number, s.min_gap, s.min_pitches)
-    finally:
-        pp.MIN_GAP_RATIO, pp.DIGIT_PITCHES, sp.NUMBER_MARKS, pp.word_spans = saved
+        try:
+            words = pp.line_words(line, cached.crop, number, *spacing)
+        finally:
+            pp.word_spans = engine_spans
+    else:
+        words = pp.line_words(line, cached.crop, number, *spacing)
     words = [w for w in words if w.confidence >= s.floor]
     if s.zero_letters:
         words = [replace(w, text=_zeros(w.text, s.zero_letters)) for w in words]
@@ -236,15 +236,13 @@ class IndelVocabulary(Vocabulary):
     """``Vocabulary`` whose substitution also reaches words one character longer or shorter (``ADJUSTMEN``)."""
 
     def substitute(self, word: str) -> str:
-        import vision.ocr.lexicon as lx
-
         upper = word.upper()
-        if len(upper) < lx.MIN_SUBSTITUTE or upper in self.words or not any(c.isalpha() for c in upper):
+        if len(upper) < self.min_substitute or upper in self.words or not any(c.isalpha() for c in upper):
             return word
         found = {w for i in range(len(upper)) for w in self._one_off.get(upper[:i] + "\0" + upper[i + 1:], ())}
         found |= {upper[:i] + upper[i + 1:] for i in range(len(upper))} & self.words
         found |= set(self._longer.get(upper, ()))
-        found = {w for w in found if len(w) >= lx.MIN_SUBSTITUTE}
+        found = {w for w in found if len(w) >= self.min_substitute}
         if len(found) != 1:
             return word
         (best,) = found
@@ -265,19 +263,12 @@ class IndelVocabulary(Vocabulary):
 
 def page_lines(lines: list[CachedLine], marks: list[TesseractWord], s: Setting,
                vocabulary: Vocabulary | None, candidates: list | None = None) -> list[list[TesseractWord]]:
-    import vision.ocr.lexicon as lx
-
     out = []
-    saved = lx.MIN_SUBSTITUTE
-    lx.MIN_SUBSTITUTE = s.min_substitute if s.min_substitute > 0 else 10_000
-    try:
-        if vocabulary is not None:
-            vocabulary = (IndelVocabulary if s.indel else Vocabulary)(vocabulary.words)  # fresh substitution index for this setting
-        for k, cached in enumerate(lines, start=1):
-            words = line_words(cached, k, s)
-            out.append(apply_vocabulary(words, vocabulary, s.substitute_below) if vocabulary else words)
-    finally:
-        lx.MIN_SUBSTITUTE = saved
+    if vocabulary is not None:  # this setting's substitution (0: none)
+        vocabulary = (IndelVocabulary if s.indel else Vocabulary)(vocabulary.words, s.min_substitute or 10_000)
+    for k, cached in enumerate(lines, start=1):
+        words = line_words(cached, k, s)
+        out.append(apply_vocabulary(words, vocabulary, s.substitute_below) if vocabulary else words)
     if s.marks:
         first = len(lines) + 1
         for text, conf, box, rel in candidates:
@@ -286,25 +277,14 @@ def page_lines(lines: list[CachedLine], marks: list[TesseractWord], s: Setting,
     return out
 
 
-def _text(lines: Iterable[list[TesseractWord]]) -> str:
-    return "\n".join(" ".join(w.text for w in line) for line in lines)
-
-
-def _summary(counts: list[WordCounts]) -> str:
-    precision, recall, f1 = word_f1(counts)
-    low, high = bootstrap_interval(lambda c: word_f1(c)[2], counts, n_resamples=1000)
-    return f"{f1:.4f} ({low:.3f}-{high:.3f}) P {precision:.3f} R {recall:.3f}"
-
-
 def evaluate(pages: list, data: dict, s: Setting) -> tuple[list[WordCounts], list[WordCounts]]:
-    folds: tuple[list[WordCounts], list[WordCounts]] = ([], [])
-    for fold in (0, 1):
-        vocabulary = build_vocabulary(p.reference_text for p in pages if int(p.name) % 2 != fold)
-        for page in (p for p in pages if int(p.name) % 2 == fold):
+    counts: tuple[list[WordCounts], list[WordCounts]] = ([], [])
+    for fold, vocabulary, test in folds(pages):
+        for page in test:
             lines, marks, candidates = data[page.name]
-            text = _text(page_lines(lines, marks, s, vocabulary, candidates))
-            folds[fold].append(word_counts(page.reference_text.upper(), text.upper()))
-    return folds
+            text = page_text(page_lines(lines, marks, s, vocabulary, candidates))
+            counts[fold].append(word_counts(page.reference_text.upper(), text.upper()))
+    return counts
 
 
 MISS_CLASSES = ("unread line", "vocabulary damage", "spacing: punctuation", "spacing: glued or split words",
@@ -360,9 +340,8 @@ def misses(pages: list, data: dict, s: Setting) -> None:
 
     total: Counter[str] = Counter()
     per_fold: list[Counter[str]] = [Counter(), Counter()]
-    for fold in (0, 1):
-        vocabulary = build_vocabulary(p.reference_text for p in pages if int(p.name) % 2 != fold)
-        for page in (p for p in pages if int(p.name) % 2 == fold):
+    for fold, vocabulary, test in folds(pages):
+        for page in test:
             lines, marks, candidates = data[page.name]
             found = classify_misses(page, page_lines(lines, marks, s, None, candidates),
                                     page_lines(lines, marks, s, vocabulary, candidates))
@@ -484,7 +463,7 @@ def main(argv: list[str] | None = None) -> None:
                              "final (before / now / each change)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    pages = [p for p in read_labelled(args.data, "sroie").pages if split_of(p.name) == "tune"][:args.limit]
+    pages = tuning_pages(args.data, args.limit)
     engine = None
     if not all((args.cache / f"{p.name}{suffix}").is_file() for p in pages for suffix in (".npz", ".marks.json")):
         engine = PpOcrEngine(threads=1)
@@ -506,11 +485,11 @@ def main(argv: list[str] | None = None) -> None:
     for s in GRIDS[args.grid]():
         f0, f1 = evaluate(pages, data, s)
         scores[s] = (f0, f1)
-        log.info("%-40s %-36s %.4f  %.4f", s.name(), _summary(f0 + f1), word_f1(f0)[2], word_f1(f1)[2])
+        log.info("%-40s %-36s %.4f  %.4f", s.name(), f1_summary(f0 + f1), word_f1(f0)[2], word_f1(f1)[2])
     # nested choice: each fold scored with the setting best on the other fold
     chosen = [max(scores, key=lambda s: word_f1(scores[s][1 - fold])[2]) for fold in (0, 1)]
     log.info("chosen by CV: fold 0 <- %s, fold 1 <- %s: %s (fold 0 %.4f, fold 1 %.4f)", chosen[0].name(),
-             chosen[1].name(), _summary(scores[chosen[0]][0] + scores[chosen[1]][1]),
+             chosen[1].name(), f1_summary(scores[chosen[0]][0] + scores[chosen[1]][1]),
              word_f1(scores[chosen[0]][0])[2], word_f1(scores[chosen[1]][1])[2])
 
 

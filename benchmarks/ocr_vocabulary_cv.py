@@ -25,12 +25,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from benchmarks.ocr_folds import f1_summary, folds, page_text, tuning_pages
 from core.images import load_image
-from core.stats import bootstrap_interval
-from vision.ocr.labelled import read_labelled, split_of
-from vision.ocr.lexicon import Vocabulary, build_vocabulary, write_vocabulary
-from vision.ocr.metrics import WordCounts, word_counts, word_f1
-from vision.ocr.ppocr import apply_vocabulary
+from vision.ocr.lexicon import build_vocabulary, write_vocabulary
+from vision.ocr.metrics import WordCounts, word_counts
 from vision.ocr.tesseract import TesseractWord
 
 log = logging.getLogger("benchmarks.ocr_vocabulary_cv")
@@ -49,17 +47,6 @@ def _read(reader: object, image: Path, cache: Path) -> list[list[TesseractWord]]
     return [[TesseractWord(t, tuple(b), c, 1, 1, k) for t, b, c in row] for k, row in enumerate(rows)]  # type: ignore[arg-type]
 
 
-def _text(lines: list[list[TesseractWord]], vocabulary: Vocabulary | None) -> str:
-    return "\n".join(" ".join(w.text for w in (apply_vocabulary(line, vocabulary) if vocabulary else line))
-                     for line in lines)
-
-
-def _summary(counts: list[WordCounts]) -> str:
-    precision, recall, f1 = word_f1(counts)
-    low, high = bootstrap_interval(lambda c: word_f1(c)[2], counts, n_resamples=1000)
-    return f"word F1 {f1:.3f} (95 % {low:.3f}-{high:.3f}), precision {precision:.3f}, recall {recall:.3f}, n={len(counts)}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="the SROIE folder (img/ box/ key/)")
@@ -70,21 +57,18 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from vision.ocr.reader import OcrReader
 
-    pages = [p for p in read_labelled(args.data, "sroie").pages if split_of(p.name) == "tune"][:args.limit]
+    pages = tuning_pages(args.data, args.limit)
     reader = OcrReader(engine="ppocr", device="cpu", ppocr_vocabulary=False, tesseract_layout="tesseract").load()
     lines = {p.name: _read(reader, p.image_path, args.cache / f"{p.name}.json") for p in tqdm(pages, desc="PP-OCR")}
     plain: list[WordCounts] = []
     with_vocabulary: list[WordCounts] = []
-    for fold in (0, 1):
-        train = [p for p in pages if int(p.name) % 2 != fold]
-        test = [p for p in pages if int(p.name) % 2 == fold]
-        vocabulary = build_vocabulary(p.reference_text for p in train)
+    for _, vocabulary, test in folds(pages):
         for page in test:
             reference = page.reference_text.upper()
-            plain.append(word_counts(reference, _text(lines[page.name], None).upper()))
-            with_vocabulary.append(word_counts(reference, _text(lines[page.name], vocabulary).upper()))
-    log.info("tuning receipts, PP-OCR without the vocabulary: %s", _summary(plain))
-    log.info("tuning receipts, PP-OCR + the other fold's vocabulary: %s", _summary(with_vocabulary))
+            plain.append(word_counts(reference, page_text(lines[page.name]).upper()))
+            with_vocabulary.append(word_counts(reference, page_text(lines[page.name], vocabulary).upper()))
+    log.info("tuning receipts, PP-OCR without the vocabulary: word F1 %s", f1_summary(plain))
+    log.info("tuning receipts, PP-OCR + the other fold's vocabulary: word F1 %s", f1_summary(with_vocabulary))
     if args.rebuild is not None:
         write_vocabulary(build_vocabulary(p.reference_text for p in pages), args.rebuild)
         log.info("wrote %s", args.rebuild)

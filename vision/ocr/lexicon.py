@@ -30,9 +30,10 @@ MIN_SUBSTITUTE = 4
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Upper-case vocabulary words."""
+    """Upper-case vocabulary words; ``substitute`` leaves words shorter than ``min_substitute`` alone."""
 
     words: frozenset[str]
+    min_substitute: int = MIN_SUBSTITUTE
 
     def split(self, word: str) -> list[str]:
         """``word`` cut into vocabulary words (original case kept), or ``[word]`` when it is one or cannot be."""
@@ -61,10 +62,10 @@ class Vocabulary:
 
     @cached_property
     def _one_off(self) -> dict[str, tuple[str, ...]]:
-        """Vocabulary words of ``MIN_SUBSTITUTE`` or more characters by each pattern with one position masked."""
+        """Vocabulary words of ``min_substitute`` or more characters by each pattern with one position masked."""
         index: dict[str, list[str]] = {}
         for word in self.words:
-            if len(word) >= MIN_SUBSTITUTE:
+            if len(word) >= self.min_substitute:
                 for i in range(len(word)):
                     index.setdefault(word[:i] + "\0" + word[i + 1:], []).append(word)
         return {pattern: tuple(words) for pattern, words in index.items()}
@@ -72,7 +73,7 @@ class Vocabulary:
     def substitute(self, word: str) -> str:
         """``word`` replaced by the one vocabulary word that differs from it in exactly one character
         (``TOTAI`` -> ``TOTAL``, ``LTEM(6)`` -> ``ITEM(6)``), the word's case kept position by position;
-        unchanged when it is a vocabulary word, shorter than ``MIN_SUBSTITUTE``, has no letter, or two
+        unchanged when it is a vocabulary word, shorter than ``min_substitute``, has no letter, or two
         vocabulary words are one character away (2-fold CV over the SROIE tuning receipts with PP-OCRv4: word F1
         0.830 -> 0.837; from 3 characters up 0.830, 4: 0.836, 6: 0.834; with PP-OCRv6 and the substitution limited
         to unconfident words, ``ppocr.apply_vocabulary``, from 4 characters: 0.891 -> 0.893, 6: 0.890).
@@ -83,7 +84,7 @@ class Vocabulary:
         ['TOTAI', 'CASI', '12.50']
         """
         upper = word.upper()
-        if len(upper) < MIN_SUBSTITUTE or upper in self.words or not any(c.isalpha() for c in upper):
+        if len(upper) < self.min_substitute or upper in self.words or not any(c.isalpha() for c in upper):
             return word
         found = {w for i in range(len(upper)) for w in self._one_off.get(upper[:i] + "\0" + upper[i + 1:], ())}
         if len(found) != 1:

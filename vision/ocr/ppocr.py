@@ -22,7 +22,7 @@ from core.errors import WeightsUnavailable
 from vision.ocr.confusions import fix_word
 from vision.ocr.lexicon import Vocabulary
 from vision.ocr.recognisers import RECOGNISERS, CtcChar, CtcRecogniser, Reading
-from vision.ocr.spacing import ink_gaps, word_spans
+from vision.ocr.spacing import NUMBER_MARKS, ink_gaps, word_spans
 from vision.ocr.tesseract import TesseractWord
 
 INSTALL_HINT = "install the PyPI package rapidocr-onnxruntime (it ships the PP-OCRv4 ONNX models): pip install rapidocr-onnxruntime"
@@ -246,20 +246,23 @@ def _along(quad: Sequence[Point], fraction: float) -> tuple[Point, Point]:
 
 
 def line_words(line: PpLine, crop: np.ndarray, number: int, min_gap: float = MIN_GAP,
-               min_pitches: float = MIN_PITCHES) -> list[TesseractWord]:
-    """The words of one read line: characters grouped at printed spaces (``spacing.word_spans``), the
-    text NFKC-normalised (full-width brackets -> ASCII) and ``0``/``O`` confusions fixed, each word
-    boxed in page pixels. ``number`` becomes the words' line number (block and paragraph 1)."""
+               min_pitches: float = MIN_PITCHES, min_ratio: float = MIN_GAP_RATIO,
+               digit_pitches: float = DIGIT_PITCHES, number_marks: frozenset[str] = NUMBER_MARKS
+               ) -> list[TesseractWord]:
+    """The words of one read line: characters grouped at printed spaces (``spacing.word_spans`` with the
+    thresholds given; ``ink_gaps`` with ``min_gap`` and ``min_ratio``), the text NFKC-normalised (full-width
+    brackets -> ASCII) and ``0``/``O`` confusions fixed, each word boxed in page pixels. ``number`` becomes the
+    words' line number (block and paragraph 1)."""
     import unicodedata
 
     # a tall crop was turned a quarter before reading: its characters do not run along the quad's width
     width = crop.shape[1] if crop.ndim == 2 and crop.size and crop.shape[0] < 1.5 * crop.shape[1] else 0
     texts = [c.text for c in line.chars]
     centres = [c.centre * width for c in line.chars]
-    gaps = ink_gaps(crop, min_gap, MIN_GAP_RATIO) if width else []
+    gaps = ink_gaps(crop, min_gap, min_ratio) if width else []
     n = max(1, len(line.chars))
     words: list[TesseractWord] = []
-    for start, end in word_spans(texts, centres, gaps, min_pitches, DIGIT_PITCHES):
+    for start, end in word_spans(texts, centres, gaps, min_pitches, digit_pitches, number_marks):
         members = line.chars[start:end]
         text = fix_word(unicodedata.normalize("NFKC", "".join(texts[start:end])))
         if not text.strip():

@@ -71,27 +71,29 @@ def break_positions(centres: Sequence[float], gaps: Sequence[tuple[int, int]]) -
     return breaks
 
 
-def _inside_number(texts: Sequence[str], kept: Sequence[int], j: int) -> bool:
-    """Whether a break before ``kept[j]`` would cut a decimal or thousands mark or a time's colon out of a number
-    (``1 . 00``, ``21 :28``): a fixed-pitch font sets ``.``, ``,`` and ``:`` in a full cell, so the ink around
-    them is as wide as a space."""
+def _inside_number(texts: Sequence[str], kept: Sequence[int], j: int, marks: frozenset[str] = NUMBER_MARKS) -> bool:
+    """Whether a break before ``kept[j]`` would cut one of ``marks`` out of a number: a decimal or thousands mark
+    or a time's colon (``1 . 00``, ``21 :28``); a fixed-pitch font sets ``.``, ``,`` and ``:`` in a full cell, so
+    the ink around them is as wide as a space."""
     def text(i: int) -> str:
         return texts[kept[i]] if 0 <= i < len(kept) else ""
 
-    if text(j) in NUMBER_MARKS and text(j - 1).isdigit() and text(j + 1).isdigit():
+    if text(j) in marks and text(j - 1).isdigit() and text(j + 1).isdigit():
         return True
-    return text(j - 1) in NUMBER_MARKS and text(j - 2).isdigit() and text(j).isdigit()
+    return text(j - 1) in marks and text(j - 2).isdigit() and text(j).isdigit()
 
 
 def word_spans(texts: Sequence[str], centres: Sequence[float], gaps: Sequence[tuple[int, int]],
-               min_pitches: float = 2.0, digit_pitches: float = 0.0) -> list[tuple[int, int]]:
+               min_pitches: float = 2.0, digit_pitches: float = 0.0,
+               number_marks: frozenset[str] = NUMBER_MARKS) -> list[tuple[int, int]]:
     """Group a line's characters (left to right, ``centres`` in the crop's pixels) into words ``[start, end)``.
 
     A word ends at a space the recogniser read, at a blank ink gap between two characters
     (``ink_gaps``), or where two neighbouring centres are at least ``min_pitches`` median pitches
     apart (0 turns that test off). A blank gap between two digits whose centres are less than
     ``digit_pitches`` median pitches apart is no break: a narrow ``1`` leaves a space-wide blank beside
-    it in fixed-pitch print (``0021 16837376``). The spaces themselves belong to no word.
+    it in fixed-pitch print (``0021 16837376``). No break cuts one of ``number_marks`` out of a number
+    (``_inside_number``). The spaces themselves belong to no word.
 
     >>> word_spans(list("AB:CD E"), [0, 10, 20, 40, 50, 60, 70], [(25, 35)])
     [(0, 3), (3, 5), (6, 7)]
@@ -108,7 +110,7 @@ def word_spans(texts: Sequence[str], centres: Sequence[float], gaps: Sequence[tu
                        if texts[a].isdigit() and texts[b].isdigit() and s < digit_pitches * pitch}
         if pitch > 0 and min_pitches > 0:
             breaks |= {b for a, b, s in zip(kept, kept[1:], steps) if s >= min_pitches * pitch}
-    breaks -= {kept[j] for j in range(1, len(kept)) if _inside_number(texts, kept, j)}
+    breaks -= {kept[j] for j in range(1, len(kept)) if _inside_number(texts, kept, j, number_marks)}
     spans: list[tuple[int, int]] = []
     start: int | None = None
     for k, text in enumerate(texts):

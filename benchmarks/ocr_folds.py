@@ -1,0 +1,39 @@
+"""What the OCR receipt CV benchmarks share: the SROIE tuning receipts (001-052), their two folds (odd / even
+file numbers) each with a receipt vocabulary built from the *other* fold, page text from a reading's lines, and
+a word-F1 summary with a 95 % bootstrap interval over receipts (the metric of ``ais ocr evaluate --data``)."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from core.stats import bootstrap_interval
+from vision.ocr.labelled import LabelledPage, read_labelled, split_of
+from vision.ocr.lexicon import Vocabulary, build_vocabulary
+from vision.ocr.metrics import WordCounts, word_f1
+from vision.ocr.ppocr import apply_vocabulary
+from vision.ocr.tesseract import TesseractWord
+
+
+def tuning_pages(data: Path, limit: int | None = None) -> list[LabelledPage]:
+    """The SROIE tuning receipts of ``data`` (the first ``limit``)."""
+    return [p for p in read_labelled(data, "sroie").pages if split_of(p.name) == "tune"][:limit]
+
+
+def folds(pages: list[LabelledPage]) -> Iterator[tuple[int, Vocabulary, list[LabelledPage]]]:
+    """``(fold, vocabulary of the other fold's transcriptions, this fold's pages)`` for folds 0 and 1."""
+    for fold in (0, 1):
+        vocabulary = build_vocabulary(p.reference_text for p in pages if int(p.name) % 2 != fold)
+        yield fold, vocabulary, [p for p in pages if int(p.name) % 2 == fold]
+
+
+def page_text(lines: Iterable[list[TesseractWord]], vocabulary: Vocabulary | None = None) -> str:
+    """A page's text, one line of words per row, each line through ``apply_vocabulary`` when one is given."""
+    return "\n".join(" ".join(w.text for w in (apply_vocabulary(line, vocabulary) if vocabulary else line))
+                     for line in lines)
+
+
+def f1_summary(counts: list[WordCounts]) -> str:
+    """Word F1 with its 95 % bootstrap interval over receipts, precision, recall and the number of receipts."""
+    precision, recall, f1 = word_f1(counts)
+    low, high = bootstrap_interval(lambda c: word_f1(c)[2], counts, n_resamples=1000)
+    return f"{f1:.4f} (95 % {low:.3f}-{high:.3f}) P {precision:.3f} R {recall:.3f} n={len(counts)}"
