@@ -123,7 +123,8 @@ def read_box_file(path: Path) -> list[TruthLine]:
 
 
 def read_key_file(path: Path) -> dict[str, str]:
-    """Key fields of one receipt (string values; absent fields are left out)."""
+    """Key fields of one receipt (string values; absent fields and fields labelled blank are left out: a blank
+    label says nothing about the receipt, so it is not scored)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as exc:
@@ -134,7 +135,8 @@ def read_key_file(path: Path) -> dict[str, str]:
     for name, value in data.items():
         if not isinstance(value, str):
             raise DataFormatError(path, None, f"field {name!r} is not a string")
-        out[str(name)] = value
+        if value.strip():
+            out[str(name)] = value
     return out
 
 

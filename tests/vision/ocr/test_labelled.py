@@ -40,6 +40,18 @@ def test_malformed_box_file_names_file_and_line(tmp_path) -> None:
         read_labelled(tmp_path, "sroie")
 
 
+def test_blank_key_field_is_not_scored(tmp_path) -> None:
+    """A field labelled ``""`` (SROIE tuning receipt 033's total) is unlabelled, not a miss of every extractor."""
+    _sroie(tmp_path, ["10,10,90,10,90,30,10,30,ABC TRADING"], {"company": "ABC TRADING", "total": " "})
+    page = read_labelled(tmp_path).pages[0]
+    assert page.key == {"company": "ABC TRADING"}
+    reading = PageReading(lines=[ReadLine("ABC TRADING", (10, 10, 90, 30), (("ABC", (10, 10, 40, 30)),
+                                                                              ("TRADING", (45, 10, 90, 30))))],
+                          text="ABC TRADING")
+    score = score_page(page, reading, upper=True, fields={"company": "ABC TRADING", "total": "8.20"})
+    assert score.fields == {"company": True}
+
+
 def test_malformed_key_file(tmp_path) -> None:
     _sroie(tmp_path, ["10,10,90,10,90,30,10,30,FINE"], '{"company": "A",\n "total": }')
     with pytest.raises(DataFormatError, match=r"007\.json:2"):
