@@ -375,7 +375,7 @@ def _rows_box(rows: Sequence[Row]) -> Xyxy:
             max(r.box[3] for r in rows))
 
 
-_LOT = re.compile(r"^(?:[1lI][0O]T|L0T)\b")  # ``10T 1851-A``: LOT misread
+_LOT = re.compile(r"^(?:[1lI]\.?[0O]T|L0T)\b")  # ``10T 1851-A``, ``1.OT 1851-A``: LOT misread
 _DIGITS_MISREAD = re.compile(r"\b(?=[\dOoIl]*\d[\dOoIl]*\d)[\dOoIl]{3,}\b")  # ``52oo0``: a postcode
 _DIGIT_OF = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})
 

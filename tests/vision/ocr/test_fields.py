@@ -124,6 +124,15 @@ def test_address_rows() -> None:
     assert _rules("SHOP SDN BHD", "Bandar Sri D'sara, 52oo0 KL", "TEL : 03-1234")["address"] == "Bandar Sri D'sara, 52000 KL"
 
 
+def test_address_lot_read_with_a_dot() -> None:
+    """PP-OCRv6 reads the L of a leading ``LOT`` as ``1.`` (tuning receipt 027); an ordinary number stays."""
+    found = _rules("MR. D.I.Y. (M) SDN BHD", "(CO Reg :860671=D)", "1.OT 1851-A & 1851-B, JALAN KPB 6,",
+                   "43300 SERI KEMBANGAN, SELANGOR", "(GST ID No :000306020352)")
+    assert found["address"] == "LOT 1851-A & 1851-B, JALAN KPB 6, 43300 SERI KEMBANGAN, SELANGOR"
+    assert _rules("SHOP SDN BHD", "1.01, JALAN BESAR", "43300 SERI KEMBANGAN", "TEL 03")["address"] \
+        == "1.01, JALAN BESAR 43300 SERI KEMBANGAN"
+
+
 def test_vocabulary_keeps_plurals() -> None:
     from vision.ocr.field_vocabulary import Vocabulary
 
