@@ -309,11 +309,24 @@ def _company_index(spec: FieldSpec, rows: list[Row]) -> int | None:
                 and not _has(row.text, spec.exclude):
             return k
     for k, row in enumerate(top):
+        if _address_row(row.text):  # a name is printed above its address: where none was read, there is none
+            break
         letters = len(_LETTERS.findall(row.text))
         if letters >= 3 and letters >= 0.6 * len(row.text.replace(" ", "")) and not _has(row.text, spec.exclude) \
                 and not row.text.islower():  # a handwritten or stamped name above the print (``tan woon yann``)
             return k
     return None
+
+
+_STREET = re.compile(r"\b(?:JALAN|JLN|JL|LORONG|LOT|TAMAN|TMN)\b")
+_POSTCODE = re.compile(r"(?<![\d-])\d{5}(?![\d-])")
+
+
+def _address_row(text: str) -> bool:
+    """A row of an address: a number and a street word (``K3-113,JL IBRAHIM SULTAN``) or a postcode
+    (``80300 JOHOR BAHRU``; a registration number such as ``65351-M`` is not one)."""
+    upper = text.upper()
+    return bool(_POSTCODE.search(upper)) or (bool(re.search(r"\d", upper)) and bool(_STREET.search(upper)))
 
 
 _REGISTRATION = re.compile(r"\(?\b(?:[A-Z]{1,3}\d{5,}-?[A-Z]?|\d{5,}-[A-Z]|\d{7,}[A-Z]?)\b\)?")

@@ -124,6 +124,19 @@ def test_address_rows() -> None:
     assert _rules("SHOP SDN BHD", "Bandar Sri D'sara, 52oo0 KL", "TEL : 03-1234")["address"] == "Bandar Sri D'sara, 52000 KL"
 
 
+def test_no_company_below_the_address() -> None:
+    """Where the shop's name was not read (a logo; tuning receipt 047) the page starts with the address: the
+    fallback company (the first row of letters) is never an address row or a row below one."""
+    found = _rules("K3-113,JL IBRAHIM SULTAN", "80300 JOHOR BAHRU", "JOHOR", "H/P: 019-7521215", "09/03/2018 21:28",
+                   "CASH", "RM 170.00")
+    assert found["company"] is None
+    assert found["address"] == "K3-113,JL IBRAHIM SULTAN 80300 JOHOR BAHRU JOHOR"
+    found = _rules("GOLDEN PALACE (65351-M)", "NO 5, JALAN BESAR,", "81100 JOHOR BAHRU")  # a registration number
+    assert found["company"] == "GOLDEN PALACE" and found["address"] == "NO 5, JALAN BESAR, 81100 JOHOR BAHRU"
+    assert _rules("tan chay yee", "FUYI MINIMARKET", "NO 43-45-47G,", "TAMAN SEJATI,", "45600 BESTARI JAYA")["company"] \
+        == "FUYI MINIMARKET"
+
+
 def test_address_lot_read_with_a_dot() -> None:
     """PP-OCRv6 reads the L of a leading ``LOT`` as ``1.`` (tuning receipt 027); an ordinary number stays."""
     found = _rules("MR. D.I.Y. (M) SDN BHD", "(CO Reg :860671=D)", "1.OT 1851-A & 1851-B, JALAN KPB 6,",
