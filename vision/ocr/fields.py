@@ -457,7 +457,8 @@ def extract_fields(words: Sequence[Word], field_set: FieldSet, extractor: str = 
     else the rules, with the reason logged; ``rules``; ``learned`` (the bundled model of
     ``field_model.py``, or ``model``; only for the bundled receipt field set). The bundled model is the
     rules' values with company/address words corrected from the tuning receipts' vocabulary: it beat
-    the rules alone in 5-fold cross-validation on the tuning receipts (88.5 % vs 87.0 %, issue 25f).
+    the rules alone in 5-fold cross-validation on the tuning receipts' PP-OCRv4 readings (88.5 % vs 87.0 %, issue
+    25f); on PP-OCRv6 readings the two tie (93.5 %, ``benchmarks.ocr_fields_cv``).
     """
     if extractor not in ("auto", "rules", "learned"):
         raise ValueError(f"extractor must be auto, rules or learned, got {extractor!r}")
