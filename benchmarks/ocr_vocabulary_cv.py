@@ -34,7 +34,7 @@ from vision.ocr.tesseract import TesseractWord
 log = logging.getLogger("benchmarks.ocr_vocabulary_cv")
 
 
-def _read(reader: object, image: Path, cache: Path) -> list[list[TesseractWord]]:
+def read_lines(reader: object, image: Path, cache: Path) -> list[list[TesseractWord]]:
     """The receipt's lines of words (PP-OCR, no vocabulary), cached as JSON."""
     if cache.is_file():
         rows = json.loads(cache.read_text(encoding="utf-8"))
@@ -59,7 +59,7 @@ def main() -> None:
 
     pages = tuning_pages(args.data, args.limit)
     reader = OcrReader(engine="ppocr", device="cpu", ppocr_vocabulary=False, tesseract_layout="tesseract").load()
-    lines = {p.name: _read(reader, p.image_path, args.cache / f"{p.name}.json") for p in tqdm(pages, desc="PP-OCR")}
+    lines = {p.name: read_lines(reader, p.image_path, args.cache / f"{p.name}.json") for p in tqdm(pages, desc="PP-OCR")}
     plain: list[WordCounts] = []
     with_vocabulary: list[WordCounts] = []
     for _, vocabulary, test in folds(pages):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from benchmarks.ocr_fields_cv import cached_lines, cross_validate, example, fold_of, table
+from benchmarks.ocr_fields_cv import cached_lines, cross_validate, example, fold_of, restricted, table
 from vision.ocr.labelled import LabelledPage, TruthLine
 from vision.ocr.lexicon import Vocabulary
 
@@ -47,3 +47,11 @@ def test_cross_validation_scores_every_held_out_receipt(tmp_path: Path) -> None:
         {"rules": [6, 6, 6, 6], "auto": [6, 6, 6, 6], "learned": [6, 6, 6, 6]}
     assert all(ok for per_field in outcomes["rules"].values() for _, _, ok, _ in per_field)
     assert "| rules | 100.0% | 100.0% | 100.0% | 100.0% | 100.0% (" in "\n".join(table(outcomes, 3))
+
+
+def test_one_part_of_the_receipts_is_tabled_alone() -> None:
+    outcomes = {"rules": {"company": [(0, "001", True, "A"), (1, "060", False, "B")],
+                          "total": [(0, "001", True, "9.00"), (1, "060", True, "9.00")]}}
+    report = restricted(outcomes, {"060"})
+    assert report == {"rules": {"company": [(1, "060", False, "B")], "total": [(1, "060", True, "9.00")]}}
+    assert "| rules | 0.0% | 100.0% | 50.0% (" in "\n".join(table(report, 2))
