@@ -85,3 +85,18 @@ def test_the_unclip_ratio_of_the_settings_sets_the_quads_margin() -> None:
 def test_an_unknown_limit_type_is_refused() -> None:
     with pytest.raises(ValueError, match="limit_type"):
         _engine(limit_type="middle")
+
+
+def test_a_second_reading_from_a_grown_crop_keeps_the_more_confident_reading() -> None:
+    from vision.ocr.ppocr import DetectorSettings
+
+    rgb = _page(1200)
+    engine = _engine()
+    once = engine.read(rgb)
+    scaled = engine.scale(rgb)
+    boxes = engine.boxes(engine.probability_map(scaled), scaled)
+    twice = engine.read_boxes(rgb, scaled, boxes, DetectorSettings(second_crop_grow=0.4))
+    assert [line.quad for line in twice] == [line.quad for line in once]  # the quads stay the detected ones
+    assert all(b.confidence >= a.confidence for a, b in zip(once, twice))
+    read = " ".join(line.text for line in twice).replace(" ", "").upper()
+    assert all(line.replace(" ", "") in read for line in LINES), read
