@@ -12,12 +12,13 @@ cached per receipt (JSON), so a rerun or a new post-processing setting re-reads 
 scores each fold with the candidate best on the other fold.
 
     PYTHONPATH=$PWD .venv/bin/python -m benchmarks.ocr_detector_cv --data ../shared/data/ocr/receipts_sroie \
-        --cache /work/cache-reader/detector_cv [--grid first|post|combined] [--limit N]
+        --cache /work/cache-reader/detector_cv [--grid first|post|crops] [--limit N] [--only "name;name"]
 
 onnxruntime runs with one thread. The tuning part only: the reported receipts (053-105) are never read here.
 
 Issue 25: the defaults score 0.8980 (0.8981 / 0.8979 per fold, as ``ocr_vocabulary_cv``); the best candidate, box
-threshold 0.4, 0.8993 (+0.0023 / +0.0002, paired 95 % -0.0008 to +0.0044), crops at full resolution 0.8970;
+threshold 0.4, 0.8993 (+0.0023 / +0.0002, paired 95 % -0.0008 to +0.0044), crops at full resolution 0.8970, a
+second reading from a grown crop 0.8958;
 every candidate with its folds in vision/ocr/README.md ("Issue 25, detector and crops"). No default changed.
 """
 from __future__ import annotations
