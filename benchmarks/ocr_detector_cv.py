@@ -11,8 +11,8 @@ cached per receipt (JSON), so a rerun or a new post-processing setting re-reads 
 (odd / even file numbers), per fold and pooled with a 95 % bootstrap interval over receipts; "chosen by CV"
 scores each fold with the candidate best on the other fold.
 
-    PYTHONPATH=$PWD .venv/bin/python -m benchmarks.ocr_detector_cv --data ../shared/data/ocr/receipts_sroie \
-        --cache /work/cache-reader/detector_cv [--grid first|post|crops] [--limit N] [--only "name;name"]
+    .venv/bin/python -m benchmarks.ocr_detector_cv --data ../shared/data/ocr/receipts_sroie \
+        --cache runs/ocr_detector_cv [--grid first|post|crops] [--limit N] [--only "name;name"]
 
 onnxruntime runs with one thread. The tuning part only: the reported receipts (053-105) are never read here.
 
@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.ocr_folds import f1_summary, folds, tuning_pages
+from benchmarks.ocr_folds import f1_summary, folds, rows_to_lines, tuning_pages
 from benchmarks.ocr_folds import page_text as fold_page_text
 from core.images import load_image
 from core.stats import bootstrap_interval
@@ -82,13 +82,6 @@ GRIDS: dict[str, Callable[[], list[DetectorSettings]]] = {"first": grid_first, "
 
 def _rows(words: list[TesseractWord]) -> list[list]:
     return [[w.text, list(w.box), w.confidence, w.line] for w in words]
-
-
-def _lines(rows: list[list]) -> list[list[TesseractWord]]:
-    lines: dict[int, list[TesseractWord]] = {}
-    for text, box, confidence, line in rows:
-        lines.setdefault(line, []).append(TesseractWord(text, tuple(box), confidence, 1, 1, line))  # type: ignore[arg-type]
-    return list(lines.values())
 
 
 def paired_difference(counts: list[WordCounts], base: list[WordCounts]) -> tuple[float, float]:
@@ -174,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
         for page in test:
             reference = page.reference_text.upper()
             for c in candidates:
-                text = fold_page_text(_lines(words[page.name][name(c)]), vocabulary)
+                text = fold_page_text(rows_to_lines(words[page.name][name(c)]), vocabulary)
                 counts[name(c)][fold].append(word_counts(reference, text.upper()))
     log.info("%-40s %-44s %-7s %-7s %s", "candidate", "pooled word F1 (95 %)", "fold 0", "fold 1",
              "vs default, paired (95 %)")

@@ -26,6 +26,14 @@ def folds(pages: list[LabelledPage]) -> Iterator[tuple[int, Vocabulary, list[Lab
         yield fold, vocabulary, [p for p in pages if int(p.name) % 2 == fold]
 
 
+def rows_to_lines(rows: list[list]) -> list[list[TesseractWord]]:
+    """Cached word rows ``[text, box, confidence, line]`` back into lines of words, in line order of appearance."""
+    lines: dict[int, list[TesseractWord]] = {}
+    for text, box, confidence, line in rows:
+        lines.setdefault(line, []).append(TesseractWord(text, tuple(box), confidence, 1, 1, line))  # type: ignore[arg-type]
+    return list(lines.values())
+
+
 def page_text(lines: Iterable[list[TesseractWord]], vocabulary: Vocabulary | None = None) -> str:
     """A page's text, one line of words per row, each line through ``apply_vocabulary`` when one is given."""
     return "\n".join(" ".join(w.text for w in (apply_vocabulary(line, vocabulary) if vocabulary else line))

@@ -35,12 +35,11 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.ocr_folds import f1_summary, folds, page_text, tuning_pages
+from benchmarks.ocr_folds import f1_summary, folds, page_text, rows_to_lines, tuning_pages
 from core.images import load_image
 from vision.ocr.metrics import WordCounts, word_counts, word_f1
 from vision.ocr.ppocr import PpOcrEngine
 from vision.ocr.recognisers import RECOGNISERS, CtcRecogniser, Reading, RecogniserSource, ctc_decode
-from vision.ocr.tesseract import TesseractWord
 
 log = logging.getLogger("benchmarks.ocr_recogniser_cv")
 
@@ -212,13 +211,6 @@ def _words(engine: PpOcrEngine, rgb: np.ndarray) -> list[list]:
     return [[w.text, list(w.box), w.confidence, w.line] for w in engine.read_words(rgb)]
 
 
-def _lines(rows: list[list]) -> list[list[TesseractWord]]:
-    lines: dict[int, list[TesseractWord]] = {}
-    for text, box, confidence, line in rows:
-        lines.setdefault(line, []).append(TesseractWord(text, tuple(box), confidence, 1, 1, line))  # type: ignore[arg-type]
-    return list(lines.values())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True)
@@ -312,7 +304,7 @@ def main() -> None:
         for page in test:
             reference = page.reference_text.upper()
             for m in names:
-                text = page_text(_lines(words[page.name][m]), vocabulary)
+                text = page_text(rows_to_lines(words[page.name][m]), vocabulary)
                 counts[m][fold].append(word_counts(reference, text.upper()))
     log.info("%-24s %-40s %-8s %-8s", "method", "pooled word F1 (95 %)", "fold 0", "fold 1")
     for m in names:
