@@ -182,7 +182,7 @@ def main() -> None:
     if args.split == "tune":
         pages = tuning_pages(args.data)
     else:
-        pages = [p for p in read_labelled(args.data, "sroie").pages]
+        pages = list(read_labelled(args.data, "sroie").pages)
     missing = [p for p in pages if not (args.readings / f"{p.name}.json").is_file()]
     if missing and args.read:
         from vision.ocr.reader import OcrReader
