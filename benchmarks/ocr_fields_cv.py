@@ -42,7 +42,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from benchmarks.ocr_folds import tuning_pages
-from benchmarks.ocr_vocabulary_cv import read_lines
+from benchmarks.ocr_vocabulary_cv import novocab_reader, read_lines
 from core.stats import wilson_interval
 from vision.ocr.field_model import FIELDS, Example, fit
 from vision.ocr.fields import Found, Word, extract_rules, load_field_set, normalise_value, same_value
@@ -185,9 +185,7 @@ def main() -> None:
         pages = list(read_labelled(args.data, "sroie").pages)
     missing = [p for p in pages if not (args.readings / f"{p.name}.json").is_file()]
     if missing and args.read:
-        from vision.ocr.reader import OcrReader
-
-        reader = OcrReader(engine="ppocr", device="cpu", ppocr_vocabulary=False, tesseract_layout="tesseract").load()
+        reader = novocab_reader()
         for page in tqdm(missing, desc="PP-OCR"):
             read_lines(reader, page.image_path, args.readings / f"{page.name}.json")
     elif missing:

@@ -20,13 +20,13 @@ import argparse
 import logging
 import random
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from benchmarks.ocr_folds import f1_summary, folds, page_text, tuning_pages
 from core.images import load_image
+from core.schemas import Box
 from vision.ocr.labelled import LabelledPage
 from vision.ocr.metrics import WordCounts, edit_distance, word_counts, word_f1
 from vision.ocr.ppocr import PpOcrEngine
@@ -54,23 +54,12 @@ def torch_recogniser() -> tuple[object, list[str]]:
     return convert(model), alphabet
 
 
-def _iou(a: Sequence[float], b: Sequence[float]) -> float:
-    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 OTHER_INSIDE = 0.2  # share of a transcribed box inside a detected line that makes it part of that line
 
 
-def _overlap(a: Sequence[float], b: Sequence[float]) -> float:
+def _overlap(a: Box, b: Box) -> float:
     """The share of box ``a`` that lies inside box ``b``."""
-    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    area = (a[2] - a[0]) * (a[3] - a[1])
-    return w * h / area if area > 0 else 0.0
+    return a.intersection(b) / a.area if a.area > 0 else 0.0
 
 
 def labelled_crops(engine: PpOcrEngine, page: LabelledPage, rgb: np.ndarray, min_iou: float
@@ -82,13 +71,15 @@ def labelled_crops(engine: PpOcrEngine, page: LabelledPage, rgb: np.ndarray, min
     if not boxes:
         return []
     quads, crops = engine.line_crops(rgb, scaled, boxes)
+    truth = [Box(x1=t.box[0], y1=t.box[1], x2=t.box[2], y2=t.box[3]) for t in page.lines]
     out = []
     for quad, crop in zip(quads, crops):
-        box = (float(quad[:, 0].min()), float(quad[:, 1].min()), float(quad[:, 0].max()), float(quad[:, 1].max()))
-        hits = [t for t in page.lines if _iou(box, t.box) >= min_iou]
+        box = Box(x1=float(quad[:, 0].min()), y1=float(quad[:, 1].min()), x2=float(quad[:, 0].max()),
+                  y2=float(quad[:, 1].max()))
+        hits = [t for t, b in zip(page.lines, truth) if box.iou(b) >= min_iou]
         # another transcribed box partly inside the crop (``TOTAL`` and ``60.30`` transcribed apart, read as one
         # line) would make the label a part of what the crop shows: the model would learn to drop text
-        inside = [t for t in page.lines if _overlap(t.box, box) > OTHER_INSIDE]
+        inside = [t for t, b in zip(page.lines, truth) if _overlap(b, box) > OTHER_INSIDE]
         if len(hits) == 1 and inside == hits and hits[0].text.strip():
             out.append((crop, hits[0].text.strip()))
     return out
@@ -199,7 +190,7 @@ def main() -> None:
     crops = {p.name: labelled_crops(engine, p, images[p.name], args.iou) for p in pages}
     log.info("%d labelled line crops matched on %d receipts (%d transcribed lines)",
              sum(len(c) for c in crops.values()), len(pages), sum(len(p.lines) for p in pages))
-    _, alphabet = torch_recogniser()
+    alphabet = shipped.alphabet  # the converted model's: the same wheel's dictionary, blank first, space last
     counts: dict[str, list[list[WordCounts]]] = {"shipped": [[], []], "fine-tuned": [[], []]}
     for fold, vocabulary, test in folds(pages):
         train = [c for p in pages if int(p.name) % 2 != fold for c in crops[p.name]]

@@ -34,6 +34,13 @@ from vision.ocr.tesseract import TesseractWord
 log = logging.getLogger("benchmarks.ocr_vocabulary_cv")
 
 
+def novocab_reader() -> object:
+    """The ``ppocr`` reader as ``extract`` uses it, but without the receipt vocabulary (replayed per fold)."""
+    from vision.ocr.reader import OcrReader
+
+    return OcrReader(engine="ppocr", device="cpu", ppocr_vocabulary=False, tesseract_layout="tesseract").load()
+
+
 def read_lines(reader: object, image: Path, cache: Path) -> list[list[TesseractWord]]:
     """The receipt's lines of words (PP-OCR, no vocabulary), cached as JSON."""
     if cache.is_file():
@@ -55,10 +62,8 @@ def main() -> None:
     parser.add_argument("--rebuild", type=Path, default=None, help="write the whole tuning part's vocabulary here")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    from vision.ocr.reader import OcrReader
-
     pages = tuning_pages(args.data, args.limit)
-    reader = OcrReader(engine="ppocr", device="cpu", ppocr_vocabulary=False, tesseract_layout="tesseract").load()
+    reader = novocab_reader()
     lines = {p.name: read_lines(reader, p.image_path, args.cache / f"{p.name}.json") for p in tqdm(pages, desc="PP-OCR")}
     plain: list[WordCounts] = []
     with_vocabulary: list[WordCounts] = []

@@ -7,16 +7,21 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from benchmarks.ocr_recogniser_finetune import _iou, _overlap, labelled_crops
+from benchmarks.ocr_recogniser_finetune import _overlap, labelled_crops
+from core.schemas import Box
 from tests.vision.ocr.drawing import mono_font
 from vision.ocr.labelled import LabelledPage, TruthLine
 
 
+def _box(x1: float, y1: float, x2: float, y2: float) -> Box:
+    return Box(x1=x1, y1=y1, x2=x2, y2=y2)
+
+
 def test_iou_of_boxes() -> None:
-    assert _iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0
-    assert _iou((0, 0, 10, 10), (20, 20, 30, 30)) == 0.0
-    assert _iou((0, 0, 10, 10), (5, 0, 15, 10)) == pytest.approx(50 / 150)
-    assert _overlap((0, 0, 10, 10), (5, 0, 100, 10)) == pytest.approx(0.5)
+    assert _box(0, 0, 10, 10).iou(_box(0, 0, 10, 10)) == 1.0
+    assert _box(0, 0, 10, 10).iou(_box(20, 20, 30, 30)) == 0.0
+    assert _box(0, 0, 10, 10).iou(_box(5, 0, 15, 10)) == pytest.approx(50 / 150)
+    assert _overlap(_box(0, 0, 10, 10), _box(5, 0, 100, 10)) == pytest.approx(0.5)
 
 
 def test_each_detected_line_takes_the_one_transcription_it_overlaps() -> None:
