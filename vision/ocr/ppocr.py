@@ -140,6 +140,7 @@ class PpOcrEngine:
         if detector.limit_type not in ("min", "max"):
             raise ValueError(f"limit_type must be 'min' or 'max', got {detector.limit_type!r}")
         self.detector = detector
+        self.threads = threads
         self._ocr: Any = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=threads,
                                   max_side_len=detector.max_side, det_limit_side_len=detector.limit_side,
                                   det_limit_type=detector.limit_type, det_thresh=detector.thresh,

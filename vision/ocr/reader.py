@@ -88,8 +88,8 @@ class OcrReader(BaseTask[ImageInput, OcrResult]):
 
     Options (keyword arguments, validated by ``OcrOptions``): ``languages``, ``detect_orientation``,
     ``deskew``, ``normalise_contrast``, ``upscale_small_text``, ``detection_canvas``, ``batch_size``,
-    ``min_confidence``, ``pdf_dpi``. Languages other than English need ``weights=<folder>`` holding
-    easyocr's model files for them.
+    ``min_confidence``, ``pdf_dpi``, ``threads`` and the engine options of ``OcrOptions``. Languages other
+    than English need ``weights=<folder>`` holding easyocr's model files for them.
     """
 
     name = "ocr"
@@ -120,11 +120,12 @@ class OcrReader(BaseTask[ImageInput, OcrResult]):
             from vision.ocr.ppocr import PpOcrEngine
 
             vocabulary = bundled_vocabulary() if self.config.ppocr_vocabulary else None
-            self.ppocr = PpOcrEngine(threads=min(4, os.cpu_count() or 1), vocabulary=vocabulary,
-                                     recogniser=self.config.ppocr_recogniser)
+            threads = self.config.threads or min(4, os.cpu_count() or 1)
+            self.ppocr = PpOcrEngine(threads=threads, vocabulary=vocabulary, recogniser=self.config.ppocr_recogniser)
             return
         if self.config.engine in ("tesseract", "combined"):
-            self.tesseract = TesseractEngine(language="eng", psm=self.config.tesseract_psm)
+            self.tesseract = TesseractEngine(language="eng", psm=self.config.tesseract_psm,
+                                             threads=self.config.threads or 1)
         if self.config.engine == "tesseract":
             return
         if weights_path is None or not weights_path.is_dir():
@@ -132,7 +133,7 @@ class OcrReader(BaseTask[ImageInput, OcrResult]):
         if not placement.is_cuda:
             import torch
 
-            torch.set_num_threads(min(torch.get_num_threads(), 4))
+            torch.set_num_threads(self.config.threads or min(torch.get_num_threads(), 4))
         self.engine = EasyOcrEngine(weights_path, placement, self.config.languages, self.config.batch_size,
                                     network_dir=state_dir() / "easyocr_networks")
 
@@ -213,13 +214,14 @@ class OcrReader(BaseTask[ImageInput, OcrResult]):
             return self
         if self._extractor is None and self.config.extract_engine == "ppocr":
             self._extractor = OcrReader(engine="ppocr", device=self.device, tesseract_layout="tesseract",
-                                        pdf_dpi=self.config.pdf_dpi,
+                                        pdf_dpi=self.config.pdf_dpi, threads=self.config.threads,
                                         ppocr_recogniser=self.config.ppocr_recogniser).load()
         if self._extractor is None:
             self._extractor = OcrReader(engine="tesseract", device=self.device, tesseract_psm=EXTRACT_PSM,
                                         tesseract_layout="tesseract",
                                         min_confidence=EXTRACT_MIN_CONFIDENCE, pdf_dpi=self.config.pdf_dpi,
-                                        normalise_contrast=self.config.normalise_contrast).load()
+                                        normalise_contrast=self.config.normalise_contrast,
+                                        threads=self.config.threads).load()
         return self._extractor
 
     def _engine(self) -> EasyOcrEngine:

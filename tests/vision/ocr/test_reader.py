@@ -21,6 +21,8 @@ def test_unknown_or_bad_options_are_config_errors() -> None:
         OcrReader(colour="blue")
     with pytest.raises(ConfigError):
         OcrReader(batch_size=0)
+    with pytest.raises(ConfigError):
+        OcrReader(threads=0)
 
 
 def test_other_languages_need_a_local_weights_folder() -> None:

@@ -95,3 +95,14 @@ def test_xycut_keeps_columns_that_tesseracts_own_layout_interleaves() -> None:
     ours = OcrReader(engine="tesseract").load().predict([sample.image])[0]
     assert character_error_rate(sample.text, own.text) > 0.2  # the interleaving this option exists for
     assert character_error_rate(sample.text, ours.text) < 0.02
+
+
+@pytest.mark.skipif(find_binary() is None, reason="tesseract-ocr is not installed (apt-get install tesseract-ocr)")
+def test_threads_option_reaches_tesseract_and_the_extract_reader() -> None:
+    from vision.ocr.reader import OcrReader
+
+    assert OcrReader(engine="tesseract", device="cpu").load().tesseract.threads == 1  # the default: one thread
+    reader = OcrReader(engine="tesseract", device="cpu", threads=2, extract_engine="tesseract").load()
+    assert reader.tesseract is not None and reader.tesseract.threads == 2
+    extractor = reader._extract_reader()
+    assert extractor.tesseract is not None and extractor.tesseract.threads == 2
