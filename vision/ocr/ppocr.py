@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import WeightsUnavailable
+from vision.ocr.boundary import BoundaryModel, kept_spans, pair_features
 from vision.ocr.confusions import fix_word
 from vision.ocr.lexicon import Vocabulary
 from vision.ocr.recognisers import RECOGNISERS, CtcChar, CtcRecogniser, Reading
@@ -365,24 +366,31 @@ def _along(quad: Sequence[Point], fraction: float) -> tuple[Point, Point]:
 
 def line_words(line: PpLine, crop: np.ndarray, number: int, min_gap: float = MIN_GAP,
                min_pitches: float = MIN_PITCHES, min_ratio: float = MIN_GAP_RATIO,
-               digit_pitches: float = DIGIT_PITCHES, number_marks: frozenset[str] = NUMBER_MARKS
-               ) -> list[TesseractWord]:
+               digit_pitches: float = DIGIT_PITCHES, number_marks: frozenset[str] = NUMBER_MARKS,
+               boundary: BoundaryModel | None = None) -> list[TesseractWord]:
     """The words of one read line: characters grouped at printed spaces (``spacing.word_spans`` with the
     thresholds given; ``ink_gaps`` with ``min_gap`` and ``min_ratio``), the text NFKC-normalised (full-width
     brackets -> ASCII) and ``0``/``O`` confusions fixed, each word boxed in page pixels. ``number`` becomes the
-    words' line number (block and paragraph 1)."""
+    words' line number (block and paragraph 1). With ``boundary`` the word breaks are the model's decision on top
+    of those rules (``boundary.BoundaryModel``), which may also join across a space the recogniser read."""
     import unicodedata
 
     # a tall crop was turned a quarter before reading: its characters do not run along the quad's width
     width = crop.shape[1] if crop.ndim == 2 and crop.size and crop.shape[0] < 1.5 * crop.shape[1] else 0
     texts = [c.text for c in line.chars]
     centres = [c.centre * width for c in line.chars]
-    gaps = ink_gaps(crop, min_gap, min_ratio) if width else []
+    if boundary is None:
+        gaps = ink_gaps(crop, min_gap, min_ratio) if width else []
+        spans = word_spans(texts, centres, gaps, min_pitches, digit_pitches, number_marks)
+    else:
+        pairs = pair_features(texts, centres, crop if width else None, min_gap, min_ratio, min_pitches,
+                              digit_pitches, number_marks)
+        spans = kept_spans(texts, boundary.breaks(pairs, texts))
     n = max(1, len(line.chars))
     words: list[TesseractWord] = []
-    for start, end in word_spans(texts, centres, gaps, min_pitches, digit_pitches, number_marks):
+    for start, end in spans:
         members = line.chars[start:end]
-        text = fix_word(unicodedata.normalize("NFKC", "".join(texts[start:end])))
+        text = fix_word(unicodedata.normalize("NFKC", "".join(t for t in texts[start:end] if t.strip())))
         if not text.strip():
             continue
         half = 0.5 / n
