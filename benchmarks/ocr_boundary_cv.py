@@ -13,7 +13,8 @@ marks; page-text word F1 per fold and pooled (95 % bootstrap over receipts), and
 a paired 95 % bootstrap interval. ``--save PATH`` trains the chosen variant on all 50 tuning receipts and writes it.
 
     PYTHONPATH=$PWD .venv/bin/python -m benchmarks.ocr_boundary_cv --data ../shared/data/ocr/receipts_sroie \
-        --cache runs/ocr_spacing_cv [--trees] [--save vision/ocr/weights/boundary.json --mode all]
+        --cache runs/ocr_spacing_cv [--trees] [--c 1.0] [--save vision/ocr/boundary_model.json --mode all]
+        [--save-folds runs/boundary_folds]
 """
 from __future__ import annotations
 
@@ -182,7 +183,8 @@ def variants(model: BoundaryModel) -> dict[str, BoundaryModel]:
     return {"all": model, "all p>=0.4": replace(model, threshold=0.4), "all p>=0.6": replace(model, threshold=0.6),
             "punctuation": replace(model, mode="punctuation"),
             "confident 0.2/0.8": replace(model, mode="confident"),
-            "confident 0.1/0.9": replace(model, mode="confident", low=0.1, high=0.9)}
+            "confident 0.1/0.9": replace(model, mode="confident", low=0.1, high=0.9),
+            "all, read spaces kept": replace(model, keep_read_spaces=True)}
 
 
 def pair_accuracy(lines: list[Line], boundary: BoundaryModel | None) -> tuple[int, int]:
@@ -206,6 +208,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--trees", action="store_true", help="also a gradient-boosted tree (research, scikit-learn)")
     parser.add_argument("--save", type=Path, default=None, help="train on all tuning receipts and write the model")
     parser.add_argument("--mode", default="all", help="the variant --save writes (a key of variants())")
+    parser.add_argument("--save-folds", type=Path, default=None,
+                        help="write fold0.json / fold1.json, each trained on the other fold (for "
+                             "benchmarks.ocr_vocabulary_cv --boundary-folds)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     start = time.process_time()
@@ -228,6 +233,14 @@ def main(argv: list[str] | None = None) -> None:
         model = variants(fit_logistic(x, y, args.c))[args.mode]
         args.save.write_text(model.to_json() + "\n", encoding="utf-8")
         log.info("wrote %s (%s, %d pairs)", args.save, args.mode, len(y))
+        return
+    if args.save_folds:
+        args.save_folds.mkdir(parents=True, exist_ok=True)
+        for fold in (0, 1):
+            x, y = training_set([ln for p in pages if int(p.name) % 2 != fold for ln in data[p.name][0]])
+            model = variants(fit_logistic(x, y, args.c))[args.mode]
+            (args.save_folds / f"fold{fold}.json").write_text(model.to_json() + "\n", encoding="utf-8")
+        log.info("wrote %s/fold0.json, fold1.json (%s)", args.save_folds, args.mode)
         return
     counts: dict[str, tuple[list[WordCounts], list[WordCounts]]] = {}
     accuracy: dict[str, list[tuple[int, int]]] = {}

@@ -101,7 +101,7 @@ def pair_features(texts: Sequence[str], centres: Sequence[float], crop: np.ndarr
 class BoundaryModel:
     """Logistic regression on ``FEATURES`` (raw units): P(word break) = sigmoid(features . weights + bias), applied
     as ``mode`` says (``MODES``; ``threshold`` for ``all`` and ``punctuation``, ``low`` / ``high`` for
-    ``confident``)."""
+    ``confident``); with ``keep_read_spaces`` it never joins across a space the recogniser read."""
 
     weights: tuple[float, ...]
     bias: float
@@ -109,6 +109,7 @@ class BoundaryModel:
     threshold: float = 0.5
     low: float = 0.2
     high: float = 0.8
+    keep_read_spaces: bool = False  # a space the recogniser read always ends a word
 
     def __post_init__(self) -> None:
         if len(self.weights) != len(FEATURES):
@@ -134,14 +135,14 @@ class BoundaryModel:
                 cut = p[j] >= self.threshold if beside else pairs.rule[j]
             else:
                 cut = True if p[j] > self.high else False if p[j] < self.low else pairs.rule[j]
-            if cut:
+            if cut or (self.keep_read_spaces and b - a > 1):
                 out.add(b)
         return out
 
     def to_json(self) -> str:
         return json.dumps({"features": list(FEATURES), "weights": dict(zip(FEATURES, self.weights)),
                            "bias": self.bias, "mode": self.mode, "threshold": self.threshold, "low": self.low,
-                           "high": self.high}, indent=1)
+                           "high": self.high, "keep_read_spaces": self.keep_read_spaces}, indent=1)
 
     @classmethod
     def from_json(cls, text: str) -> BoundaryModel:
@@ -151,7 +152,8 @@ class BoundaryModel:
             raise ValueError(f"boundary model lacks weights for {sorted(missing)}")
         return cls(weights=tuple(float(data["weights"][f]) for f in FEATURES), bias=float(data["bias"]),
                    mode=data.get("mode", "all"), threshold=float(data.get("threshold", 0.5)),
-                   low=float(data.get("low", 0.2)), high=float(data.get("high", 0.8)))
+                   low=float(data.get("low", 0.2)), high=float(data.get("high", 0.8)),
+                   keep_read_spaces=bool(data.get("keep_read_spaces", False)))
 
     @classmethod
     def load(cls, path: Path) -> BoundaryModel:

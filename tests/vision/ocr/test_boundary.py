@@ -68,6 +68,8 @@ def test_a_model_may_join_across_a_read_space() -> None:
     assert [w.text for w in line_words(line, crop, 1, **SPACING)] == ["JOI", "NT"]
     never = _model(-5.0)
     assert [w.text for w in line_words(line, crop, 1, boundary=never, **SPACING)] == ["JOINT"]
+    kept = BoundaryModel(weights=never.weights, bias=never.bias, keep_read_spaces=True)
+    assert [w.text for w in line_words(line, crop, 1, boundary=kept, **SPACING)] == ["JOI", "NT"]
     assert kept_spans(list("JOI NT"), set()) == [(0, 6)]
 
 
@@ -86,9 +88,29 @@ def test_modes_decide_only_beside_punctuation_or_only_when_sure() -> None:
 
 
 def test_the_model_round_trips_through_json_and_checks_its_features() -> None:
-    model = _model(-1.5, mode="confident", rule=2.0, gap_height=3.0)
+    model = BoundaryModel(weights=_model(0.0, rule=2.0, gap_height=3.0).weights, bias=-1.5, mode="confident",
+                          keep_read_spaces=True)
     assert BoundaryModel.from_json(model.to_json()) == model
     with pytest.raises(ValueError, match="weights"):
         BoundaryModel(weights=(1.0, 2.0), bias=0.0)
     with pytest.raises(ValueError, match="mode"):
         _model(0.0, mode="sometimes")
+
+
+def test_the_bundled_model_keeps_the_rules_words_on_plain_print() -> None:
+    from vision.ocr.ppocr import BOUNDARY_MODEL
+
+    bundled = BoundaryModel.load(BOUNDARY_MODEL)
+    for printed, read, words in [("GST SUMMARY", "GSTSUMMARY", ["GST", "SUMMARY"]),
+                                 ("TEL:07-3507405", "TEL:07-3507405", ["TEL:07-3507405"]),
+                                 ("TOTAL QTY 1.00", "TOTALQTY 1.00", ["TOTAL", "QTY", "1.00"])]:
+        line, crop = _line(printed, read)
+        assert [w.text for w in line_words(line, crop, 1, boundary=bundled, **SPACING)] == words
+
+
+def test_the_engine_takes_the_bundled_model_its_own_or_none() -> None:
+    pytest.importorskip("rapidocr_onnxruntime")
+    from vision.ocr.ppocr import PpOcrEngine
+
+    with pytest.raises(ValueError, match="boundary"):
+        PpOcrEngine(boundary="rules")  # type: ignore[arg-type]
