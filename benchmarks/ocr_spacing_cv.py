@@ -13,7 +13,9 @@ line (misread, spacing only, unread line, vocabulary damage).
         --cache runs/ocr_spacing_cv [--grid final|first|second|third|fourth|fifth|marks|floors] [--misses] [--limit N]
 
 Issue 25 (PP-OCRv6 small): the post-processing tuned for PP-OCRv4 scores 0.882 (0.883 / 0.881 per fold), the
-engine's re-tuned one 0.898 (0.898 / 0.898); ``--grid final`` prints both and each change alone and undone.
+engine's re-tuned one 0.898 (0.898 / 0.898); ``--grid final`` prints both and each change alone and undone. These
+are the spacing rules alone: the engine now also applies a learned word-boundary model on top of them
+(``PpOcrEngine(boundary=...)``), cross-validated on this cache by ``benchmarks/ocr_boundary_cv.py``.
 """
 from __future__ import annotations
 

@@ -34,11 +34,12 @@ from vision.ocr.tesseract import TesseractWord
 log = logging.getLogger("benchmarks.ocr_vocabulary_cv")
 
 
-def novocab_reader() -> object:
+def novocab_reader(threads: int | None = None) -> object:
     """The ``ppocr`` reader as ``extract`` uses it, but without the receipt vocabulary (replayed per fold)."""
     from vision.ocr.reader import OcrReader
 
-    return OcrReader(engine="ppocr", device="cpu", ppocr_vocabulary=False, tesseract_layout="tesseract").load()
+    return OcrReader(engine="ppocr", device="cpu", ppocr_vocabulary=False, tesseract_layout="tesseract",
+                     threads=threads).load()
 
 
 def read_lines(reader: object, image: Path, cache: Path) -> list[list[TesseractWord]]:
@@ -60,11 +61,24 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, required=True, help="folder for the cached PP-OCR readings")
     parser.add_argument("--limit", type=int, default=None, help="only the first N tuning receipts")
     parser.add_argument("--rebuild", type=Path, default=None, help="write the whole tuning part's vocabulary here")
+    parser.add_argument("--threads", type=int, default=None, help="onnxruntime threads (default: the reader's)")
+    parser.add_argument("--boundary-folds", type=Path, default=None,
+                        help="a folder with fold0.json / fold1.json (benchmarks.ocr_boundary_cv --save-folds): each "
+                             "fold read with the word-boundary model trained on the other, instead of the bundled one")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     pages = tuning_pages(args.data, args.limit)
-    reader = novocab_reader()
-    lines = {p.name: read_lines(reader, p.image_path, args.cache / f"{p.name}.json") for p in tqdm(pages, desc="PP-OCR")}
+    reader = novocab_reader(args.threads)
+    models = None
+    if args.boundary_folds is not None:
+        from vision.ocr.boundary import BoundaryModel
+
+        models = [BoundaryModel.load(args.boundary_folds / f"fold{fold}.json") for fold in (0, 1)]
+    lines = {}
+    for page in tqdm(pages, desc="PP-OCR"):
+        if models is not None:
+            reader.ppocr.boundary = models[int(page.name) % 2]  # type: ignore[attr-defined]
+        lines[page.name] = read_lines(reader, page.image_path, args.cache / f"{page.name}.json")
     plain: list[WordCounts] = []
     with_vocabulary: list[WordCounts] = []
     for _, vocabulary, test in folds(pages):

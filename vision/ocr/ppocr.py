@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 
 from core.errors import WeightsUnavailable
+from vision.ocr.boundary import BoundaryModel, kept_spans, pair_features
 from vision.ocr.confusions import fix_word
 from vision.ocr.lexicon import Vocabulary
 from vision.ocr.recognisers import RECOGNISERS, CtcChar, CtcRecogniser, Reading
@@ -47,6 +49,9 @@ SUBSTITUTE_BELOW = 0.98
 MARKS = frozenset(":X*")
 MARK_CONFIDENCE = 0.5
 MARK_MIN_HEIGHT = 0.3
+# The learned word-boundary decision on top of the spacing rules (``boundary.BoundaryModel``), trained on the 50
+# tuning receipts by ``python -m benchmarks.ocr_boundary_cv --save``: 2-fold CV word F1 0.898 -> 0.902 (issue 25).
+BOUNDARY_MODEL = Path(__file__).with_name("boundary_model.json")
 
 
 @dataclass(frozen=True)
@@ -128,11 +133,16 @@ class PpOcrEngine:
     without it. This engine does not detect turned pages anyway (``orientation`` is always 0).
 
     ``detector`` (``DetectorSettings``) sets the detector's input size, its post-processing and where the line
-    crops are cut from; ``read`` is ``scale`` -> ``probability_map`` -> ``boxes`` -> ``read_boxes``."""
+    crops are cut from; ``read`` is ``scale`` -> ``probability_map`` -> ``boxes`` -> ``read_boxes``.
+
+    ``boundary`` decides where a read line's words break on top of the spacing rules: ``"bundled"`` (default) the
+    shipped ``BOUNDARY_MODEL``, a ``boundary.BoundaryModel`` of one's own, or None for the rules alone
+    (``line_words``)."""
 
     def __init__(self, threads: int = 1, batch_size: int = 8, vocabulary: Vocabulary | None = None,
                  read_marks: bool = True, classify_angle: bool = False, recogniser: str = "ppocrv6-small",
-                 detector: DetectorSettings = DetectorSettings()) -> None:
+                 detector: DetectorSettings = DetectorSettings(),
+                 boundary: BoundaryModel | Literal["bundled"] | None = "bundled") -> None:
         try:
             from rapidocr_onnxruntime import RapidOCR
         except ImportError as exc:
@@ -140,6 +150,9 @@ class PpOcrEngine:
         if detector.limit_type not in ("min", "max"):
             raise ValueError(f"limit_type must be 'min' or 'max', got {detector.limit_type!r}")
         self.detector = detector
+        if isinstance(boundary, str) and boundary != "bundled":
+            raise ValueError(f"boundary must be 'bundled', a BoundaryModel or None, got {boundary!r}")
+        self.boundary = BoundaryModel.load(BOUNDARY_MODEL) if isinstance(boundary, str) else boundary
         self.threads = threads
         self._ocr: Any = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=threads,
                                   max_side_len=detector.max_side, det_limit_side_len=detector.limit_side,
@@ -258,7 +271,8 @@ class PpOcrEngine:
         words: list[TesseractWord] = []
         lines = self.read(rgb) if lines is None else lines
         for number, line in enumerate(lines, start=1):
-            found = line_words(line, crop_quad(grey, line.quad), number, min_gap, min_pitches)
+            found = line_words(line, crop_quad(grey, line.quad), number, min_gap, min_pitches,
+                               boundary=self.boundary)
             words += apply_vocabulary(found, self.vocabulary) if self.vocabulary else found
         if self.read_marks:
             words += self.lone_marks(rgb, grey, [line.quad for line in lines], first_line=len(lines) + 1)
@@ -365,24 +379,31 @@ def _along(quad: Sequence[Point], fraction: float) -> tuple[Point, Point]:
 
 def line_words(line: PpLine, crop: np.ndarray, number: int, min_gap: float = MIN_GAP,
                min_pitches: float = MIN_PITCHES, min_ratio: float = MIN_GAP_RATIO,
-               digit_pitches: float = DIGIT_PITCHES, number_marks: frozenset[str] = NUMBER_MARKS
-               ) -> list[TesseractWord]:
+               digit_pitches: float = DIGIT_PITCHES, number_marks: frozenset[str] = NUMBER_MARKS,
+               boundary: BoundaryModel | None = None) -> list[TesseractWord]:
     """The words of one read line: characters grouped at printed spaces (``spacing.word_spans`` with the
     thresholds given; ``ink_gaps`` with ``min_gap`` and ``min_ratio``), the text NFKC-normalised (full-width
     brackets -> ASCII) and ``0``/``O`` confusions fixed, each word boxed in page pixels. ``number`` becomes the
-    words' line number (block and paragraph 1)."""
+    words' line number (block and paragraph 1). With ``boundary`` the word breaks are the model's decision on top
+    of those rules (``boundary.BoundaryModel``), which may also join across a space the recogniser read."""
     import unicodedata
 
     # a tall crop was turned a quarter before reading: its characters do not run along the quad's width
     width = crop.shape[1] if crop.ndim == 2 and crop.size and crop.shape[0] < 1.5 * crop.shape[1] else 0
     texts = [c.text for c in line.chars]
     centres = [c.centre * width for c in line.chars]
-    gaps = ink_gaps(crop, min_gap, min_ratio) if width else []
+    if boundary is None:
+        gaps = ink_gaps(crop, min_gap, min_ratio) if width else []
+        spans = word_spans(texts, centres, gaps, min_pitches, digit_pitches, number_marks)
+    else:
+        pairs = pair_features(texts, centres, crop if width else None, min_gap, min_ratio, min_pitches,
+                              digit_pitches, number_marks)
+        spans = kept_spans(texts, boundary.breaks(pairs, texts))
     n = max(1, len(line.chars))
     words: list[TesseractWord] = []
-    for start, end in word_spans(texts, centres, gaps, min_pitches, digit_pitches, number_marks):
+    for start, end in spans:
         members = line.chars[start:end]
-        text = fix_word(unicodedata.normalize("NFKC", "".join(texts[start:end])))
+        text = fix_word(unicodedata.normalize("NFKC", "".join(t for t in texts[start:end] if t.strip())))
         if not text.strip():
             continue
         half = 0.5 / n

@@ -132,3 +132,16 @@ def test_line_words_keep_a_number_with_a_narrow_one_together() -> None:
     quad = ((0.0, 0.0), (float(width), 0.0), (float(width), float(height)), (0.0, float(height)))
     line = PpLine(quad=quad, text="002116", confidence=0.99, chars=chars)
     assert [w.text for w in line_words(line, crop, 1)] == ["002116"]
+
+
+def test_blank_runs_keep_every_inner_run_and_the_rules_split_into_breaks_and_spans() -> None:
+    from vision.ocr.spacing import blank_runs, rule_breaks, spans_at
+
+    crop, centres = _cells("AB CD")
+    runs, ink_height = blank_runs(crop)
+    assert ink_height == crop.shape[0] - 6
+    assert runs == [(23, 25), (35, 49), (59, 61)]  # two letter gaps and the space; not the margins
+    texts = list("ABCD")
+    kept = [centres[k] for k in (0, 1, 3, 4)]
+    assert rule_breaks(texts, kept, ink_gaps(crop)) == {2}
+    assert spans_at(texts, {2}) == word_spans(texts, kept, ink_gaps(crop)) == [(0, 2), (2, 4)]
