@@ -35,17 +35,12 @@ from vision.ocr.boundary import FEATURES, BoundaryModel, LinePairs, pair_feature
 from vision.ocr.labelled import LabelledPage
 from vision.ocr.lexicon import Vocabulary
 from vision.ocr.metrics import WordCounts, word_counts, word_f1
-from vision.ocr.ppocr import PpOcrEngine, apply_vocabulary, line_words
+from vision.ocr.ppocr import PpOcrEngine, apply_vocabulary, line_words, reading_width
 from vision.ocr.tesseract import TesseractWord
 
 log = logging.getLogger("benchmarks.ocr_boundary_cv")
 SPACING: dict[str, Any] = {"min_gap": ENGINE.min_gap, "min_ratio": ENGINE.min_ratio, "min_pitches": ENGINE.min_pitches,
                            "digit_pitches": ENGINE.digit_pitches, "number_marks": frozenset(".," + ENGINE.joined_marks)}
-
-
-def _width(crop: np.ndarray) -> int:
-    """``ppocr.line_words``'s crop width: 0 for a crop turned a quarter before reading."""
-    return crop.shape[1] if crop.ndim == 2 and crop.size and crop.shape[0] < 1.5 * crop.shape[1] else 0
 
 
 def truth_chars(page: LabelledPage, quad: Any) -> tuple[list[str], list[bool]]:
@@ -111,7 +106,7 @@ class Line:
 
 def label_line(cached: CachedLine, page: LabelledPage) -> Line:
     texts = [c.text for c in cached.line.chars]
-    width = _width(cached.crop)
+    width = reading_width(cached.crop)
     pairs = pair_features(texts, [c.centre * width for c in cached.line.chars], cached.crop if width else None,
                           **SPACING)
     labels = np.full(len(pairs.right), np.nan)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vision.ocr.spacing import NUMBER_MARKS, blank_runs, rule_breaks
+from vision.ocr.spacing import NUMBER_MARKS, blank_runs, rule_breaks, wide_runs
 
 PUNCTUATION = ":.,-/()#@*%="
 CLASSES = ("letter", "digit", *PUNCTUATION, "other")
@@ -72,7 +72,7 @@ def pair_features(texts: Sequence[str], centres: Sequence[float], crop: np.ndarr
     when the characters do not run along it); the rules with the thresholds given (``spacing.rule_breaks``)."""
     runs, ink_height = blank_runs(crop) if crop is not None else ([], 0.0)
     typical = float(np.median([b - a for a, b in runs])) if runs else 0.0
-    gaps = [(a, b) for a, b in runs if b - a >= max(min_gap * ink_height, min_ratio * typical)]
+    gaps = wide_runs(runs, ink_height, min_gap, min_ratio)
     breaks = rule_breaks(texts, centres, gaps, min_pitches, digit_pitches, number_marks)
     kept = [k for k, t in enumerate(texts) if t.strip()]
     steps = [centres[b] - centres[a] for a, b in pairwise(kept)]

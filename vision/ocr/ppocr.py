@@ -377,6 +377,16 @@ def _along(quad: Sequence[Point], fraction: float) -> tuple[Point, Point]:
             (x3 + fraction * (x2 - x3), y3 + fraction * (y2 - y3)))
 
 
+def reading_width(crop: np.ndarray) -> int:
+    """The width along which a line's characters run in its greyscale crop: 0 for a crop 1.5 x taller than wide,
+    which was turned a quarter before reading (its characters do not run along the quad's width).
+
+    >>> reading_width(np.zeros((10, 40), np.uint8)), reading_width(np.zeros((40, 10), np.uint8))
+    (40, 0)
+    """
+    return crop.shape[1] if crop.ndim == 2 and crop.size and crop.shape[0] < 1.5 * crop.shape[1] else 0
+
+
 def line_words(line: PpLine, crop: np.ndarray, number: int, min_gap: float = MIN_GAP,
                min_pitches: float = MIN_PITCHES, min_ratio: float = MIN_GAP_RATIO,
                digit_pitches: float = DIGIT_PITCHES, number_marks: frozenset[str] = NUMBER_MARKS,
@@ -388,8 +398,7 @@ def line_words(line: PpLine, crop: np.ndarray, number: int, min_gap: float = MIN
     of those rules (``boundary.BoundaryModel``), which may also join across a space the recogniser read."""
     import unicodedata
 
-    # a tall crop was turned a quarter before reading: its characters do not run along the quad's width
-    width = crop.shape[1] if crop.ndim == 2 and crop.size and crop.shape[0] < 1.5 * crop.shape[1] else 0
+    width = reading_width(crop)
     texts = [c.text for c in line.chars]
     centres = [c.centre * width for c in line.chars]
     if boundary is None:

@@ -52,7 +52,16 @@ def ink_gaps(crop: np.ndarray, min_gap: float = 0.3, min_ratio: float = 2.5) -> 
     >>> ink_gaps(crop)
     [(30, 45)]
     """
-    runs, ink_height = blank_runs(crop)
+    return wide_runs(*blank_runs(crop), min_gap, min_ratio)
+
+
+def wide_runs(runs: Sequence[tuple[int, int]], ink_height: float, min_gap: float, min_ratio: float
+              ) -> list[tuple[int, int]]:
+    """The blank runs (``blank_runs``) at least ``min_gap`` x ``ink_height`` and ``min_ratio`` x their median wide.
+
+    >>> wide_runs([(10, 12), (20, 22), (30, 40)], 12.0, 0.3, 2.5)
+    [(30, 40)]
+    """
     if not runs:
         return []
     typical = float(np.median([b - a for a, b in runs]))
