@@ -1,7 +1,8 @@
-"""Device and precision resolution, in one place: ``auto`` means CUDA when present, else CPU."""
+"""Device, precision and CPU-thread resolution, in one place: ``auto`` means CUDA when present, else CPU."""
 from __future__ import annotations
 
 import importlib.util
+import os
 from dataclasses import dataclass
 from typing import Literal
 
@@ -62,6 +63,21 @@ def resolve_precision(precision: PrecisionSpec, device: str) -> str:
     if precision in {"fp16", "bf16"} and not on_cuda:
         raise ConfigError(f"precision {precision} needs a CUDA device; on {device} use fp32")
     return precision
+
+
+def cpu_threads(cap: int | None = None) -> int:
+    """The CPU threads a model may use: ``OMP_NUM_THREADS`` when it is a positive number (the Kubernetes
+    manifests set it from the pod's CPU limit: a container sees every core of its node), else the CPUs this
+    process may run on; at most ``cap``.
+
+    >>> cpu_threads(cap=1)
+    1
+    """
+    value = os.environ.get("OMP_NUM_THREADS", "").strip()
+    threads = int(value) if value.isdigit() and int(value) > 0 else 0
+    if not threads:
+        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(threads, cap) if cap else threads)
 
 
 def resolve_placement(device: DeviceSpec = "auto", precision: PrecisionSpec = "auto") -> Placement:

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from core.device import cpu_threads
 from core.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ class LocalEngine:
     name = "local"
 
     def __init__(self) -> None:
-        self.threads_per_task = os.cpu_count() or 1  # one shard at a time: it may use every core
+        self.threads_per_task = cpu_threads()  # one shard at a time: it may use every core it is given
 
     def put(self, value: Any) -> Any:
         return value

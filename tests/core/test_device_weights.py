@@ -1,11 +1,12 @@
 """Device, precision and weights resolution: explicit, offline, with messages that say what to do."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from core.device import resolve_device, resolve_placement, resolve_precision
+from core.device import cpu_threads, resolve_device, resolve_placement, resolve_precision
 from core.errors import ConfigError, InvalidInput, WeightsUnavailable
 from core.weights import WeightsRef, package_data_path, resolve_weights
 
@@ -67,3 +68,15 @@ def test_spec_lookup_reads_package_metadata_once(monkeypatch) -> None:
     for _ in range(50):
         registry.get_spec(name)
     assert len(calls) == 1
+
+
+def test_cpu_threads_follow_omp_num_threads_then_the_cpus_this_process_may_use(monkeypatch: pytest.MonkeyPatch) -> None:
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")  # what the Kubernetes manifests set from the pod's CPU limit
+    assert cpu_threads() == 3 and cpu_threads(cap=2) == 2 and cpu_threads(cap=8) == 3
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    for unusable in ("0", "", "four", "-2"):
+        monkeypatch.setenv("OMP_NUM_THREADS", unusable)
+        assert cpu_threads() == usable
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert cpu_threads() == usable and cpu_threads(cap=1) == 1

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import os
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ import numpy as np
 from PIL import Image
 from pydantic import ValidationError
 
-from core.device import Placement
+from core.device import Placement, cpu_threads
 from core.errors import ConfigError, InvalidInput
 from core.images import ImageInput, load_image
 from core.offline import state_dir
@@ -120,7 +119,7 @@ class OcrReader(BaseTask[ImageInput, OcrResult]):
             from vision.ocr.ppocr import PpOcrEngine
 
             vocabulary = bundled_vocabulary() if self.config.ppocr_vocabulary else None
-            threads = self.config.threads or min(4, os.cpu_count() or 1)
+            threads = self.config.threads or cpu_threads(cap=4)
             self.ppocr = PpOcrEngine(threads=threads, vocabulary=vocabulary, recogniser=self.config.ppocr_recogniser,
                                      boundary="bundled" if self.config.ppocr_boundary else None)
             return
@@ -134,7 +133,7 @@ class OcrReader(BaseTask[ImageInput, OcrResult]):
         if not placement.is_cuda:
             import torch
 
-            torch.set_num_threads(self.config.threads or min(torch.get_num_threads(), 4))
+            torch.set_num_threads(self.config.threads or cpu_threads(cap=4))
         self.engine = EasyOcrEngine(weights_path, placement, self.config.languages, self.config.batch_size,
                                     network_dir=state_dir() / "easyocr_networks")
 

@@ -54,8 +54,8 @@ class OcrOptions(BaseModel):
                                      "(rapidocr-onnxruntime's own); the detector is PP-OCRv4's either way")
     threads: int | None = Field(None, ge=1, le=256, description="CPU threads of every engine (onnxruntime for "
                                                                  "ppocr, torch on a CPU for easyocr, Tesseract's "
-                                                                 "OpenMP); None: min(4, CPUs) for ppocr and torch, "
-                                                                 "1 for Tesseract")
+                                                                 "OpenMP); None: OMP_NUM_THREADS or the usable CPUs, "
+                                                                 "at most 4, for ppocr and torch; 1 for Tesseract")
     recheck_below: float = Field(0.6, ge=0.0, le=1.0, description="combined engine: Tesseract words under this "
                                                                   "confidence are read again by easyocr")
 
