@@ -36,6 +36,7 @@ import numpy as np
 from benchmarks.ocr_folds import f1_summary, folds, page_text, tuning_pages
 from benchmarks.ocr_spacing_cv import ENGINE, CachedLine, mark_candidates, page_lines, read_cached
 from core.images import load_image
+from core.stats import bootstrap_interval
 from vision.ocr.labelled import LabelledPage
 from vision.ocr.metrics import WordCounts, word_counts, word_f1
 from vision.ocr.ppocr import PpOcrEngine
@@ -132,16 +133,15 @@ def evaluate(pages: list[LabelledPage], data: dict, method: Method) -> tuple[lis
     return counts
 
 
-def paired_gain(base: list[WordCounts], other: list[WordCounts], rounds: int = 2000) -> tuple[float, float, float]:
-    """Pooled word F1 gain of ``other`` over ``base`` (same receipts) and its 95 % bootstrap interval."""
-    rng = np.random.default_rng(0)
-    gain = word_f1(other)[2] - word_f1(base)[2]
-    samples = []
-    for _ in range(rounds):
-        pick = rng.integers(0, len(base), len(base))
-        samples.append(word_f1([other[i] for i in pick])[2] - word_f1([base[i] for i in pick])[2])
-    lo, hi = np.percentile(samples, [2.5, 97.5])
-    return gain, float(lo), float(hi)
+def paired_gain(base: list[WordCounts], other: list[WordCounts]) -> tuple[float, float, float]:
+    """Pooled word F1 gain of ``other`` over ``base`` (same receipts) and its 95 % paired bootstrap interval."""
+    paired = list(zip(base, other))
+
+    def gain(ps: list[tuple[WordCounts, WordCounts]]) -> float:
+        return word_f1([b for _, b in ps])[2] - word_f1([a for a, _ in ps])[2]
+
+    low, high = bootstrap_interval(gain, paired, n_resamples=1000)
+    return gain(paired), low, high
 
 
 def methods() -> list[Method]:
