@@ -1,6 +1,10 @@
 """Timed runs honour the plan (warm-up, min/max runs, time limit); the memory probe reports a peak."""
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from benchmarks.timing import CpuClock, PeakRss, TimingPlan, clock_for, measure
@@ -28,14 +32,28 @@ def test_bad_plan_is_rejected() -> None:
         TimingPlan(min_runs=5, max_runs=2)
 
 
+PROBE = """
+from benchmarks.timing import PeakRss
+with PeakRss() as before:
+    pass
+with PeakRss() as probe:
+    block = bytearray(64 * 1024 * 1024)
+    block[::4096] = b"x" * len(block[::4096])  # touch the pages so they are resident
+print(probe.scope.replace(" ", "-"), before.peak_mib, probe.peak_mib)
+"""
+
+
 def test_cpu_clock_for_cpu_and_rss_peak_sees_an_allocation() -> None:
     assert isinstance(clock_for("cpu"), CpuClock)
-    with PeakRss() as before:
+    with PeakRss() as here:
         pass
-    with PeakRss() as probe:
-        block = bytearray(64 * 1024 * 1024)
-        block[::4096] = b"x" * len(block[::4096])  # touch the pages so they are resident
-    del block
-    assert probe.peak_mib > 0
-    if probe.scope == "phase":
-        assert probe.peak_mib >= before.peak_mib + 50
+    assert here.peak_mib > 0
+    # The allocation is probed in a fresh interpreter: in this long-lived test process, a CI run saw the phase
+    # peak unchanged by the 64 MiB block (1728.8 MiB before and after, after a hundred tests; not reproduced alone),
+    # so the check depended on what earlier tests left in the process.
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", PROBE], cwd=root, capture_output=True, text=True, check=True)
+    scope, before, probe = out.stdout.split()
+    assert float(probe) > 0
+    if scope == "phase":
+        assert float(probe) >= float(before) + 50
