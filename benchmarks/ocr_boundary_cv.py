@@ -28,9 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.ocr_folds import f1_summary, folds, page_text, tuning_pages
-from benchmarks.ocr_spacing_cv import ENGINE, CachedLine, mark_candidates, read_cached
-from core.stats import bootstrap_interval
+from benchmarks.ocr_folds import f1_summary, folds, page_text, paired_gain, tuning_pages
+from benchmarks.ocr_spacing_cv import ENGINE, CachedLine, mark_candidates, mark_lines, read_cached
 from vision.ocr.boundary import FEATURES, BoundaryModel, LinePairs, pair_features
 from vision.ocr.labelled import LabelledPage
 from vision.ocr.lexicon import Vocabulary
@@ -158,20 +157,17 @@ def fit_trees(x: np.ndarray, y: np.ndarray) -> BoundaryModel:
     return TreeBoundary(weights=(0.0,) * len(FEATURES), bias=0.0, tree=tree)
 
 
-def page_words(lines: list[Line], candidates: list, vocabulary: Vocabulary | None,
+def page_words(lines: list[CachedLine], candidates: list, vocabulary: Vocabulary | None,
                boundary: BoundaryModel | None) -> list[list[TesseractWord]]:
-    """One receipt's lines of words as the engine gives them (``ENGINE`` post-processing, lone marks)."""
+    """One receipt's lines of words as the engine gives them (``ENGINE`` post-processing, ``boundary`` on top of the
+    spacing rules, lone marks)."""
     out = []
     if vocabulary is not None:
         vocabulary = Vocabulary(vocabulary.words, ENGINE.min_substitute)
-    for k, ln in enumerate(lines, start=1):
-        words = line_words(ln.cached.line, ln.cached.crop, k, boundary=boundary, **SPACING)
+    for k, cached in enumerate(lines, start=1):
+        words = line_words(cached.line, cached.crop, k, boundary=boundary, **SPACING)
         out.append(apply_vocabulary(words, vocabulary, ENGINE.substitute_below) if vocabulary else words)
-    first = len(lines) + 1
-    for text, conf, box, rel in candidates:
-        if len(text) == 1 and text in ENGINE.mark_set and conf >= ENGINE.mark_confidence and rel >= ENGINE.mark_height:
-            out.append([TesseractWord(text, tuple(box), conf, 1, 1, first + len(out))])  # type: ignore[arg-type]
-    return out
+    return out + mark_lines(candidates, ENGINE, len(out) + 1)
 
 
 def variants(model: BoundaryModel) -> dict[str, BoundaryModel]:
@@ -248,18 +244,18 @@ def main(argv: list[str] | None = None) -> None:
             candidates |= {f"trees, {k}": v for k, v in variants(fit_trees(x, y)).items()}
         held = [ln for p in test for ln in data[p.name][0]]
         for name, boundary in candidates.items():
-            per_page = [word_counts(p.reference_text.upper(),
-                                    page_text(page_words(*data[p.name], vocabulary, boundary)).upper()) for p in test]
+            per_page = []
+            for p in test:
+                lines, candidate_marks = data[p.name]
+                words = page_words([ln.cached for ln in lines], candidate_marks, vocabulary, boundary)
+                per_page.append(word_counts(p.reference_text.upper(), page_text(words).upper()))
             counts.setdefault(name, ([], []))[fold].extend(per_page)
             accuracy.setdefault(name, []).append(pair_accuracy(held, boundary))
     base = counts["rules (engine now)"]
     print(f"{'variant':28s} {'pooled word F1 (95 %)':52s} {'fold 0':7s} {'fold 1':7s} {'gain (paired 95 %)':24s} "
           "labelled pairs right (fold 0 / 1)")
     for name, (f0, f1) in counts.items():
-        paired = list(zip(base[0] + base[1], f0 + f1))
-        gain = word_f1([b for _, b in paired])[2] - word_f1([a for a, _ in paired])[2]
-        low, high = bootstrap_interval(lambda ps: word_f1([b for _, b in ps])[2] - word_f1([a for a, _ in ps])[2],
-                                       paired, n_resamples=1000)
+        gain, low, high = paired_gain(base[0] + base[1], f0 + f1)
         acc = " / ".join(f"{r / t:.4f}" for r, t in accuracy[name])
         print(f"{name:28s} {f1_summary(f0 + f1):52s} {word_f1(f0)[2]:.4f}  {word_f1(f1)[2]:.4f}  "
               f"{gain:+.4f} ({low:+.4f} {high:+.4f})   {acc}")

@@ -26,21 +26,17 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.ocr_folds import f1_summary, folds, tuning_pages
-from benchmarks.ocr_spacing_cv import ENGINE, CachedLine, mark_candidates, read_cached
-from benchmarks.ocr_tta_cv import paired_gain
+from benchmarks.ocr_boundary_cv import page_words
+from benchmarks.ocr_folds import folds, page_text, print_cv_table, tuning_pages
+from benchmarks.ocr_spacing_cv import CachedLine, mark_candidates, read_cached
 from core.images import load_image
 from vision.ocr.boundary import BoundaryModel
 from vision.ocr.labelled import LabelledPage
-from vision.ocr.lexicon import Vocabulary
-from vision.ocr.metrics import WordCounts, word_counts, word_f1
-from vision.ocr.ppocr import PpOcrEngine, apply_vocabulary, line_words
+from vision.ocr.metrics import WordCounts, word_counts
+from vision.ocr.ppocr import PpOcrEngine
 from vision.ocr.recognisers import CtcChar
-from vision.ocr.tesseract import TesseractWord
 
 log = logging.getLogger("benchmarks.ocr_decimal_cv")
-SPACING = {"min_gap": ENGINE.min_gap, "min_ratio": ENGINE.min_ratio, "min_pitches": ENGINE.min_pitches,
-           "digit_pitches": ENGINE.digit_pitches, "number_marks": frozenset(".," + ENGINE.joined_marks)}
 
 
 def read_columns(engine: PpOcrEngine | None, page: LabelledPage, lines: list[CachedLine], cache: Path
@@ -101,22 +97,14 @@ def rescued_chars(chars: tuple[CtcChar, ...], columns: tuple[np.ndarray, np.ndar
     return tuple(out)
 
 
-def page_words(lines: list[CachedLine], columns: list, candidates: list, vocabulary: Vocabulary | None,
-               boundary: BoundaryModel | None, rescue: Rescue) -> list[list[TesseractWord]]:
+def rescued_lines(lines: list[CachedLine], columns: list, rescue: Rescue) -> list[CachedLine]:
+    """The receipt's cached lines with their points restored as ``rescue`` says (unchanged when it is off)."""
+    if rescue.threshold > 1:
+        return lines
     out = []
-    if vocabulary is not None:
-        vocabulary = Vocabulary(vocabulary.words, ENGINE.min_substitute)
-    for k, (cached, cols) in enumerate(zip(lines, columns), start=1):
-        line = cached.line
-        if rescue.threshold <= 1:
-            chars = rescued_chars(line.chars, cols, rescue)
-            line = replace(line, chars=chars, text="".join(c.text for c in chars))
-        words = line_words(line, cached.crop, k, boundary=boundary, **SPACING)
-        out.append(apply_vocabulary(words, vocabulary, ENGINE.substitute_below) if vocabulary else words)
-    first = len(lines) + 1
-    for text, conf, box, rel in candidates:
-        if len(text) == 1 and text in ENGINE.mark_set and conf >= ENGINE.mark_confidence and rel >= ENGINE.mark_height:
-            out.append([TesseractWord(text, tuple(box), conf, 1, 1, first + len(out))])  # type: ignore[arg-type]
+    for cached, cols in zip(lines, columns):
+        chars = rescued_chars(cached.line.chars, cols, rescue)
+        out.append(replace(cached, line=replace(cached.line, chars=chars, text="".join(c.text for c in chars))))
     return out
 
 
@@ -126,8 +114,8 @@ def evaluate(pages: list[LabelledPage], data: dict, models: list[BoundaryModel |
     for fold, vocabulary, test in folds(pages):
         for page in test:
             lines, columns, candidates = data[page.name]
-            words = page_words(lines, columns, candidates, vocabulary, models[fold], rescue)
-            text = "\n".join(" ".join(w.text for w in line) for line in words)
+            words = page_words(rescued_lines(lines, columns, rescue), candidates, vocabulary, models[fold])
+            text = page_text(words)
             counts[fold].append(word_counts(page.reference_text.upper(), text.upper()))
     return counts
 
@@ -156,19 +144,8 @@ def main(argv: list[str] | None = None) -> None:
         candidates = mark_candidates(engine, page.image_path, lines, args.cache / f"{page.name}.marks.json")
         data[page.name] = (lines, read_columns(engine, page, lines, args.cache / f"{page.name}.dots.npz"), candidates)
     log.info("reading: %.0f s CPU", time.process_time() - start)
-    base = evaluate(pages, data, models, Rescue())
-    print(f"{'method':28} {'pooled word F1 (95 %)':52} {'fold 0':7} {'fold 1':7} gain (paired 95 %)")
-    scores = {}
-    for rescue in [Rescue()] + [Rescue(t, s) for s in ("digits", "amount") for t in (0.05, 0.1, 0.2, 0.3)]:
-        f0, f1 = evaluate(pages, data, models, rescue)
-        scores[rescue] = (f0, f1)
-        gain, lo, hi = paired_gain(base[0] + base[1], f0 + f1)
-        print(f"{rescue.name():28} {f1_summary(f0 + f1):52} {word_f1(f0)[2]:.4f}  {word_f1(f1)[2]:.4f}  "
-              f"{gain:+.4f} ({lo:+.4f} {hi:+.4f})")
-    chosen = [max(scores, key=lambda r: word_f1(scores[r][1 - fold])[2]) for fold in (0, 1)]
-    nested = scores[chosen[0]][0] + scores[chosen[1]][1]
-    print(f"chosen by CV: fold 0 <- {chosen[0].name()}, fold 1 <- {chosen[1].name()}: {f1_summary(nested)}")
-
+    rescues = [Rescue()] + [Rescue(t, shape) for shape in ("digits", "amount") for t in (0.05, 0.1, 0.2, 0.3)]
+    print_cv_table({r.name(): evaluate(pages, data, models, r) for r in rescues}, base="engine", width=28)
 
 if __name__ == "__main__":
     main()

@@ -33,10 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.ocr_folds import f1_summary, folds, rows_to_lines, tuning_pages
+from benchmarks.ocr_folds import f1_summary, folds, paired_gain, rows_to_lines, tuning_pages
 from benchmarks.ocr_folds import page_text as fold_page_text
 from core.images import load_image
-from core.stats import bootstrap_interval
 from vision.ocr.metrics import WordCounts, word_counts, word_f1
 from vision.ocr.ppocr import DetectorSettings, PpOcrEngine
 from vision.ocr.tesseract import TesseractWord
@@ -82,13 +81,6 @@ GRIDS: dict[str, Callable[[], list[DetectorSettings]]] = {"first": grid_first, "
 
 def _rows(words: list[TesseractWord]) -> list[list]:
     return [[w.text, list(w.box), w.confidence, w.line] for w in words]
-
-
-def paired_difference(counts: list[WordCounts], base: list[WordCounts]) -> tuple[float, float]:
-    """95 % bootstrap interval of pooled word F1 minus the base's, receipts resampled in pairs."""
-    pairs = list(zip(counts, base))
-    return bootstrap_interval(lambda r: word_f1([a for a, _ in r])[2] - word_f1([b for _, b in r])[2], pairs,
-                              n_resamples=1000)
 
 
 class Reader:
@@ -178,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
         pooled = counts[k][0] + counts[k][1]
         delta = ""
         if base is not None:
-            low, high = paired_difference(pooled, base)
+            _, low, high = paired_gain(base, pooled)
             delta = f"{word_f1(pooled)[2] - word_f1(base)[2]:+.4f} ({low:+.4f} to {high:+.4f})"
         log.info("%-40s %-44s %.4f  %.4f  %s", k, f1_summary(pooled), word_f1(counts[k][0])[2],
                  word_f1(counts[k][1])[2], delta)

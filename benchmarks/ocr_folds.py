@@ -45,3 +45,32 @@ def f1_summary(counts: list[WordCounts]) -> str:
     precision, recall, f1 = word_f1(counts)
     low, high = bootstrap_interval(lambda c: word_f1(c)[2], counts, n_resamples=1000)
     return f"{f1:.4f} (95 % {low:.3f}-{high:.3f}) P {precision:.3f} R {recall:.3f} n={len(counts)}"
+
+
+def paired_gain(base: list[WordCounts], other: list[WordCounts]) -> tuple[float, float, float]:
+    """Pooled word F1 of ``other`` minus ``base``'s (same receipts, same order) and its 95 % bootstrap interval,
+    receipts resampled in pairs."""
+    paired = list(zip(base, other))
+
+    def gain(ps: list[tuple[WordCounts, WordCounts]]) -> float:
+        return word_f1([b for _, b in ps])[2] - word_f1([a for a, _ in ps])[2]
+
+    low, high = bootstrap_interval(gain, paired, n_resamples=1000)
+    return gain(paired), low, high
+
+
+FoldCounts = tuple[list[WordCounts], list[WordCounts]]
+
+
+def print_cv_table(scores: dict[str, FoldCounts], base: str, width: int = 34) -> None:
+    """One row per candidate (pooled word F1, per fold, paired gain over ``base``), then the nested choice: each
+    fold scored with the candidate best on the other fold."""
+    reference = scores[base][0] + scores[base][1]
+    print(f"{'method':{width}} {'pooled word F1 (95 %)':52} {'fold 0':7} {'fold 1':7} gain (paired 95 %)")
+    for name, (f0, f1) in scores.items():
+        gain, low, high = paired_gain(reference, f0 + f1)
+        print(f"{name:{width}} {f1_summary(f0 + f1):52} {word_f1(f0)[2]:.4f}  {word_f1(f1)[2]:.4f}  "
+              f"{gain:+.4f} ({low:+.4f} {high:+.4f})")
+    chosen = [max(scores, key=lambda k: word_f1(scores[k][1 - fold])[2]) for fold in (0, 1)]
+    nested = scores[chosen[0]][0] + scores[chosen[1]][1]
+    print(f"chosen by CV: fold 0 <- {chosen[0]}, fold 1 <- {chosen[1]}: {f1_summary(nested)}")

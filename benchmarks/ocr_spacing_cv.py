@@ -263,6 +263,14 @@ class IndelVocabulary(Vocabulary):
         return cache
 
 
+def mark_lines(candidates: list, s: Setting, first_line: int) -> list[list[TesseractWord]]:
+    """The lone-mark candidates kept by the setting (``PpOcrEngine.lone_marks``'s filter), one line each."""
+    kept = [(text, conf, box) for text, conf, box, rel in candidates
+            if len(text) == 1 and text in s.mark_set and conf >= s.mark_confidence and rel >= s.mark_height]
+    return [[TesseractWord(text, tuple(box), conf, 1, 1, first_line + k)]  # type: ignore[arg-type]
+            for k, (text, conf, box) in enumerate(kept)]
+
+
 def page_lines(lines: list[CachedLine], marks: list[TesseractWord], s: Setting,
                vocabulary: Vocabulary | None, candidates: list | None = None) -> list[list[TesseractWord]]:
     out = []
@@ -272,10 +280,7 @@ def page_lines(lines: list[CachedLine], marks: list[TesseractWord], s: Setting,
         words = line_words(cached, k, s)
         out.append(apply_vocabulary(words, vocabulary, s.substitute_below) if vocabulary else words)
     if s.marks:
-        first = len(lines) + 1
-        for text, conf, box, rel in candidates:
-            if len(text) == 1 and text in s.mark_set and conf >= s.mark_confidence and rel >= s.mark_height:
-                out.append([TesseractWord(text, tuple(box), conf, 1, 1, first + len(out))])  # type: ignore[arg-type]
+        out += mark_lines(candidates or [], s, len(out) + 1)
     return out
 
 

@@ -33,12 +33,11 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.ocr_folds import f1_summary, folds, page_text, tuning_pages
+from benchmarks.ocr_folds import folds, page_text, print_cv_table, tuning_pages
 from benchmarks.ocr_spacing_cv import ENGINE, CachedLine, mark_candidates, page_lines, read_cached
 from core.images import load_image
-from core.stats import bootstrap_interval
 from vision.ocr.labelled import LabelledPage
-from vision.ocr.metrics import WordCounts, word_counts, word_f1
+from vision.ocr.metrics import WordCounts, word_counts
 from vision.ocr.ppocr import PpOcrEngine
 from vision.ocr.recognisers import CtcChar
 
@@ -133,17 +132,6 @@ def evaluate(pages: list[LabelledPage], data: dict, method: Method) -> tuple[lis
     return counts
 
 
-def paired_gain(base: list[WordCounts], other: list[WordCounts]) -> tuple[float, float, float]:
-    """Pooled word F1 gain of ``other`` over ``base`` (same receipts) and its 95 % paired bootstrap interval."""
-    paired = list(zip(base, other))
-
-    def gain(ps: list[tuple[WordCounts, WordCounts]]) -> float:
-        return word_f1([b for _, b in ps])[2] - word_f1([a for a, _ in ps])[2]
-
-    low, high = bootstrap_interval(gain, paired, n_resamples=1000)
-    return gain(paired), low, high
-
-
 def methods() -> list[Method]:
     out = [Method(("engine",))] + [Method((v,)) for v in VARIANTS[1:]]
     out += [Method(("engine", v)) for v in VARIANTS[1:]]
@@ -175,19 +163,7 @@ def main(argv: list[str] | None = None) -> None:
         data[page.name] = (lines, marks, candidates, rows)
         log.info("%s (%d/%d) %.1f s CPU", page.name, n + 1, len(pages), time.process_time() - start)
     log.info("reading: %.0f s CPU", time.process_time() - cpu)
-    base = evaluate(pages, data, Method(("engine",)))
-    print(f"{'method':34} {'pooled word F1 (95 %)':52} {'fold 0':7} {'fold 1':7} gain (paired 95 %)")
-    scores = {}
-    for method in methods():
-        f0, f1 = evaluate(pages, data, method)
-        scores[method] = (f0, f1)
-        gain, lo, hi = paired_gain(base[0] + base[1], f0 + f1)
-        print(f"{method.name():34} {f1_summary(f0 + f1):52} {word_f1(f0)[2]:.4f}  {word_f1(f1)[2]:.4f}  "
-              f"{gain:+.4f} ({lo:+.4f} {hi:+.4f})")
-    chosen = [max(scores, key=lambda m: word_f1(scores[m][1 - fold])[2]) for fold in (0, 1)]
-    nested = scores[chosen[0]][0] + scores[chosen[1]][1]
-    print(f"chosen by CV: fold 0 <- {chosen[0].name()}, fold 1 <- {chosen[1].name()}: {f1_summary(nested)}")
-
+    print_cv_table({m.name(): evaluate(pages, data, m) for m in methods()}, base="engine")
 
 if __name__ == "__main__":
     main()
