@@ -28,8 +28,7 @@ import numpy as np
 
 from benchmarks.ocr_boundary_cv import page_words
 from benchmarks.ocr_folds import folds, page_text, print_cv_table, tuning_pages
-from benchmarks.ocr_spacing_cv import CachedLine, mark_candidates, read_cached
-from core.images import load_image
+from benchmarks.ocr_spacing_cv import CachedLine, mark_candidates, read_cached, redetect
 from vision.ocr.boundary import BoundaryModel
 from vision.ocr.labelled import LabelledPage
 from vision.ocr.metrics import WordCounts, word_counts
@@ -44,16 +43,12 @@ def read_columns(engine: PpOcrEngine | None, page: LabelledPage, lines: list[Cac
     """Per cached engine line: its columns' best class, that class's probability and the ``.``'s probability."""
     if not cache.is_file():
         assert engine is not None
-        rgb = np.asarray(load_image(page.image_path))
-        scaled = engine.scale(rgb)
-        boxes = engine.boxes(engine.probability_map(scaled), scaled)
-        quads, crops = engine.line_crops(rgb, scaled, boxes)
+        _, _, _, crops, order = redetect(engine, page.image_path, lines)
         probs = engine.recogniser.probabilities(crops)
         dot = engine.alphabet.index(".")
-        index = {tuple(np.round(q, 2).ravel()): k for k, q in enumerate(quads)}
         arrays = {}
-        for n, cached in enumerate(lines):
-            p = probs[index[tuple(np.round(np.asarray(cached.line.quad, np.float32), 2).ravel())]]
+        for n, k in enumerate(order):
+            p = probs[k]
             arrays[f"best{n}"] = p.argmax(axis=1).astype(np.int32)
             arrays[f"pbest{n}"] = p.max(axis=1).astype(np.float32)
             arrays[f"pdot{n}"] = p[:, dot].astype(np.float32)

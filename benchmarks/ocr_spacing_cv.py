@@ -46,6 +46,7 @@ from vision.ocr.ppocr import (
     SUBSTITUTE_BELOW,
     PpLine,
     PpOcrEngine,
+    Scaled,
     apply_vocabulary,
     crop_quad,
 )
@@ -87,6 +88,20 @@ def read_cached(engine: PpOcrEngine | None, image: Path, cache: Path) -> tuple[l
         out.append(CachedLine(PpLine(quad, row["text"], row["confidence"], chars), data[f"c{k}"]))  # type: ignore[arg-type]
     marks = [TesseractWord(t, tuple(b), c, 1, 1, n) for t, b, c, n in meta["marks"]]  # type: ignore[arg-type]
     return out, marks
+
+
+def redetect(engine: PpOcrEngine, image: Path, lines: list[CachedLine]
+             ) -> tuple[np.ndarray, Scaled, list[np.ndarray], list[np.ndarray], list[int]]:
+    """A receipt detected again as the engine did: the RGB page, its scaled page, the line boxes and crops, and for
+    each cached line (the detected lines read as non-blank, in the detector's order) the index of its crop,
+    matched by quad."""
+    rgb = np.asarray(load_image(image))
+    scaled = engine.scale(rgb)
+    boxes = engine.boxes(engine.probability_map(scaled), scaled)
+    quads, crops = engine.line_crops(rgb, scaled, boxes)
+    index = {tuple(np.round(q, 2).ravel()): k for k, q in enumerate(quads)}
+    order = [index[tuple(np.round(np.asarray(c.line.quad, np.float32), 2).ravel())] for c in lines]
+    return rgb, scaled, boxes, crops, order
 
 
 def mark_candidates(engine: PpOcrEngine | None, image: Path, lines: list[CachedLine],

@@ -34,8 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.ocr_folds import folds, page_text, print_cv_table, tuning_pages
-from benchmarks.ocr_spacing_cv import ENGINE, CachedLine, mark_candidates, page_lines, read_cached
-from core.images import load_image
+from benchmarks.ocr_spacing_cv import ENGINE, CachedLine, mark_candidates, page_lines, read_cached, redetect
 from vision.ocr.labelled import LabelledPage
 from vision.ocr.metrics import WordCounts, word_counts
 from vision.ocr.ppocr import PpOcrEngine
@@ -74,19 +73,13 @@ def read_variants(engine: PpOcrEngine | None, page: LabelledPage, lines: list[Ca
     """Per cached engine line, its reading from every variant crop (``engine`` = the cached reading itself)."""
     if not cache.is_file():
         assert engine is not None
-        rgb = np.asarray(load_image(page.image_path))
-        scaled = engine.scale(rgb)
-        boxes = engine.boxes(engine.probability_map(scaled), scaled)
-        quads, crops = engine.line_crops(rgb, scaled, boxes)
+        rgb, scaled, boxes, crops, order = redetect(engine, page.image_path, lines)
         _, full = engine.line_crops(rgb, scaled, boxes, full_resolution_crops=True)
         readings = {"full": engine.recogniser.recognise(full)}
         for name, change in CROP_VARIANTS.items():
             readings[name] = engine.recogniser.recognise([change(c) for c in crops])
-        # the cached lines are the detected ones read as non-blank, in the detector's order: match by quad
-        index = {tuple(np.round(q, 2).ravel()): k for k, q in enumerate(quads)}
         rows = []
-        for cached in lines:
-            k = index[tuple(np.round(np.asarray(cached.line.quad, np.float32), 2).ravel())]
+        for k in order:
             rows.append({name: (r[k][0], r[k][1], [[c.text, c.centre, c.confidence] for c in r[k][2]])
                          for name, r in readings.items()})
         cache.write_text(json.dumps(rows), encoding="utf-8")
